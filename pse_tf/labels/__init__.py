@@ -1,0 +1,23 @@
+"""Label encodings: one-hot or phrase vectors from pre-trained word vectors (paper §2.1)."""
+
+from pse_tf.labels.encoding import ENCODINGS, LabelEncoding, label_matrix
+from pse_tf.labels.vectors import (
+    DEFAULT_SOURCE,
+    OOVError,
+    default_word_vectors_path,
+    load_word_vectors,
+    phrase_tokens,
+    phrase_vector,
+)
+
+__all__ = [
+    "DEFAULT_SOURCE",
+    "ENCODINGS",
+    "LabelEncoding",
+    "OOVError",
+    "default_word_vectors_path",
+    "label_matrix",
+    "load_word_vectors",
+    "phrase_tokens",
+    "phrase_vector",
+]

