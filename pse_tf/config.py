@@ -13,6 +13,7 @@ from typing import Any
 
 DATASETS = ("mnist", "fashion_mnist")
 LABEL_ENCODINGS = ("onehot", "word2vec")
+LR_SCHEDULES = ("constant", "cosine")
 
 
 class ConfigError(ValueError):
@@ -77,6 +78,7 @@ class TrainConfig:
         steps: int. Optimiser steps (the paper states 2,000; see the README for the budget used).
         batch_size: int. Minibatch size (paper: 100).
         learning_rate: float. Adam learning rate (paper: 1e-3).
+        lr_schedule: str. `constant` (the paper) or `cosine` (decay to 0 over `steps`).
         seed: int. Seeds weights, batching and sampling.
         steps_per_execution: int. Training steps run inside one compiled call.
         jit_compile: bool. Compile the training loop with XLA.
@@ -92,6 +94,7 @@ class TrainConfig:
     steps: int = 20000
     batch_size: int = 100
     learning_rate: float = 1e-3
+    lr_schedule: str = "constant"
     seed: int = 0
     steps_per_execution: int = 100
     jit_compile: bool = True
@@ -112,6 +115,9 @@ class TrainConfig:
                      "generation_samples_per_label"):
             if int(getattr(self, name)) < 1:
                 raise ConfigError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise ConfigError(
+                f"lr_schedule must be one of {LR_SCHEDULES}, got {self.lr_schedule!r}")
         if self.learning_rate <= 0:
             raise ConfigError(f"learning_rate must be > 0, got {self.learning_rate}")
 

@@ -12,6 +12,7 @@ import numpy as np
 import tensorflow as tf
 
 from pse_tf.config import TrainConfig
+from pse_tf.evaluation.metrics import annotation_accuracy
 from pse_tf.registry import get_model_class
 
 CHECKPOINT = "checkpoint.weights.h5"
@@ -20,11 +21,18 @@ STATE = "checkpoint.json"
 
 
 def build_model(config: TrainConfig, encoding) -> keras.Model:
-    """The registered model for `config.model.name`, with every weight created and Adam attached."""
+    """The registered model for `config.model.name`, with every weight created and Adam attached.
+
+    Weights are initialised from `config.seed`, so the same config builds the same model.
+    """
+    keras.utils.set_random_seed(config.seed)
     cls = get_model_class(config.model.name)
     model = cls(config.model, encoding.vectors, encoding.class_names, config.label_encoding,
                 seed=config.seed).build_all()
-    model.compile(optimizer=keras.optimizers.Adam(config.learning_rate))
+    learning_rate = config.learning_rate
+    if config.lr_schedule == "cosine":
+        learning_rate = keras.optimizers.schedules.CosineDecay(learning_rate, config.steps)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate))
     model.optimizer.build(model.trainable_variables)
     return model
 
@@ -101,7 +109,9 @@ def evaluate_terms(model, images: np.ndarray, labels: np.ndarray, batch_size: in
 def _save_checkpoint(run_dir: Path, model, step: int):
     model.save_weights(run_dir / CHECKPOINT)
     np.savez(run_dir / OPTIMIZER_STATE, *[v.numpy() for v in model.optimizer.variables])
-    (run_dir / STATE).write_text(json.dumps({"step": step}) + "\n")
+    # The sampling seed is not a model weight; saving it makes a resumed run draw the same z.
+    seed_state = [int(v) for v in model.seed_generator.state.numpy()]
+    (run_dir / STATE).write_text(json.dumps({"step": step, "seed_state": seed_state}) + "\n")
 
 
 def _load_checkpoint(run_dir: Path, model) -> int:
@@ -111,7 +121,9 @@ def _load_checkpoint(run_dir: Path, model) -> int:
     saved = np.load(run_dir / OPTIMIZER_STATE)
     for v, k in zip(model.optimizer.variables, sorted(saved.files, key=lambda s: int(s[4:]))):
         v.assign(saved[k])
-    return int(json.loads((run_dir / STATE).read_text())["step"])
+    state = json.loads((run_dir / STATE).read_text())
+    model.seed_generator.state.assign(np.asarray(state["seed_state"], dtype=model.seed_generator.state.dtype))
+    return int(state["step"])
 
 
 def default_run_name(config: TrainConfig) -> str:
@@ -126,7 +138,9 @@ def prepare_run_dir(config: TrainConfig, run_dir: Path | None, overwrite: bool) 
     if saved.exists() and not overwrite:
         previous = TrainConfig.from_json(saved).to_dict()
         current = config.to_dict()
-        changed = sorted(k for k in current if previous.get(k) != current[k] and k != "out")
+        # More steps on a constant learning rate is a legitimate extension of the same run.
+        ignored = {"out"} | ({"steps"} if config.lr_schedule == "constant" else set())
+        changed = sorted(k for k in current if previous.get(k) != current[k] and k not in ignored)
         if changed:
             raise FileExistsError(
                 f"{run_dir} holds a run with a different config ({', '.join(changed)} differ); "
@@ -169,6 +183,8 @@ def fit(model, config: TrainConfig, dataset, run_dir: Path, verbose: int = 1,
         progbar.update(step, values=list(logs.items()), finalize=False)
         if step % eval_every == 0 or step == config.steps:
             val = evaluate_terms(model, dataset.val_images, dataset.val_labels)
+            val["annotation_accuracy"] = annotation_accuracy(model, dataset.val_images,
+                                                             dataset.val_labels)
             for kind, values in (("train", logs), ("validation", val)):
                 history[kind].append(values)
                 with writers[kind].as_default(step=step):
@@ -230,7 +246,6 @@ def train(config: TrainConfig, run_dir: str | Path | None = None, verbose: int =
     from pse_tf.data import CLASS_NAMES
 
     run_dir = prepare_run_dir(config, run_dir, overwrite)
-    keras.utils.set_random_seed(config.seed)
     dataset = load_dataset(config.dataset)
     encoding = LabelEncoding.build(CLASS_NAMES[config.dataset], config.label_encoding,
                                    config.word_vectors)

@@ -66,6 +66,14 @@ class LatentModel(keras.Model):
         """Bernoulli logits of p(x|z), [N, D]."""
         return self.decoder(z)
 
+    def training_stages(self, steps: int) -> list:
+        """[(stage_name, steps)] run in order. One joint stage, except two-stage models (SCAN)."""
+        return [("joint", steps)]
+
+    def begin_stage(self, stage: str):
+        """Called before each stage's loop is traced; a model may freeze networks here."""
+        self.stage = stage
+
     # -- shared machinery ------------------------------------------------------------------
     def next_seed(self):
         """A stateless seed for TFP sampling, advanced on every call (XLA-safe)."""

@@ -1,0 +1,81 @@
+"""One behavioural contract, run for every registered model."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from conftest import make_model
+from pse_tf.registry import MODELS, get_model_class, model_names
+
+NAMES = model_names()
+
+
+def test_registry_uses_the_papers_names():
+    assert {"pse", "pse_star"} <= set(NAMES)
+    with pytest.raises(KeyError, match="registered"):
+        get_model_class("pse_plus")
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("encoding", ["onehot", "word2vec"])
+def test_terms_are_per_example_and_named(name, encoding, tiny_batch):
+    model = make_model(name, encoding)
+    terms = model.compute_terms(*tiny_batch, training=True)
+    assert tuple(terms) == model.term_names
+    for value in terms.values():
+        assert value.shape == (6,)
+        assert np.all(np.isfinite(value.numpy()))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_distribution_shapes(name, tiny_batch):
+    model = make_model(name, latent_dim=4, num_classes=3)
+    q_z_x = model.encode(tiny_batch[0])
+    assert q_z_x.batch_shape == (6,) and q_z_x.event_shape == (4,)
+    q_z_l = model.label_distribution()
+    assert q_z_l.batch_shape == (3,) and q_z_l.event_shape == (4,)
+    assert model.annotation_log_likelihood(tiny_batch[0]).shape == (6, 3)
+    assert model.generate(model.label_vectors, tf.constant([1, 2])).shape == (3, 784)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_train_step_moves_weights_and_test_step_does_not(name, tiny_batch):
+    model = make_model(name)
+    model.compile(optimizer=keras.optimizers.Adam(1e-2))
+    before = [w.numpy().copy() for w in model.trainable_weights]
+    logs = model.test_step(tiny_batch)
+    assert set(logs) == {"loss", *model.term_names}
+    for w, b in zip(model.trainable_weights, before):
+        np.testing.assert_array_equal(w.numpy(), b)
+    model.train_step(tiny_batch)
+    moved = [not np.array_equal(w.numpy(), b) for w, b in zip(model.trainable_weights, before)]
+    assert all(moved), [w.path for w, m in zip(model.trainable_weights, moved) if not m]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_generation_is_deterministic_for_a_seed(name):
+    model = make_model(name)
+    a = model.generate(model.label_vectors, tf.constant([3, 4]))
+    b = model.generate(model.label_vectors, tf.constant([3, 4]))
+    c = model.generate(model.label_vectors, tf.constant([5, 4]))
+    np.testing.assert_array_equal(a.numpy(), b.numpy())
+    assert not np.allclose(a.numpy(), c.numpy())
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_weights_reload_equal(name, tmp_path, tiny_batch):
+    model = make_model(name, seed=1)
+    path = tmp_path / "w.weights.h5"
+    model.save_weights(path)
+    other = make_model(name, seed=2)
+    other.load_weights(path)
+    np.testing.assert_allclose(other.annotation_log_likelihood(tiny_batch[0]).numpy(),
+                               model.annotation_log_likelihood(tiny_batch[0]).numpy(), rtol=1e-6)
+
+
+def test_label_table_shape_is_checked():
+    from pse_tf.config import ModelConfig
+
+    with pytest.raises(ValueError, match=r"\[C, L\]"):
+        MODELS["pse"](ModelConfig(name="pse"), np.eye(3), ["a", "b"], "onehot")

@@ -1,0 +1,33 @@
+import pytest
+
+from pse_tf.config import ConfigError, ModelConfig, TrainConfig
+
+
+def test_round_trip_through_json_is_exact(tmp_path):
+    config = TrainConfig(dataset="mnist", label_encoding="onehot", steps=123, seed=7,
+                         lr_schedule="cosine",
+                         model=ModelConfig(name="pse", latent_dim=2, hidden_units=(32, 8),
+                                           options={"alpha": 0.1}))
+    path = tmp_path / "config.json"
+    config.to_json(path)
+    assert TrainConfig.from_json(path) == config
+    assert TrainConfig.from_json(config.to_json()) == config
+
+
+def test_unknown_key_is_named():
+    values = TrainConfig().to_dict()
+    values["stpes"] = 10
+    with pytest.raises(ConfigError, match="stpes"):
+        TrainConfig.from_dict(values)
+    values = TrainConfig().to_dict()
+    values["model"]["latnt_dim"] = 3
+    with pytest.raises(ConfigError, match="latnt_dim"):
+        TrainConfig.from_dict(values)
+
+
+@pytest.mark.parametrize("field,value", [("dataset", "cifar"), ("label_encoding", "glove"),
+                                         ("steps", 0), ("learning_rate", -1.0),
+                                         ("lr_schedule", "linear")])
+def test_bad_values_are_rejected_with_the_value(field, value):
+    with pytest.raises(ConfigError, match=str(value)):
+        TrainConfig(**{field: value})
