@@ -29,12 +29,19 @@ def build_model(config: TrainConfig, encoding) -> keras.Model:
     cls = get_model_class(config.model.name)
     model = cls(config.model, encoding.vectors, encoding.class_names, config.label_encoding,
                 seed=config.seed).build_all()
+    stage, steps = model.training_stages(config.steps)[0]
+    model.begin_stage(stage)
+    attach_optimizer(model, config, steps)
+    return model
+
+
+def attach_optimizer(model, config: TrainConfig, steps: int):
+    """A fresh Adam over the model's currently trainable weights (one per training stage)."""
     learning_rate = config.learning_rate
     if config.lr_schedule == "cosine":
-        learning_rate = keras.optimizers.schedules.CosineDecay(learning_rate, config.steps)
+        learning_rate = keras.optimizers.schedules.CosineDecay(learning_rate, steps)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate))
     model.optimizer.build(model.trainable_variables)
-    return model
 
 
 class EpochBatches:
@@ -114,16 +121,23 @@ def _save_checkpoint(run_dir: Path, model, step: int):
     (run_dir / STATE).write_text(json.dumps({"step": step, "seed_state": seed_state}) + "\n")
 
 
-def _load_checkpoint(run_dir: Path, model) -> int:
-    if not (run_dir / STATE).exists():
-        return 0
+def _checkpoint_step(run_dir: Path) -> int:
+    return int(json.loads((run_dir / STATE).read_text())["step"]) if (run_dir / STATE).exists() else 0
+
+
+def _load_checkpoint(run_dir: Path, model):
+    """Restore weights, sampling seed and optimizer state (after the stage's optimizer is built)."""
     model.load_weights(run_dir / CHECKPOINT)
-    saved = np.load(run_dir / OPTIMIZER_STATE)
-    for v, k in zip(model.optimizer.variables, sorted(saved.files, key=lambda s: int(s[4:]))):
-        v.assign(saved[k])
     state = json.loads((run_dir / STATE).read_text())
-    model.seed_generator.state.assign(np.asarray(state["seed_state"], dtype=model.seed_generator.state.dtype))
-    return int(state["step"])
+    model.seed_generator.state.assign(
+        np.asarray(state["seed_state"], dtype=model.seed_generator.state.dtype))
+    saved = np.load(run_dir / OPTIMIZER_STATE)
+    names = sorted(saved.files, key=lambda s: int(s.split("_")[-1]))
+    if len(names) != len(model.optimizer.variables):
+        raise ValueError(f"{run_dir / OPTIMIZER_STATE} holds {len(names)} optimizer variables, "
+                         f"the model's stage needs {len(model.optimizer.variables)}")
+    for v, k in zip(model.optimizer.variables, names):
+        v.assign(saved[k])
 
 
 def default_run_name(config: TrainConfig) -> str:
@@ -155,44 +169,60 @@ def prepare_run_dir(config: TrainConfig, run_dir: Path | None, overwrite: bool) 
 
 def fit(model, config: TrainConfig, dataset, run_dir: Path, verbose: int = 1,
         eval_every: int = 5000) -> dict:
-    """Train to `config.steps`, resuming from the run directory's checkpoint.
+    """Train every stage of the model to its budget, resuming from the run directory's checkpoint.
 
-    Every `eval_every` steps (and at the end): validation terms, TensorBoard scalars, checkpoint.
-    Returns the history {"step": [...], "train": [...], "validation": [...]}.
+    Every `eval_every` steps, at the end of each stage and at the end: validation terms and
+    annotation accuracy, TensorBoard scalars, checkpoint and history.json.
+    Returns the history {"step": [...], "stage": [...], "train": [...], "validation": [...]}.
     """
-    start = _load_checkpoint(run_dir, model)
+    stages = model.training_stages(config.steps)
+    total = sum(n for _, n in stages)
+    start = _checkpoint_step(run_dir)
     history_path = run_dir / "history.json"
     history = (json.loads(history_path.read_text()) if start and history_path.exists()
-               else {"step": [], "train": [], "validation": []})
-    if start >= config.steps:
+               else {"step": [], "stage": [], "train": [], "validation": []})
+    if start >= total:
+        model.load_weights(run_dir / CHECKPOINT)
         return history
-    loop = InGraphLoop(model, dataset.train_images, dataset.train_labels, config.batch_size,
-                       config.seed, config.jit_compile)
     writers = {k: tf.summary.create_file_writer(str(run_dir / "logs" / k))
                for k in ("train", "validation")}
-    progbar = keras.utils.Progbar(config.steps, verbose=verbose, unit_name="step")
+    progbar = keras.utils.Progbar(total, verbose=verbose, unit_name="step")
     if start and verbose:
         print(f"resuming {run_dir} at step {start}")
     progbar.update(start)
-    step = start
-    while step < config.steps:
-        count = min(config.steps_per_execution, config.steps - step,
-                    eval_every - step % eval_every)
-        logs = loop.run(step, count)
-        step += count
-        progbar.update(step, values=list(logs.items()), finalize=False)
-        if step % eval_every == 0 or step == config.steps:
-            val = evaluate_terms(model, dataset.val_images, dataset.val_labels)
-            val["annotation_accuracy"] = annotation_accuracy(model, dataset.val_images,
-                                                             dataset.val_labels)
-            for kind, values in (("train", logs), ("validation", val)):
-                history[kind].append(values)
-                with writers[kind].as_default(step=step):
-                    for k, v in values.items():
-                        tf.summary.scalar(k, v)
-            history["step"].append(step)
-            _save_checkpoint(run_dir, model, step)
-            history_path.write_text(json.dumps(history, indent=1) + "\n")
+    step, stage_start = start, 0
+    for index, (stage, stage_steps) in enumerate(stages):
+        stage_end = stage_start + stage_steps
+        if step >= stage_end:
+            stage_start = stage_end
+            continue
+        if index > 0 or step > 0:
+            model.begin_stage(stage)
+            attach_optimizer(model, config, stage_steps)
+        if step > 0:
+            _load_checkpoint(run_dir, model)
+        loop = InGraphLoop(model, dataset.train_images, dataset.train_labels, config.batch_size,
+                           config.seed + index, config.jit_compile)
+        while step < stage_end:
+            count = min(config.steps_per_execution, stage_end - step,
+                        eval_every - step % eval_every)
+            logs = loop.run(step - stage_start, count)
+            step += count
+            progbar.update(step, values=list(logs.items()), finalize=False)
+            if step % eval_every == 0 or step == stage_end:
+                val = evaluate_terms(model, dataset.val_images, dataset.val_labels)
+                val["annotation_accuracy"] = annotation_accuracy(model, dataset.val_images,
+                                                                 dataset.val_labels)
+                for kind, values in (("train", logs), ("validation", val)):
+                    history[kind].append(values)
+                    with writers[kind].as_default(step=step):
+                        for k, v in values.items():
+                            tf.summary.scalar(k, v)
+                history["step"].append(step)
+                history["stage"].append(stage)
+                _save_checkpoint(run_dir, model, step)
+                history_path.write_text(json.dumps(history, indent=1) + "\n")
+        stage_start = stage_end
     progbar.update(step, finalize=True)
     return history
 
