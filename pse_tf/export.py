@@ -1,4 +1,4 @@
-"""Serving export: a versioned SavedModel with named signatures, plus TFLite annotator and generator.
+"""Serving export: a versioned SavedModel with named signatures, TFLite annotator and generator.
 
 `export_model(model, name)` writes the TF Serving layout
 
@@ -10,7 +10,9 @@
         export_metadata.json            names, label encoding, dimensions, input/output spec
 
 Everything goes through the `LatentModel` methods (`encode`, `label_distribution`,
-`annotation_log_likelihood`, `generate`), so every registered model exports the same way.
+`annotation_log_likelihood`, `generate`), so every registered model exports the same way; a model
+whose `encode` or `label_distribution` raises NotImplementedError (CVAE) is exported without that
+signature and the metadata lists it under `omitted_signatures`.
 
 Inputs are validated inside the graph: a bad request fails with an `InvalidArgumentError` whose text
 says what was received and what is expected (`IMAGES_SPEC`, `label_vectors_spec`). For that reason
@@ -51,8 +53,8 @@ ANNOTATOR_FILE = "annotator.tflite"
 GENERATOR_FILE = "generator.tflite"
 METADATA_FORMAT = 1
 
-# Every signature's inputs and outputs as clients see them: {name: (dtype, shape)}. "N" is the batch;
-# H, W, C (labels), L (label dim) and Z (latent dim) are filled in per model in the metadata.
+# Every signature's inputs and outputs as clients see them: {name: (dtype, shape)}. "N" is the
+# batch; H, W, C (labels), L (label dim) and Z (latent dim) are filled in per model (metadata).
 _ANNOTATE = {"inputs": {"images": ("float32", ["N", "H", "W"])},
              "outputs": {"label_probs": ("float32", ["N", "C"]),
                          "label_index": ("int32", ["N"]),
@@ -70,8 +72,11 @@ SIGNATURES = {
                                         "mean": ("float32", ["C", "Z"]),
                                         "stddev": ("float32", ["C", "Z"])}},
 }
-# The TFLite files: {file kind: (signature key inside the .tflite, SavedModel signature it mirrors)}.
-TFLITE_FILES = {"annotator": ("annotate", ANNOTATOR_FILE), "generator": ("generate", GENERATOR_FILE)}
+# Signatures a model may lack (its method raises NotImplementedError); the others are required.
+OPTIONAL_SIGNATURES = ("encode", "label_distributions")
+# The TFLite files: {kind: (signature key inside the .tflite, same as the SavedModel's; file name)}.
+TFLITE_FILES = {"annotator": ("annotate", ANNOTATOR_FILE),
+                "generator": ("generate", GENERATOR_FILE)}
 
 
 def images_spec(height: int = 28, width: int = 28) -> str:
@@ -209,7 +214,10 @@ def philox_stateless_normal(shape, seed, mean=0.0, stddev=1.0, dtype=tf.float32,
 
 @contextlib.contextmanager
 def _builtin_stateless_normal():
-    """While tracing, route tf.random.stateless_normal (TFP's and Keras' sampler) to the builtin one."""
+    """While tracing, route tf.random.stateless_normal (TFP's and Keras' sampler) to ours.
+
+    It swaps a module attribute, so it is not thread-safe: only the TFLite trace runs inside it.
+    """
     modules = [tf.random, tf_v2.random]
     originals = [m.stateless_normal for m in modules]
     try:
@@ -356,19 +364,40 @@ def _resolved_signatures(model) -> dict:
         for key, spec in SIGNATURES.items()}
 
 
-def _write_saved_model(functions: _Functions, path: Path):
+def _write_saved_model(functions: _Functions, path: Path) -> dict:
+    """Writes the SavedModel; returns {signature: reason} for the optional ones the model lacks.
+
+    A model whose `encode` or `label_distribution` raises NotImplementedError (CVAE has no
+    image-only encoder) is exported without that signature; annotate and generate are required.
+    """
     images = [_spec(None, tf.float32, "images")]  # open shape: the graph checks it (module doc)
+    endpoints = {
+        "serving_default": (functions.annotate, images),
+        "annotate": (functions.annotate, images),
+        "generate": (lambda label_vectors, seed: functions.generate(label_vectors, seed),
+                     [_spec(None, tf.float32, "label_vectors"), _spec([], tf.int64, "seed")]),
+        "encode": (functions.encode, images),
+        "label_distributions": (functions.label_distributions, []),
+    }
     archive = keras.export.ExportArchive()
     # No archive.track(model): ExportArchive keeps the variables the endpoints use; tracking
     # the model as well stored every weight twice (and the unused classifier).
-    for key in ("serving_default", "annotate"):
-        archive.add_endpoint(key, functions.annotate, input_signature=images)
-    archive.add_endpoint(
-        "generate", lambda label_vectors, seed: functions.generate(label_vectors, seed),
-        input_signature=[_spec(None, tf.float32, "label_vectors"), _spec([], tf.int64, "seed")])
-    archive.add_endpoint("encode", functions.encode, input_signature=images)
-    archive.add_endpoint("label_distributions", functions.label_distributions, input_signature=[])
+    omitted = {}
+    for key, (fn, input_signature) in endpoints.items():
+        traced = tf.function(fn, input_signature=input_signature, autograph=False)
+        try:
+            traced.get_concrete_function()
+        except NotImplementedError as error:
+            if key not in OPTIONAL_SIGNATURES:
+                raise
+            omitted[key] = str(error)
+            continue
+        archive.add_endpoint(key, traced)  # already traced: no input_signature needed
+    if omitted:
+        warnings.warn(f"{type(functions.model).__name__} exported without {sorted(omitted)}: "
+                      f"{omitted}", stacklevel=3)
     archive.write_out(str(path), verbose=False)
+    return omitted
 
 
 def _random_ops(concrete_function) -> list[str]:
@@ -416,7 +445,8 @@ def _write_tflite(model, path: Path) -> tuple[dict, bool]:
     return paths, bool(leftover)
 
 
-def _metadata(model, name: str, version: int, tflite_paths: dict, needs_flex: bool) -> dict:
+def _metadata(model, name: str, version: int, tflite_paths: dict, needs_flex: bool,
+              omitted: dict) -> dict:
     height, width = _image_shape(model)
     signatures = _resolved_signatures(model)
     return {
@@ -430,7 +460,8 @@ def _metadata(model, name: str, version: int, tflite_paths: dict, needs_flex: bo
         "latent_dim": int(model.model_config.latent_dim),
         "image_shape": [height, width],
         "model_config": dataclasses.asdict(model.model_config),
-        "signatures": signatures,
+        "signatures": {k: v for k, v in signatures.items() if k not in omitted},
+        "omitted_signatures": omitted,
         "input_validation": {
             "images": images_spec(height, width),
             "label_vectors": label_vectors_spec(int(model.label_dim)),
@@ -483,9 +514,9 @@ def export_model(model, name: str, export_dir="exported", version: int | None = 
     final = model_dir / str(version)
     staging = Path(tempfile.mkdtemp(prefix=f".tmp-{version}-", dir=model_dir))
     try:
-        _write_saved_model(_Functions(model, validate=True), staging)
+        omitted = _write_saved_model(_Functions(model, validate=True), staging)
         tflite_paths, needs_flex = _write_tflite(model, staging) if tflite else ({}, False)
-        metadata = _metadata(model, name, version, tflite_paths, needs_flex)
+        metadata = _metadata(model, name, version, tflite_paths, needs_flex, omitted)
         (staging / METADATA_FILE).write_text(json.dumps(metadata, indent=2) + "\n")
         os.chmod(staging, 0o755)  # mkdtemp makes it 0700; a server may run as another user
         if final.exists():
