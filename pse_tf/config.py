@@ -42,8 +42,8 @@ class ModelConfig:
         classifier_units: tuple. PSE* classifier widths on the reconstruction (eq. 3).
         label_likelihood_scale: float. sigma of N(l | l_hat, sigma^2 I), the PSE* label term for
             word-vector labels (paper §2.1 leaves sigma open).
-        beta: float. Weight of the KL term (1 in eq. 2; SCAN's beta-VAE uses 10).
-        options: dict. Model-specific extras (e.g. JMVAE's alpha), kept for the baselines.
+        options: dict. Model-specific settings, read and checked by the model: JMVAE `alpha`,
+            TrELBO `lambda1`/`lambda2`, SCAN `beta`/`symbol_steps` (see each model's docstring).
     """
 
     name: str = "pse_star"
@@ -52,7 +52,6 @@ class ModelConfig:
     hidden_units: tuple = (512, 64)
     classifier_units: tuple = (512, 64)
     label_likelihood_scale: float = 1.0
-    beta: float = 1.0
     options: dict = dataclasses.field(default_factory=dict)
 
     def __post_init__(self):

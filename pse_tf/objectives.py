@@ -59,3 +59,61 @@ def pse_star(images, logits, labels, label_prediction, q_z_x, q_z_l, encoding: s
 def total(terms: dict):
     """Batch mean of the summed terms: the scalar the optimiser minimises."""
     return tf.add_n([tf.reduce_mean(t) for t in terms.values()])
+
+
+# -- the baselines (paper §3) -------------------------------------------------------------------
+def cvae(images, logits, q_z_xl, prior):
+    """eq. 4: -elbo(x|l) = -E_q(z|x,l)[log p(x|z,l)] + KL(q(z|x,l) || p(z)).
+
+    The paper prints eq. 4 with "+ D_KL"; the conditional bound (Sohn et al., 2015) subtracts the
+    KL from the expected log-likelihood, so its negative adds it, as here. `logits` come from the
+    label-conditioned decoder.
+    """
+    return vae(images, logits, q_z_xl, prior)
+
+
+def jmvae(images, logits, labels, label_prediction, q_z_xl, q_z_x, q_z_l, prior, alpha: float,
+          encoding: str, scale: float = 1.0):
+    """eq. 5 (JMVAE-kl, Suzuki et al., 2016): -L_JMVAE = -E_q(z|x,l)[log p(x|z) + log p(l|z)]
+    + KL(q(z|x,l) || p(z)) + alpha * (KL(q(z|x,l) || q(z|x)) + KL(q(z|x,l) || q(z|l))).
+
+    `logits` and `label_prediction` decode one z ~ q(z|x,l). The alpha-weighted terms are reported
+    weighted, so the terms still sum to the loss.
+    """
+    return {"reconstruction": reconstruction_nll(images, logits),
+            "label_reconstruction": label_nll(labels, label_prediction, encoding, scale),
+            "kl": kl(q_z_xl, prior),
+            "kl_image": alpha * kl(q_z_xl, q_z_x),
+            "kl_label": alpha * kl(q_z_xl, q_z_l)}
+
+
+def trelbo(images, labels, *, logits_xl, label_prediction_xl, logits_x, label_prediction_l,
+           q_z_xl, q_z_x, q_z_l, prior, lambda1: float, lambda2: float, encoding: str,
+           scale: float = 1.0):
+    """eq. 6 (triple ELBO, Vedantam et al., 2018): the negatives of three ELBOs sharing p(x|z) and
+    p(l|z):
+    -E_q(z|x,l)[log p(x|z) + lambda1 log p(l|z)] + KL(q(z|x,l) || p(z))    (`*_xl`: z ~ q(z|x,l))
+    -E_q(z|x)[log p(x|z)] + KL(q(z|x) || p(z))                             (`logits_x`: z ~ q(z|x))
+    -lambda2 E_q(z|l)[log p(l|z)] + KL(q(z|l) || p(z))         (`label_prediction_l`: z ~ q(z|l)).
+
+    The lambda-weighted terms are reported weighted, so the terms still sum to the loss.
+    """
+    return {"reconstruction": reconstruction_nll(images, logits_xl),
+            "label_reconstruction": lambda1 * label_nll(labels, label_prediction_xl, encoding,
+                                                        scale),
+            "image_reconstruction": reconstruction_nll(images, logits_x),
+            "label_only_reconstruction": lambda2 * label_nll(labels, label_prediction_l, encoding,
+                                                             scale),
+            "kl": kl(q_z_xl, prior),
+            "kl_image": kl(q_z_x, prior),
+            "kl_label": kl(q_z_l, prior)}
+
+
+def scan_symbols(images, logits, q_z_x, q_z_l):
+    """SCAN's second stage (Higgins et al., 2018, as described in paper §3): fit q(z|l) to the
+    frozen beta-VAE's image posteriors by KL(q(z|x) || q(z|l)).
+
+    The image reconstruction is reported but carries no gradient: only q(z|l) is fitted here.
+    """
+    return {"reconstruction": tf.stop_gradient(reconstruction_nll(images, logits)),
+            "kl": kl(q_z_x, q_z_l)}

@@ -243,7 +243,7 @@ def evaluate(model, dataset, config: TrainConfig, verbose: int = 1) -> dict:
     t0 = time.time()
     results = {
         "reconstruction_error": metrics.reconstruction_error(model, dataset.test_images,
-                                                             seed=config.seed),
+                                                             dataset.test_labels, seed=config.seed),
         "annotation_accuracy": metrics.annotation_accuracy(model, dataset.test_images,
                                                            dataset.test_labels),
     }

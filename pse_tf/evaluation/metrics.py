@@ -22,17 +22,20 @@ def _batched(fn, *arrays, batch_size: int):
     return np.concatenate([np.asarray(o) for o in outs])
 
 
-def reconstruction_error(model, images, seed: int = 0, batch_size: int = 2000) -> float:
-    """Mean over images of the summed Bernoulli NLL over pixels, one z drawn from q(z|x)."""
+def reconstruction_error(model, images, labels, seed: int = 0, batch_size: int = 2000) -> float:
+    """Mean over images of the summed Bernoulli NLL over pixels, one z drawn from the model's
+    reconstruction encoder (q(z|x) for PSE; see `LatentModel.reconstruction_logits`)."""
 
     @tf.function(jit_compile=True)
-    def nll(x, s):
+    def nll(x, y, s):
         x = _flat(x)
-        z = model.encode(x).sample(seed=s)
-        return objectives.reconstruction_nll(x, model.decode_logits(z))
+        logits = model.reconstruction_logits(x, tf.gather(model.label_vectors, y), s)
+        return objectives.reconstruction_nll(x, logits)
 
     seeds = iter(tf.random.experimental.stateless_split(tf.constant([seed, 7]), len(images)))
-    return float(np.mean(_batched(lambda x: nll(x, next(seeds)), images, batch_size=batch_size)))
+    labels = np.asarray(labels, np.int32)
+    return float(np.mean(_batched(lambda x, y: nll(x, y, next(seeds)), images, labels,
+                                  batch_size=batch_size)))
 
 
 def annotate(model, images, label_vectors=None, batch_size: int = 2000) -> np.ndarray:

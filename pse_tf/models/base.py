@@ -66,6 +66,11 @@ class LatentModel(keras.Model):
         """Bernoulli logits of p(x|z), [N, D]."""
         return self.decoder(z)
 
+    def reconstruction_logits(self, images, label_vectors, seed):
+        """Logits of Dec(z), one z drawn (stateless `seed`) from the encoder that the model's
+        reconstruction error uses: q(z|x) here; models with a joint encoder override it."""
+        return self.decode_logits(self.encode(images).sample(seed=seed))
+
     def training_stages(self, steps: int) -> list:
         """[(stage_name, steps)] run in order. One joint stage, except two-stage models (SCAN)."""
         return [("joint", steps)]

@@ -31,12 +31,16 @@ def test_terms_are_per_example_and_named(name, encoding, tiny_batch):
 @pytest.mark.parametrize("name", NAMES)
 def test_distribution_shapes(name, tiny_batch):
     model = make_model(name, latent_dim=4, num_classes=3)
-    q_z_x = model.encode(tiny_batch[0])
-    assert q_z_x.batch_shape == (6,) and q_z_x.event_shape == (4,)
+    if name != "cvae":  # CVAE has no image-only encoder (tests/models/test_baselines.py)
+        q_z_x = model.encode(tiny_batch[0])
+        assert q_z_x.batch_shape == (6,) and q_z_x.event_shape == (4,)
     q_z_l = model.label_distribution()
     assert q_z_l.batch_shape == (3,) and q_z_l.event_shape == (4,)
     assert model.annotation_log_likelihood(tiny_batch[0]).shape == (6, 3)
     assert model.generate(model.label_vectors, tf.constant([1, 2])).shape == (3, 784)
+    label_vectors = tf.gather(model.label_vectors, tiny_batch[1])
+    assert model.reconstruction_logits(tiny_batch[0], label_vectors, tf.constant([1, 2])).shape \
+        == (6, 784)
 
 
 @pytest.mark.parametrize("name", NAMES)
