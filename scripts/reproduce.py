@@ -1,0 +1,71 @@
+#!/usr/bin/env python
+"""Reproduce the paper's Table 1 (MNIST), 2 (Fashion-MNIST) or 3 (one-hot vs word vectors).
+
+    python scripts/reproduce.py --table 1 --seeds 3
+
+Every row is trained for each seed (a finished run is reused, an interrupted one resumes), and
+results/table<N>.md/.json are rewritten after each run, ours beside the paper's values.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def main(argv=None) -> int:
+    from pse_tf.config import ModelConfig, TrainConfig
+    from pse_tf.evaluation.tables import TABLES, paired_test, summarise, write_table
+    from pse_tf.training import train
+
+    d = TrainConfig()
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--table", type=int, choices=sorted(TABLES), required=True)
+    p.add_argument("--seeds", type=int, default=3, help="seeds per row (default 3)")
+    p.add_argument("--steps", type=int, default=d.steps, help=f"steps per run (default {d.steps})")
+    p.add_argument("--rows", nargs="*", help="only rows whose model is listed (e.g. pse pse_star)")
+    p.add_argument("--out", default="results", help="folder for table<N>.md/.json and runs/")
+    args = p.parse_args(argv)
+
+    dataset, rows = TABLES[args.table]
+    out = Path(args.out)
+    results = []
+    for row in rows:
+        if args.rows and row.model not in args.rows:
+            continue
+        runs, wall = [], 0.0
+        for seed in range(args.seeds):
+            config = TrainConfig(dataset=dataset, label_encoding=row.label_encoding, steps=args.steps,
+                                 seed=seed, out=str(out / "runs"),
+                                 model=ModelConfig(name=row.model, latent_dim=row.latent_dim))
+            print(f"== table {args.table} · {row.label} · seed {seed}", flush=True)
+            t0 = time.time()
+            result = train(config, verbose=2, export=False)
+            wall += time.time() - t0
+            runs.append(result.metrics)
+        results.append({"label": row.label, "model": row.model, "latent_dim": row.latent_dim,
+                        "label_encoding": row.label_encoding, "steps": args.steps,
+                        "seeds": list(range(args.seeds)), "wall_seconds": wall,
+                        "summary": summarise(runs), "paper": row.paper,
+                        "runs": [{k: r.get(k) for k in ("seed", "reconstruction_error",
+                                                       "annotation_accuracy",
+                                                       "generation_accuracy")} for r in runs]})
+        extra = {}
+        if args.table == 3:
+            by = {r["label"]: [x["annotation_accuracy"] for x in r["runs"]] for r in results}
+            if "one-hot (PSE*)" in by and "word2vec (PSE*)" in by:
+                extra["significance"] = paired_test(by["one-hot (PSE*)"], by["word2vec (PSE*)"])
+        write_table(args.table, results, out / f"table{args.table}", extra)
+    print(f"wrote {out / f'table{args.table}.md'}")
+    print((out / f"table{args.table}.md").read_text())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
