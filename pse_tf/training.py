@@ -186,7 +186,9 @@ def fit(model, config: TrainConfig, dataset, run_dir: Path, verbose: int = 1,
         return history
     writers = {k: tf.summary.create_file_writer(str(run_dir / "logs" / k))
                for k in ("train", "validation")}
-    progbar = keras.utils.Progbar(total, verbose=verbose, unit_name="step")
+    # Logs are already means over the last call's steps: show them as they are, not re-averaged.
+    progbar = keras.utils.Progbar(total, verbose=verbose, unit_name="step",
+                                  stateful_metrics=[m.name for m in model.metrics])
     if start and verbose:
         print(f"resuming {run_dir} at step {start}")
     progbar.update(start)
@@ -220,6 +222,9 @@ def fit(model, config: TrainConfig, dataset, run_dir: Path, verbose: int = 1,
                             tf.summary.scalar(k, v)
                 history["step"].append(step)
                 history["stage"].append(stage)
+                if verbose == 2:  # one line per evaluation when there is no live progress bar
+                    print(f"step {step}/{total} [{stage}] train loss {logs['loss']:.2f} · "
+                          + " · ".join(f"val {k} {v:.4g}" for k, v in val.items()), flush=True)
                 _save_checkpoint(run_dir, model, step)
                 history_path.write_text(json.dumps(history, indent=1) + "\n")
         stage_start = stage_end

@@ -74,6 +74,7 @@ def main(argv=None) -> int:
 
     try:
         result = train(config, run_dir=args.run_dir, overwrite=args.overwrite,
+                       verbose=1 if sys.stdout.isatty() else 2,
                        export=not args.no_export, export_dir=args.export_dir)
     except (FileExistsError, FileNotFoundError, ValueError, RuntimeError) as e:
         print(f"error: {e}", file=sys.stderr)
