@@ -1,0 +1,54 @@
+#!/usr/bin/env python
+"""Benchmark the training step (FLOPs, floor, ours vs plain model.fit), the evaluation protocol
+and the exported annotator; writes results/benchmark.md and results/benchmark.json.
+
+    python scripts/benchmark.py                       # every registered model
+    python scripts/benchmark.py --models pse pse_star --quick --out /tmp/bench
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def parse_args(argv=None):
+    from pse_tf.registry import model_names
+
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--models", nargs="+", choices=model_names(), metavar="MODEL",
+                   help=f"models to time (None: all of {', '.join(model_names())})")
+    p.add_argument("--eval-models", nargs="*", default=["pse_star"], choices=model_names(),
+                   metavar="MODEL", help="models whose evaluation and export are timed")
+    p.add_argument("--out", default="results", help="folder of benchmark.md / benchmark.json")
+    p.add_argument("--repeats", type=int, default=5, help="interleaved timings per path")
+    p.add_argument("--steps", type=int, default=500,
+                   help="training steps per timing (a multiple of 100)")
+    p.add_argument("--quick", action="store_true",
+                   help="smoke run: 2 repeats of 100 steps, 1 generation repeat, fewer calls")
+    p.add_argument("--no-profile", action="store_true",
+                   help="skip the profiler trace of our training step (where its time goes)")
+    return p.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    from pse_tf.benchmark import run_benchmark
+
+    try:
+        run_benchmark(models=args.models, out=args.out, repeats=args.repeats, steps=args.steps,
+                      quick=args.quick, eval_models=args.eval_models,
+                      profile=not args.no_profile,
+                      log=lambda line: print(line, flush=True))
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,160 @@
+"""The fixed evaluator classifiers: committed weights, the classify fast path, saving, errors."""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from pse_tf.evaluation import evaluators as ev  # noqa: E402
+
+# Accuracy on the first 2 000 official test images: the targets (MNIST 96.9 %, Fashion 92.4 %
+# on the whole test set) less a margin for the subset.
+SUBSET = 2000
+MIN_SUBSET_ACCURACY = {"mnist": 0.96, "fashion_mnist": 0.91}
+
+
+@pytest.fixture(scope="module", params=ev.EVALUATOR_DATASETS)
+def committed(request):
+    """(dataset name, loaded evaluator, first SUBSET test images as float, their labels)."""
+    from pse_tf.data import load_dataset, to_float
+
+    data = load_dataset(request.param)
+    model = ev.load_evaluator(request.param)
+    return (request.param, model, to_float(data.test_images[:SUBSET]),
+            np.asarray(data.test_labels[:SUBSET]))
+
+
+def test_committed_weights_classify_real_test_images(committed):
+    name, model, images, labels = committed
+    acc = np.mean(ev.classify(model, images) == labels)
+    assert acc >= MIN_SUBSET_ACCURACY[name], f"{name}: {acc:.4f} on the first {SUBSET} test images"
+
+
+def test_classify_accepts_flat_square_channel_and_uint8_inputs(committed):
+    _, model, images, _ = committed
+    square = ev.classify(model, images[:300])
+    np.testing.assert_array_equal(ev.classify(model, images[:300].reshape(300, 784)), square)
+    np.testing.assert_array_equal(ev.classify(model, images[:300, :, :, None]), square)
+    np.testing.assert_array_equal(ev.classify(model, tf.constant(images[:300])), square)
+    as_uint8 = np.round(images[:300] * 255).astype(np.uint8)  # to_float(uint8) round-trips
+    np.testing.assert_array_equal(ev.classify(model, as_uint8), square)
+    assert square.dtype == np.int32 and square.shape == (300,)
+
+
+def test_classify_padded_last_batch_matches_one_batch(committed):
+    _, model, images, _ = committed
+    whole = ev.classify(model, images[:250], batch_size=250)
+    np.testing.assert_array_equal(ev.classify(model, images[:250], batch_size=64), whole)
+    np.testing.assert_array_equal(ev.classify(model, images[:250], jit_compile=False), whole)
+    assert ev.classify(model, images[:0]).shape == (0,)
+
+
+def test_classify_matches_model_call(committed):
+    """classify is the argmax of the model's logits; the model itself accepts [N, 28, 28], as
+    metrics.generation_accuracy calls it inside its own XLA function."""
+    _, model, images, _ = committed
+    logits = model(images[:200], training=False)
+    assert logits.shape == (200, 10)
+    np.testing.assert_array_equal(ev.classify(model, images[:200]), np.argmax(logits, axis=-1))
+
+
+def test_record_matches_weights(committed):
+    name, model, _, _ = committed
+    info = ev.evaluator_info(name)
+    assert info["dataset"] == name
+    assert info["test_accuracy"] >= ev.TARGET_TEST_ACCURACY[name]
+    assert info["val_accuracy"] > 0.9 and info["train_accuracy"] > 0.9
+    assert 1 <= info["best_epoch"] <= info["epochs"]
+    assert info["flops_per_image"] == ev.flops_per_image(model)
+    assert info["params"] == model.count_params()
+    for key in ("seed", "wall_time_s", "images_per_s"):
+        assert key in info
+
+
+def test_weights_files_are_small():
+    for name in ev.EVALUATOR_DATASETS:
+        model_path, _ = ev.weights_paths(name)
+        assert model_path.stat().st_size < 5 * 2**20, f"{model_path} is over 5 MiB"
+
+
+def test_missing_weights_error_names_file_and_command(tmp_path):
+    with pytest.raises(FileNotFoundError) as err:
+        ev.load_evaluator("fashion_mnist", weights_dir=tmp_path)
+    message = str(err.value)
+    assert str(tmp_path / "fashion_mnist.keras") in message
+    assert "python scripts/train_evaluators.py --dataset fashion_mnist" in message
+    with pytest.raises(FileNotFoundError, match="train_evaluators.py --dataset mnist"):
+        ev.evaluator_info("mnist", weights_dir=tmp_path)
+
+
+def test_unknown_dataset_and_bad_shapes_are_rejected():
+    with pytest.raises(ValueError, match="cifar10"):
+        ev.build_evaluator("cifar10")
+    model = ev.build_evaluator("mnist")
+    with pytest.raises(ValueError, match=r"\[5, 27, 27\]"):
+        ev.classify(model, np.zeros((5, 27, 27), np.float32))
+    with pytest.raises(TypeError, match="int64"):
+        ev.classify(model, np.zeros((5, 28, 28), np.int64))
+    with pytest.raises(ValueError, match="unknown hyperparameter"):
+        ev.train_evaluator("mnist", epochs=1, save=False, learning_rte=0.1)
+
+
+def test_folded_batch_norm_equals_conv_then_batch_norm():
+    """ConvBN's inference path (BN folded into the kernel) is conv -> BN(moving stats) -> ReLU."""
+    layer = ev.ConvBN(8, 3, strides=2)
+    x = np.random.default_rng(0).normal(size=(4, 9, 9, 3)).astype(np.float32)
+    layer.build(x.shape)
+    for _ in range(5):  # move the statistics away from (0, 1)
+        layer(x * 3 + 1, training=True)
+    assert not np.allclose(layer.bn.moving_mean.numpy(), 0)
+    folded = layer(x, training=False)
+    reference = tf.nn.relu(layer.bn(layer.conv(x), training=False))
+    np.testing.assert_allclose(folded, reference, atol=1e-5, rtol=1e-5)
+    assert folded.shape == (4, 5, 5, 8)
+
+
+@pytest.mark.parametrize("name", ev.EVALUATOR_DATASETS)
+def test_save_load_round_trip(name, tmp_path):
+    model = ev.build_evaluator(name)
+    x = np.random.default_rng(1).uniform(size=(8, 28, 28)).astype(np.float32)
+    path = tmp_path / f"{name}.keras"
+    model.save(path)
+    loaded = ev.load_evaluator(name, weights_dir=tmp_path)
+    np.testing.assert_allclose(loaded(x, training=False), model(x, training=False), atol=1e-5)
+
+
+def test_flops_per_image_counts_convolutions_and_dense_layers():
+    assert ev.flops_per_image(ev.build_mlp((32,))) == 2 * (784 * 32 + 32 * 10)
+    resnet = ev.build_resnet(stem=(4, 2), blocks=((8, 2),))
+    # stem 14x14x4 (3x3x1), conv1 7x7x8 (3x3x4), conv2 7x7x8 (3x3x8), 1x1 projection, dense
+    expected = 2 * (14 * 14 * 4 * 9 + 7 * 7 * 8 * 36 + 7 * 7 * 8 * 72 + 7 * 7 * 8 * 4 + 8 * 10)
+    assert ev.flops_per_image(resnet) == expected
+
+
+def test_augment_shifts_and_flips():
+    rng = np.random.default_rng(0)
+    images = rng.uniform(size=(64, 28, 28)).astype(np.float32)
+    np.testing.assert_array_equal(ev.augment(images, rng, shift=0, flip=False), images)
+    shifted = ev.augment(images, rng, shift=2, flip=False)
+    assert shifted.shape == images.shape and shifted.dtype == np.float32
+    # Every output is its image moved by at most 2 px: the pixel mass is mostly kept.
+    assert not np.array_equal(shifted, images)
+    assert np.all(shifted.sum((1, 2)) <= images.sum((1, 2)) + 1e-3)
+    flipped = ev.augment(images, rng, shift=0, flip=True)
+    same = np.all(flipped == images, axis=(1, 2))
+    mirrored = np.all(flipped == images[:, :, ::-1], axis=(1, 2))
+    assert np.all(same | mirrored) and same.any() and mirrored.any()
+    assert not np.shares_memory(flipped, images)
+
+
+@pytest.mark.slow
+def test_train_one_epoch_writes_loadable_files(tmp_path):
+    model, info = ev.train_evaluator("mnist", epochs=1, seed=0, verbose=0, weights_dir=tmp_path)
+    assert info["val_accuracy"] > 0.9
+    loaded = ev.load_evaluator("mnist", weights_dir=tmp_path)
+    assert ev.evaluator_info("mnist", weights_dir=tmp_path)["epochs"] == 1
+    x = np.random.default_rng(2).uniform(size=(16, 28, 28)).astype(np.float32)
+    np.testing.assert_array_equal(ev.classify(loaded, x), ev.classify(model, x))

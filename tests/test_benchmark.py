@@ -1,0 +1,113 @@
+"""The benchmark's FLOP count (against hand counts from layer shapes) and its report files."""
+
+import json
+
+import pytest
+import tensorflow as tf
+
+from conftest import make_model
+from pse_tf.benchmark import count_step_flops, matmul_flops, run_benchmark, write_report
+
+BATCH = 100
+
+
+def _pse_macs_per_example(latent=4, hidden=(16, 8), classes=3, pixels=784):
+    h1, h2 = hidden
+    image_encoder = pixels * h1 + h1 * h2 + h2 * (2 * latent)
+    label_encoder = classes * (2 * latent)  # one dense layer on the one-hot label
+    decoder = latent * h2 + h2 * h1 + h1 * pixels
+    return image_encoder + label_encoder + decoder
+
+
+def test_pse_step_flops_equal_the_hand_count_from_layer_shapes():
+    macs = _pse_macs_per_example()
+    assert macs == 784 * 16 + 16 * 8 + 8 * 8 + 3 * 8 + 4 * 8 + 8 * 16 + 16 * 784
+    assert count_step_flops(make_model("pse"), BATCH) == 3 * 2 * BATCH * macs
+
+
+def test_pse_star_adds_its_classifier_on_the_reconstruction():
+    classifier = 784 * 16 + 16 * 8 + 8 * 3  # MLP 784-16-8 -> 3 labels
+    expected = 3 * 2 * BATCH * (_pse_macs_per_example() + classifier)
+    assert count_step_flops(make_model("pse_star"), BATCH) == expected
+
+
+def test_step_flops_scale_with_the_batch():
+    model = make_model("vae")
+    assert count_step_flops(model, 50) * 2 == count_step_flops(model, 100)
+
+
+def test_matmul_flops_reads_transposes_and_broadcast_batches():
+    def fn(a, b, x, y):
+        return tf.matmul(a, b, transpose_a=True), tf.matmul(x, y)
+
+    graph = tf.function(fn).get_concrete_function(
+        tf.TensorSpec([5, 3]), tf.TensorSpec([5, 4]),  # [3, 5] @ [5, 4]: k = 5
+        tf.TensorSpec([2, 1, 3, 5]), tf.TensorSpec([4, 5, 6])).graph  # -> [2, 4, 3, 6], k = 5
+    assert matmul_flops(graph) == 2 * 3 * 4 * 5 + 2 * (2 * 4 * 3 * 6) * 5
+
+
+def test_matmul_flops_refuses_unknown_shapes():
+    graph = tf.function(tf.matmul).get_concrete_function(
+        tf.TensorSpec([None, 3]), tf.TensorSpec([3, 2])).graph
+    with pytest.raises(ValueError, match="unknown dimension"):
+        matmul_flops(graph)
+
+
+def test_bad_arguments_are_refused_before_any_work():
+    with pytest.raises(ValueError, match="nope"):
+        run_benchmark(models=["nope"], out=None)
+    with pytest.raises(ValueError, match="multiple of steps_per_execution"):
+        run_benchmark(models=["pse"], steps=150, out=None)
+
+
+def _fake_result():
+    return {
+        "settings": {"dataset": "mnist", "label_encoding": "onehot", "latent_dim": 10,
+                     "batch_size": 100, "steps_per_execution": 100, "steps_per_timing": 100,
+                     "repeats": 2, "quick": True, "flop_formula": "3 x forward"},
+        "machine": {"cpu": "Test CPU", "cores": 2, "load_average": [0.5, 0.4, 0.3],
+                    "load_average_end": [0.6, 0.4, 0.3], "tensorflow": "2.21.0",
+                    "keras": "3.15.1", "python": "3.11", "gpus": 0,
+                    "date": "2026-01-01T00:00:00+00:00", "xla_fast_path": True,
+                    "xla_plain_path": False},
+        "matmul": {"size": 2048, "gflops": 100.0, "times_ms": [171.8, 171.9, 172.0]},
+        "training": [{"model": "pse", "stage": "joint", "forward_flops": 1_000_000,
+                      "step_flops": 3_000_000, "floor_ms": 0.03, "fast_ms": 0.09,
+                      "plain_ms": 0.9, "fast_ms_all": [0.09, 0.1], "plain_ms_all": [0.9, 1.0],
+                      "speedup": 10.0, "fast_x_floor": 3.0, "plain_x_floor": 30.0}],
+        "evaluation": [{"model": "pse_star", "evaluator_weights": "trained",
+                        "generation": {"images_per_repeat": 100000, "compile_s": 0.5,
+                                       "repeat_s": 2.0, "protocol_s": 20.5,
+                                       "protocol_repeats": 10, "protocol_measured": False,
+                                       "images_per_s": 50000.0, "repeat_flops": 2e11,
+                                       "repeat_floor_s": 2.0, "repeat_x_floor": 1.0},
+                        "annotation": {"images": 10000, "seconds": 0.4,
+                                       "seconds_all": [0.4]}}],
+        "export": [{"model": "pse_star", "runtime": "saved_model", "batch": 1,
+                    "ms_per_call": 0.5, "images_per_s": 2000.0},
+                   {"model": "pse_star", "runtime": "tflite (ai_edge_litert, 2 threads)",
+                    "batch": 1024, "ms_per_call": 10.0, "images_per_s": 102400.0}],
+    }
+
+
+def test_write_report_writes_markdown_and_json(tmp_path):
+    result = _fake_result()
+    md, js = write_report(result, tmp_path / "out")
+    assert md == tmp_path / "out" / "benchmark.md" and js == tmp_path / "out" / "benchmark.json"
+    saved = json.loads(js.read_text())
+    assert saved == result
+    assert set(saved["training"][0]) >= {"model", "step_flops", "floor_ms", "fast_ms",
+                                         "fast_x_floor", "plain_ms", "speedup"}
+    text = md.read_text()
+    for heading in ("## Machine", "## Training step", "## Evaluation", "## Exported annotator"):
+        assert heading in text
+    assert "| pse | joint | 3.0 | 0.03 | 0.09 | 3.0 | 0.90 | 30.0 | 10.0× |" in text
+    assert "Test CPU" in text and "102,400" in text and "Quick run" in text
+
+
+def test_write_report_leaves_out_sections_without_rows(tmp_path):
+    result = {**_fake_result(), "evaluation": [], "export": []}
+    md, _ = write_report(result, tmp_path)
+    text = md.read_text()
+    assert "## Training step" in text
+    assert "## Evaluation" not in text and "## Exported annotator" not in text
