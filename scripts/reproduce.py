@@ -29,6 +29,8 @@ def main(argv=None) -> int:
     p.add_argument("--table", type=int, choices=sorted(TABLES), required=True)
     p.add_argument("--seeds", type=int, default=3, help="seeds per row (default 3)")
     p.add_argument("--steps", type=int, default=d.steps, help=f"steps per run (default {d.steps})")
+    p.add_argument("--generation-repeats", type=int, default=d.generation_repeats,
+                   help=f"repeats of the generation-accuracy protocol (default {d.generation_repeats})")
     p.add_argument("--rows", nargs="*", help="only rows whose model is listed (e.g. pse pse_star)")
     p.add_argument("--out", default="results", help="folder for table<N>.md/.json and runs/")
     args = p.parse_args(argv)
@@ -43,6 +45,7 @@ def main(argv=None) -> int:
         for seed in range(args.seeds):
             config = TrainConfig(dataset=dataset, label_encoding=row.label_encoding, steps=args.steps,
                                  seed=seed, out=str(out / "runs"),
+                                 generation_repeats=args.generation_repeats,
                                  model=ModelConfig(name=row.model, latent_dim=row.latent_dim))
             print(f"== table {args.table} · {row.label} · seed {seed}", flush=True)
             t0 = time.time()
