@@ -23,10 +23,10 @@ def parse_args(argv=None):
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--dataset", required=True, choices=DATASETS + ("all",))
     p.add_argument("--epochs", type=int, default=None,
-                   help="training epochs (default: the data set's own, see _DEFAULTS)")
+                   help="training epochs; None: the data set's own (evaluators._DEFAULTS)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--weights-dir", default=None,
-                   help="output folder (default: the committed pse_tf/evaluation/weights)")
+                   help="output folder; None: the committed pse_tf/evaluation/weights")
     p.add_argument("--quiet", action="store_true", help="no per-epoch lines")
     return p.parse_args(argv)
 
