@@ -193,6 +193,7 @@ def fit(model, config: TrainConfig, dataset, run_dir: Path, verbose: int = 1,
         print(f"resuming {run_dir} at step {start}")
     progbar.update(start)
     step, stage_start = start, 0
+    session_start, seconds_before = time.time(), history.get("train_seconds", 0.0)
     for index, (stage, stage_steps) in enumerate(stages):
         stage_end = stage_start + stage_steps
         if step >= stage_end:
@@ -222,6 +223,8 @@ def fit(model, config: TrainConfig, dataset, run_dir: Path, verbose: int = 1,
                             tf.summary.scalar(k, v)
                 history["step"].append(step)
                 history["stage"].append(stage)
+                # Wall time over every session of this run, evaluations included.
+                history["train_seconds"] = seconds_before + time.time() - session_start
                 if verbose == 2:  # one line per evaluation when there is no live progress bar
                     print(f"step {step}/{total} [{stage}] train loss {logs['loss']:.2f} · "
                           + " · ".join(f"val {k} {v:.4g}" for k, v in val.items()), flush=True)
@@ -294,6 +297,7 @@ def train(config: TrainConfig, run_dir: str | Path | None = None, verbose: int =
     results = {"dataset": config.dataset, "model": config.model.name,
                "label_encoding": config.label_encoding, "latent_dim": config.model.latent_dim,
                "seed": config.seed, "steps": config.steps, "batch_size": config.batch_size,
+               "train_seconds": history.get("train_seconds"),
                "train_seconds_this_session": train_seconds,
                "word_vectors": encoding.word_vectors_source}
     if run_evaluation:
