@@ -16,7 +16,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def parse_args(argv=None):
-    from pse_tf.config import DATASETS, LABEL_ENCODINGS, TrainConfig
+    from pse_tf.config import DATASETS, LABEL_ENCODINGS, LR_SCHEDULES, TrainConfig
     from pse_tf.registry import model_names
 
     d = TrainConfig()
@@ -31,6 +31,7 @@ def parse_args(argv=None):
     p.add_argument("--steps", type=int, help=f"optimiser steps (default {d.steps})")
     p.add_argument("--batch-size", type=int, help=f"default {d.batch_size}")
     p.add_argument("--learning-rate", type=float, help=f"default {d.learning_rate}")
+    p.add_argument("--lr-schedule", choices=LR_SCHEDULES, help=f"default {d.lr_schedule}")
     p.add_argument("--seed", type=int, help=f"default {d.seed}")
     p.add_argument("--generation-repeats", type=int, help=f"default {d.generation_repeats}")
     p.add_argument("--out", help=f"parent folder of run directories (default {d.out})")
@@ -46,6 +47,7 @@ def parse_args(argv=None):
     for flag, key in (("dataset", "dataset"), ("label_encoding", "label_encoding"),
                       ("word_vectors", "word_vectors"), ("steps", "steps"),
                       ("batch_size", "batch_size"), ("learning_rate", "learning_rate"),
+                      ("lr_schedule", "lr_schedule"),
                       ("seed", "seed"), ("generation_repeats", "generation_repeats"),
                       ("out", "out")):
         if getattr(args, flag) is not None:
