@@ -63,13 +63,20 @@ def save_latent_space(model, images, labels, path: str | Path, title: str | None
     q_l = model.label_distribution()
     centres, scales = q_l.mean().numpy(), q_l.stddev().numpy()
     colours = plt.get_cmap("tab10")
+    # VAE/CVAE give every label the same N(0, I): draw it once, as the prior.
+    shared = np.allclose(centres, centres[0]) and np.allclose(scales, scales[0])
     fig, ax = plt.subplots(figsize=(6, 6))
     for c, name in enumerate(model.class_names):
         pts = means[labels == c]
         ax.scatter(pts[:, 0], pts[:, 1], s=2, alpha=0.4, color=colours(c), label=name)
-        ax.add_patch(Ellipse(centres[c], 2 * scales[c, 0], 2 * scales[c, 1], fill=False, lw=1.5,
-                             color=colours(c)))
-        ax.annotate(name, centres[c], fontsize=8, weight="bold", ha="center")
+        if not shared:
+            ax.add_patch(Ellipse(centres[c], 2 * scales[c, 0], 2 * scales[c, 1], fill=False,
+                                 lw=1.5, color=colours(c)))
+            ax.annotate(name, centres[c], fontsize=8, weight="bold", ha="center")
+    if shared:
+        ax.add_patch(Ellipse(centres[0], 2 * scales[0, 0], 2 * scales[0, 1], fill=False, lw=1.5,
+                             color="black", ls="--"))
+        ax.annotate("every label: N(0, I)", centres[0], fontsize=8, ha="center")
     ax.set_title(title or f"{model.name}: 2-d latent space (test set)", fontsize=10)
     ax.legend(markerscale=5, fontsize=7, loc="upper right")
     fig.tight_layout()
