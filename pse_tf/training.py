@@ -125,12 +125,16 @@ def _checkpoint_step(run_dir: Path) -> int:
     return int(json.loads((run_dir / STATE).read_text())["step"]) if (run_dir / STATE).exists() else 0
 
 
-def _load_checkpoint(run_dir: Path, model):
-    """Restore weights, sampling seed and optimizer state (after the stage's optimizer is built)."""
+def _load_checkpoint(run_dir: Path, model, optimizer: bool = True):
+    """Restore weights, sampling seed and (mid-stage) the stage's optimizer state; the stage's
+    optimizer must be built first. A checkpoint at a stage boundary holds the previous stage's
+    optimizer, which the next stage does not use."""
     model.load_weights(run_dir / CHECKPOINT)
     state = json.loads((run_dir / STATE).read_text())
     model.seed_generator.state.assign(
         np.asarray(state["seed_state"], dtype=model.seed_generator.state.dtype))
+    if not optimizer:
+        return
     saved = np.load(run_dir / OPTIMIZER_STATE)
     names = sorted(saved.files, key=lambda s: int(s.split("_")[-1]))
     if len(names) != len(model.optimizer.variables):
@@ -202,8 +206,8 @@ def fit(model, config: TrainConfig, dataset, run_dir: Path, verbose: int = 1,
         if index > 0 or step > 0:
             model.begin_stage(stage)
             attach_optimizer(model, config, stage_steps)
-        if step > 0:
-            _load_checkpoint(run_dir, model)
+        if step == start and step > 0:  # resuming: restore what the checkpoint holds
+            _load_checkpoint(run_dir, model, optimizer=step > stage_start)
         loop = InGraphLoop(model, dataset.train_images, dataset.train_labels, config.batch_size,
                            config.seed + index, config.jit_compile)
         while step < stage_end:

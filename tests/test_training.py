@@ -72,3 +72,33 @@ def test_end_to_end_on_real_data_beats_chance(tmp_path, dataset, encoding):
         assert (result.run_dir / name).exists(), name
     assert any((result.run_dir / "logs" / "validation").iterdir())
     assert (tmp_path / "exported").exists() and metrics["export"]
+
+
+def test_two_stage_model_resumes_at_the_stage_boundary(tmp_path, monkeypatch):
+    """SCAN interrupted right after its first stage resumes into the second stage and ends where
+    the uninterrupted run ends (the boundary checkpoint holds stage 1's optimizer, unused later)."""
+    import pse_tf.training as training
+
+    dataset = load_dataset("mnist")
+    config = TrainConfig(dataset="mnist", label_encoding="onehot", steps=20, steps_per_execution=20,
+                         model=ModelConfig(name="scan"), seed=2)
+    straight = _mnist_model(config)
+    fit(straight, config, dataset, tmp_path / "a", verbose=0, eval_every=20)
+
+    (tmp_path / "b").mkdir()
+    original = training.InGraphLoop.run
+
+    def interrupt_in_stage_two(self, start, count):
+        if self.model.stage == "symbols":
+            raise KeyboardInterrupt
+        return original(self, start, count)
+
+    monkeypatch.setattr(training.InGraphLoop, "run", interrupt_in_stage_two)
+    with pytest.raises(KeyboardInterrupt):
+        fit(_mnist_model(config), config, dataset, tmp_path / "b", verbose=0, eval_every=20)
+    monkeypatch.setattr(training.InGraphLoop, "run", original)
+    resumed = _mnist_model(config)
+    history = fit(resumed, config, dataset, tmp_path / "b", verbose=0, eval_every=20)
+    assert history["stage"] == ["beta_vae", "symbols"]
+    for a, b in zip(straight.weights, resumed.weights):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-6)
