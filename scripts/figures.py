@@ -38,6 +38,8 @@ def main(argv=None) -> int:
     p.add_argument("--steps", type=int, default=d.steps)
     p.add_argument("--only", nargs="*", type=int, help="figure numbers to draw (default: all)")
     p.add_argument("--out", default="results")
+    p.add_argument("--runs", help="run directories' parent (default: OUT/runs, shared with "
+                   "scripts/reproduce.py; `runs` reuses scripts/train.py's runs)")
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args(argv)
     figures = Path(args.out) / "figures"
@@ -46,7 +48,7 @@ def main(argv=None) -> int:
 
     def model(dataset, name, latent_dim=10, encoding="onehot"):
         config = TrainConfig(dataset=dataset, label_encoding=encoding, steps=args.steps,
-                             seed=args.seed, out=str(Path(args.out) / "runs"),
+                             seed=args.seed, out=args.runs or str(Path(args.out) / "runs"),
                              model=ModelConfig(name=name, latent_dim=latent_dim))
         print(f"== {dataset} {name} z={latent_dim} {encoding}", flush=True)
         return train(config, verbose=2, export=False, run_evaluation=False).model
