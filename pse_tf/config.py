@@ -11,8 +11,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-DATASETS = ("mnist", "fashion_mnist")
-LABEL_ENCODINGS = ("onehot", "word2vec")
+from pse_tf.data import DATASETS
+from pse_tf.labels import ENCODINGS as LABEL_ENCODINGS
+
 LR_SCHEDULES = ("constant", "cosine")
 
 

@@ -24,6 +24,11 @@ def test_batch_larger_than_the_data_is_refused():
         EpochBatches(10, 11, 0)
 
 
+def _assert_same_weights(a, b):
+    for x, y in zip(a.weights, b.weights):
+        np.testing.assert_allclose(x.numpy(), y.numpy(), rtol=1e-5, atol=1e-6)
+
+
 def _mnist_model(config):
     encoding = LabelEncoding.build(load_dataset("mnist").class_names, "onehot")
     return build_model(config, encoding)
@@ -43,8 +48,7 @@ def test_resumed_run_equals_uninterrupted_run(tmp_path):
     resumed = _mnist_model(config)  # a fresh process would rebuild the model like this
     history = fit(resumed, config, dataset, tmp_path / "b", verbose=0, eval_every=20)
     assert history["step"] == [20, 40]
-    for a, b in zip(straight.weights, resumed.weights):
-        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-6)
+    _assert_same_weights(straight, resumed)
 
 
 def test_run_dir_with_another_config_is_not_overwritten(tmp_path):
@@ -100,5 +104,4 @@ def test_two_stage_model_resumes_at_the_stage_boundary(tmp_path, monkeypatch):
     resumed = _mnist_model(config)
     history = fit(resumed, config, dataset, tmp_path / "b", verbose=0, eval_every=20)
     assert history["stage"] == ["beta_vae", "symbols"]
-    for a, b in zip(straight.weights, resumed.weights):
-        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-6)
+    _assert_same_weights(straight, resumed)
