@@ -111,3 +111,32 @@ def test_write_report_leaves_out_sections_without_rows(tmp_path):
     text = md.read_text()
     assert "## Training step" in text
     assert "## Evaluation" not in text and "## Exported annotator" not in text
+
+
+@pytest.mark.slow
+def test_fast_and_plain_paths_train_the_same_algorithm():
+    """Same model, seed and budget through our in-graph XLA loop and an untuned `fit`: the test
+    metrics agree within seed noise (they differ only in batch order and random draws)."""
+    from pse_tf.benchmark import FastPath, PlainPath
+    from pse_tf.config import ModelConfig, TrainConfig
+    from pse_tf.data import load_dataset
+    from pse_tf.evaluation import metrics
+    from pse_tf.labels import LabelEncoding
+
+    dataset = load_dataset("mnist")
+    encoding = LabelEncoding.build(dataset.class_names, "onehot")
+    config = TrainConfig(dataset="mnist", label_encoding="onehot", steps=1000, seed=0,
+                         model=ModelConfig(name="pse_star"))
+    fast, plain = FastPath(config, encoding, dataset), PlainPath(config, encoding, dataset)
+    fast.run(1000)
+    plain.run(999)  # PlainPath.run trains one untimed step more
+    scores = {}
+    for name, path in (("fast", fast), ("plain", plain)):
+        scores[name] = (
+            metrics.reconstruction_error(path.model, dataset.test_images, dataset.test_labels),
+            metrics.annotation_accuracy(path.model, dataset.test_images, dataset.test_labels))
+    print("fast vs plain (reconstruction, annotation):", scores)
+    (r_fast, a_fast), (r_plain, a_plain) = scores["fast"], scores["plain"]
+    assert a_fast > 0.8 and a_plain > 0.8, scores  # both learnt (chance 0.1)
+    assert abs(r_fast - r_plain) < 0.03 * r_plain, scores
+    assert abs(a_fast - a_plain) < 0.03, scores
