@@ -156,8 +156,11 @@ def prepare_run_dir(config: TrainConfig, run_dir: Path | None, overwrite: bool) 
     if saved.exists() and not overwrite:
         previous = TrainConfig.from_json(saved).to_dict()
         current = config.to_dict()
-        # More steps on a constant learning rate is a legitimate extension of the same run.
-        ignored = {"out"} | ({"steps"} if config.lr_schedule == "constant" else set())
+        # Evaluation settings do not change the trained model, and more steps on a constant
+        # learning rate is a legitimate extension of the same run.
+        ignored = {"out", "generation_repeats", "generation_samples_per_label"}
+        if config.lr_schedule == "constant":
+            ignored.add("steps")
         changed = sorted(k for k in current if previous.get(k) != current[k] and k not in ignored)
         if changed:
             raise FileExistsError(

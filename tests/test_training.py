@@ -58,6 +58,9 @@ def test_run_dir_with_another_config_is_not_overwritten(tmp_path):
     with pytest.raises(FileExistsError, match="seed"):
         prepare_run_dir(other, tmp_path / "run", overwrite=False)
     prepare_run_dir(other, tmp_path / "run", overwrite=True)
+    # Evaluation settings and a longer constant-rate budget reuse the run.
+    prepare_run_dir(TrainConfig(dataset="mnist", steps=20, seed=1, generation_repeats=1),
+                    tmp_path / "run", overwrite=False)
 
 
 @pytest.mark.slow
