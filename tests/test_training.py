@@ -29,6 +29,13 @@ def _assert_same_weights(a, b):
         np.testing.assert_allclose(x.numpy(), y.numpy(), rtol=1e-5, atol=1e-6)
 
 
+def _uninterrupted(config, run_dir):
+    """The reference a resumed run must match: the same config trained in one go."""
+    model = _mnist_model(config)
+    fit(model, config, load_dataset("mnist"), run_dir, verbose=0, eval_every=20)
+    return model
+
+
 def _mnist_model(config):
     encoding = LabelEncoding.build(load_dataset("mnist").class_names, "onehot")
     return build_model(config, encoding)
@@ -38,8 +45,7 @@ def test_resumed_run_equals_uninterrupted_run(tmp_path):
     dataset = load_dataset("mnist")
     config = TrainConfig(dataset="mnist", label_encoding="onehot", steps=40, steps_per_execution=20,
                          model=ModelConfig(name="pse_star"), seed=5)
-    straight = _mnist_model(config)
-    fit(straight, config, dataset, tmp_path / "a", verbose=0, eval_every=20)
+    straight = _uninterrupted(config, tmp_path / "a")
 
     (tmp_path / "b").mkdir()
     first = _mnist_model(config)
@@ -89,8 +95,7 @@ def test_two_stage_model_resumes_at_the_stage_boundary(tmp_path, monkeypatch):
     dataset = load_dataset("mnist")
     config = TrainConfig(dataset="mnist", label_encoding="onehot", steps=20, steps_per_execution=20,
                          model=ModelConfig(name="scan"), seed=2)
-    straight = _mnist_model(config)
-    fit(straight, config, dataset, tmp_path / "a", verbose=0, eval_every=20)
+    straight = _uninterrupted(config, tmp_path / "a")
 
     (tmp_path / "b").mkdir()
     original = training.InGraphLoop.run
