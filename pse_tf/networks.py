@@ -59,6 +59,18 @@ class GaussianEncoder(keras.layers.Layer):
                 "hidden_units": self.hidden_units}
 
 
+def rsample(distribution: tfd.MultivariateNormalDiag, seed) -> tf.Tensor:
+    """One reparameterised draw z = loc + scale * eps, eps ~ N(0, I), from a stateless `seed`.
+
+    The same draw `distribution.sample(seed=...)` makes, but with the philox generator: inside
+    XLA on CPU, TFP's seed sanitising plus the default `auto_select` algorithm cost ~0.7 ms per
+    [100, 10] draw, philox ~0.04 ms (about a tenth of a whole PSE* training step).
+    """
+    eps = tf.random.stateless_normal(tf.shape(distribution.loc), seed=seed,
+                                     dtype=distribution.dtype, alg="philox")  # threefry: XLA-only on CPU
+    return distribution.loc + distribution.stddev() * eps
+
+
 def bernoulli_likelihood(logits) -> tfd.Distribution:
     """p(x|z): independent Bernoullis over pixels, event shape [D]; x may be grey levels in [0, 1]."""
     return tfd.Independent(tfd.Bernoulli(logits=logits, dtype=logits.dtype),

@@ -11,6 +11,7 @@ import tensorflow_probability as tfp
 
 from pse_tf import objectives
 from pse_tf.config import ModelConfig
+from pse_tf.networks import rsample
 
 tfd = tfp.distributions
 
@@ -83,6 +84,10 @@ class LatentModel(keras.Model):
     def next_seed(self):
         """A stateless seed for TFP sampling, advanced on every call (XLA-safe)."""
         return tf.cast(self.seed_generator.next(), tf.int32)
+
+    def sample_z(self, distribution):
+        """A training draw of z from `distribution` (reparameterised), with the next seed."""
+        return rsample(distribution, self.next_seed())
 
     @property
     def metrics(self):

@@ -58,7 +58,7 @@ class CVAE(PriorLabelModel):
     def compute_terms(self, images, labels, training=False):
         label_vectors = tf.gather(self.label_vectors, labels)
         q_z_xl = self.encode_with_label(images, label_vectors)
-        logits = self.decode_logits(q_z_xl.sample(seed=self.next_seed()), label_vectors)
+        logits = self.decode_logits(self.sample_z(q_z_xl), label_vectors)
         return objectives.cvae(images, logits, q_z_xl, self.prior(tf.shape(images)[0]))  # eq. 4
 
     def annotation_log_likelihood(self, images, label_vectors=None):

@@ -69,7 +69,7 @@ class JointModel(LatentModel):
     def _forward(self, images, labels) -> JointPass:
         label_vectors = tf.gather(self.label_vectors, labels)
         q_z_xl = self.encode_joint(images, label_vectors)
-        z = q_z_xl.sample(seed=self.next_seed())
+        z = self.sample_z(q_z_xl)
         return JointPass(label_vectors, q_z_xl, self.encode(images),
                          self.label_distribution(label_vectors),
                          standard_normal(tf.shape(images)[0], self.model_config.latent_dim),

@@ -29,7 +29,7 @@ class PSE(LatentModel):
         label_vectors = tf.gather(self.label_vectors, labels)
         q_z_x = self.encode(images)
         q_z_l = self.label_distribution(label_vectors)
-        z = q_z_x.sample(seed=self.next_seed())
+        z = self.sample_z(q_z_x)
         return label_vectors, q_z_x, q_z_l, self.decode_logits(z)
 
     def compute_terms(self, images, labels, training=False):

@@ -74,7 +74,7 @@ class SCAN(LatentModel):
 
     def compute_terms(self, images, labels, training=False):
         q_z_x = self.encode(images)
-        logits = self.decode_logits(q_z_x.sample(seed=self.next_seed()))
+        logits = self.decode_logits(self.sample_z(q_z_x))
         if self.stage == "beta_vae":  # a Python branch: the loop is traced once per stage
             prior = standard_normal(tf.shape(images)[0], self.model_config.latent_dim)
             return objectives.vae(images, logits, q_z_x, prior, beta=self.beta)  # eq. 1, beta

@@ -45,8 +45,8 @@ class TrELBO(JointModel):
 
     def compute_terms(self, images, labels, training=False):
         p = self._forward(images, labels)
-        z_x = p.q_z_x.sample(seed=self.next_seed())
-        z_l = p.q_z_l.sample(seed=self.next_seed())
+        z_x = self.sample_z(p.q_z_x)
+        z_l = self.sample_z(p.q_z_l)
         return objectives.trelbo(  # eq. 6
             images, p.label_vectors, logits_xl=p.logits, label_prediction_xl=p.label_prediction,
             logits_x=self.decode_logits(z_x), label_prediction_l=self.label_decoder(z_l),

@@ -69,5 +69,5 @@ class VAE(PriorLabelModel):
 
     def compute_terms(self, images, labels, training=False):
         q_z_x = self.encode(images)
-        logits = self.decode_logits(q_z_x.sample(seed=self.next_seed()))
+        logits = self.decode_logits(self.sample_z(q_z_x))
         return objectives.vae(images, logits, q_z_x, self.prior(tf.shape(images)[0]))  # eq. 1
