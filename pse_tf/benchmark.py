@@ -299,6 +299,30 @@ def compare_training_paths(fast: FastPath, plain: PlainPath, steps: int, repeats
             "plain_ms_all": plain_ms, "speedup": plain_median / fast_median}
 
 
+def compare_path_metrics(config: TrainConfig, encoding, dataset, steps: int) -> dict:
+    """Train the same model (config, seed) `steps` steps through both paths from scratch, then
+    score each on the test set: the fast path must be the same algorithm, so the metrics agree
+    within seed noise (the paths differ only in batch order and random draws).
+
+    Returns {"steps", "fast": {...}, "plain": {...}, "difference": {...}} with the test
+    reconstruction error and annotation accuracy of each path.
+    """
+    from pse_tf.evaluation import metrics
+
+    fast, plain = FastPath(config, encoding, dataset), PlainPath(config, encoding, dataset)
+    fast.run(steps)
+    plain.run(steps - 1)  # PlainPath.run trains one untimed step more
+    scores = {}
+    for name, path in (("fast", fast), ("plain", plain)):
+        scores[name] = {
+            "reconstruction_error": metrics.reconstruction_error(
+                path.model, dataset.test_images, dataset.test_labels, seed=config.seed),
+            "annotation_accuracy": metrics.annotation_accuracy(
+                path.model, dataset.test_images, dataset.test_labels)}
+    return {"model": config.model.name, "steps": steps, **scores,
+            "difference": {k: scores["fast"][k] - scores["plain"][k] for k in scores["fast"]}}
+
+
 # -- where our step's time goes ------------------------------------------------------------------
 PROFILE_CATEGORIES = ("matmul", "Adam update", "batch gather", "sampling (Philox RNG)",
                       "weight copies", "other element-wise / reductions")
@@ -544,6 +568,7 @@ def run_benchmark(models: Sequence[str] | None = None, out: str | os.PathLike | 
                   repeats: int = 5, steps: int = 500, quick: bool = False,
                   dataset: str = "mnist", latent_dim: int = 10, batch_size: int = 100,
                   eval_models: Sequence[str] = ("pse_star",), profile: bool = True,
+                  same_algorithm_steps: int = 1000,
                   log: Callable[[str], None] = print) -> dict:
     """Every measurement, one process, one run; writes the report to `out` (None: no files).
 
@@ -558,6 +583,9 @@ def run_benchmark(models: Sequence[str] | None = None, out: str | os.PathLike | 
         eval_models: the models whose evaluation and export are timed (PSE* by default).
         profile: after the timings, profile `steps` more steps of our path per model
             (`profile_fast_path`; a diagnostic, reported in its own table).
+        same_algorithm_steps: for each of `eval_models`, train this many steps through both
+            paths from scratch and compare their test metrics (`compare_path_metrics`);
+            0 skips it. A multiple of 100.
         log: called with one line per measurement.
 
     Returns:
@@ -581,6 +609,9 @@ def run_benchmark(models: Sequence[str] | None = None, out: str | os.PathLike | 
     if steps < 1 or steps % spe:
         raise ValueError(f"steps must be a positive multiple of steps_per_execution = {spe} "
                          f"(another call length is another XLA compilation), got {steps}")
+    if same_algorithm_steps < 0 or same_algorithm_steps % spe:
+        raise ValueError(f"same_algorithm_steps must be 0 or a multiple of {spe}, "
+                         f"got {same_algorithm_steps}")
 
     data = load_dataset(dataset)
     encoding = LabelEncoding.build(data.class_names, "onehot")
@@ -604,7 +635,7 @@ def run_benchmark(models: Sequence[str] | None = None, out: str | os.PathLike | 
                                    "steps_per_execution=1"},
         "machine": {**machine, "xla_fast_path": config0.jit_compile, "xla_plain_path": False},
         "matmul": matmul,
-        "training": [], "evaluation": [], "export": [],
+        "training": [], "evaluation": [], "export": [], "same_algorithm": [],
     }
     trained = {}
     for name in models:
@@ -665,6 +696,16 @@ def run_benchmark(models: Sequence[str] | None = None, out: str | os.PathLike | 
             rows = time_exported_annotator(exported.path, exported.tflite_paths["annotator"],
                                            images, calls=5 if quick else 20, log=log)
         result["export"].extend({"model": name, **r} for r in rows)
+
+    for name in [m for m in eval_models if m in trained] if same_algorithm_steps else []:
+        log(f"{name}: same algorithm? {same_algorithm_steps} steps through each path")
+        same = compare_path_metrics(benchmark_config(name, dataset, latent_dim, batch_size),
+                                    encoding, data, same_algorithm_steps)
+        log(f"{name}: test reconstruction ours {same['fast']['reconstruction_error']:.2f} / "
+            f"plain {same['plain']['reconstruction_error']:.2f}, annotation "
+            f"{100 * same['fast']['annotation_accuracy']:.2f}% / "
+            f"{100 * same['plain']['annotation_accuracy']:.2f}%")
+        result["same_algorithm"].append(same)
 
     result["machine"]["load_average_end"] = list(os.getloadavg())
     if out is not None:
@@ -788,6 +829,24 @@ def write_report(result: dict, out: str | os.PathLike) -> tuple[Path, Path]:
             _table(["model", "runtime", "batch", "ms/call", "images/s"],
                    [[r["model"], r["runtime"], r["batch"], _fmt(r["ms_per_call"], 3),
                      _fmt(r["images_per_s"], 0)] for r in result["export"]]),
+        ]
+    if result.get("same_algorithm"):
+        parts += [
+            "",
+            "## Same algorithm",
+            "",
+            "The same model and seed trained from scratch through each path for the same number "
+            "of steps, then scored on the 10,000 test images (`compare_path_metrics`). The paths "
+            "differ only in batch order and random draws, so the metrics should agree within "
+            "seed noise.",
+            "",
+            _table(["model", "steps", "reconstruction ours", "reconstruction plain",
+                    "annotation % ours", "annotation % plain"],
+                   [[r["model"], r["steps"], _fmt(r["fast"]["reconstruction_error"]),
+                     _fmt(r["plain"]["reconstruction_error"]),
+                     _fmt(100 * r["fast"]["annotation_accuracy"]),
+                     _fmt(100 * r["plain"]["annotation_accuracy"])]
+                    for r in result["same_algorithm"]]),
         ]
     md, js = out / REPORT_MD, out / REPORT_JSON
     md.write_text("\n".join(parts) + "\n")

@@ -30,6 +30,8 @@ def parse_args(argv=None):
                    help="training steps per timing (a multiple of 100)")
     p.add_argument("--quick", action="store_true",
                    help="smoke run: 2 repeats of 100 steps, 1 generation repeat, fewer calls")
+    p.add_argument("--same-algorithm-steps", type=int, default=1000,
+                   help="steps each path trains before their test metrics are compared (0: skip)")
     p.add_argument("--no-profile", action="store_true",
                    help="skip the profiler trace of our training step (where its time goes)")
     return p.parse_args(argv)
@@ -43,6 +45,7 @@ def main(argv=None) -> int:
         run_benchmark(models=args.models, out=args.out, repeats=args.repeats, steps=args.steps,
                       quick=args.quick, eval_models=args.eval_models,
                       profile=not args.no_profile,
+                      same_algorithm_steps=args.same_algorithm_steps,
                       log=lambda line: print(line, flush=True))
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)

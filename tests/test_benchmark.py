@@ -87,6 +87,11 @@ def _fake_result():
                     "ms_per_call": 0.5, "images_per_s": 2000.0},
                    {"model": "pse_star", "runtime": "tflite (ai_edge_litert, 2 threads)",
                     "batch": 1024, "ms_per_call": 10.0, "images_per_s": 102400.0}],
+        "same_algorithm": [{"model": "pse_star", "steps": 1000,
+                            "fast": {"reconstruction_error": 104.9, "annotation_accuracy": 0.8535},
+                            "plain": {"reconstruction_error": 106.0, "annotation_accuracy": 0.8446},
+                            "difference": {"reconstruction_error": -1.1,
+                                           "annotation_accuracy": 0.0089}}],
     }
 
 
@@ -103,40 +108,35 @@ def test_write_report_writes_markdown_and_json(tmp_path):
         assert heading in text
     assert "| pse | joint | 3.0 | 0.03 | 0.09 | 3.0 | 0.90 | 30.0 | 10.0× |" in text
     assert "Test CPU" in text and "102,400" in text and "Quick run" in text
+    assert "| pse_star | 1000 | 104.90 | 106.00 | 85.35 | 84.46 |" in text
 
 
 def test_write_report_leaves_out_sections_without_rows(tmp_path):
-    result = {**_fake_result(), "evaluation": [], "export": []}
+    result = {**_fake_result(), "evaluation": [], "export": [], "same_algorithm": []}
     md, _ = write_report(result, tmp_path)
     text = md.read_text()
     assert "## Training step" in text
-    assert "## Evaluation" not in text and "## Exported annotator" not in text
+    for heading in ("## Evaluation", "## Exported annotator", "## Same algorithm"):
+        assert heading not in text
 
 
 @pytest.mark.slow
 def test_fast_and_plain_paths_train_the_same_algorithm():
     """Same model, seed and budget through our in-graph XLA loop and an untuned `fit`: the test
     metrics agree within seed noise (they differ only in batch order and random draws)."""
-    from pse_tf.benchmark import FastPath, PlainPath
+    from pse_tf.benchmark import compare_path_metrics
     from pse_tf.config import ModelConfig, TrainConfig
     from pse_tf.data import load_dataset
-    from pse_tf.evaluation import metrics
     from pse_tf.labels import LabelEncoding
 
     dataset = load_dataset("mnist")
     encoding = LabelEncoding.build(dataset.class_names, "onehot")
     config = TrainConfig(dataset="mnist", label_encoding="onehot", steps=1000, seed=0,
                          model=ModelConfig(name="pse_star"))
-    fast, plain = FastPath(config, encoding, dataset), PlainPath(config, encoding, dataset)
-    fast.run(1000)
-    plain.run(999)  # PlainPath.run trains one untimed step more
-    scores = {}
-    for name, path in (("fast", fast), ("plain", plain)):
-        scores[name] = (
-            metrics.reconstruction_error(path.model, dataset.test_images, dataset.test_labels),
-            metrics.annotation_accuracy(path.model, dataset.test_images, dataset.test_labels))
-    print("fast vs plain (reconstruction, annotation):", scores)
-    (r_fast, a_fast), (r_plain, a_plain) = scores["fast"], scores["plain"]
-    assert a_fast > 0.8 and a_plain > 0.8, scores  # both learnt (chance 0.1)
-    assert abs(r_fast - r_plain) < 0.03 * r_plain, scores
-    assert abs(a_fast - a_plain) < 0.03, scores
+    same = compare_path_metrics(config, encoding, dataset, steps=1000)
+    print("fast vs plain:", same)
+    fast, plain = same["fast"], same["plain"]
+    # Both learnt (chance is 0.1), and they agree.
+    assert fast["annotation_accuracy"] > 0.8 and plain["annotation_accuracy"] > 0.8, same
+    assert abs(same["difference"]["reconstruction_error"]) < 0.03 * plain["reconstruction_error"]
+    assert abs(same["difference"]["annotation_accuracy"]) < 0.03, same
