@@ -36,7 +36,7 @@ def save_sample_grid(model, path: str | Path, per_label: int = 10, seed: int = 0
             ax.set_xticks([]), ax.set_yticks([])
             if c == 0:
                 ax.set_ylabel(names[r], rotation=0, ha="right", va="center", fontsize=8)
-    fig.suptitle(f"{model.name}: samples from q(z|l), decoded", fontsize=9)
+    fig.suptitle(f"{model.name}: images generated per label (Bernoulli means)", fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)

@@ -269,6 +269,8 @@ def evaluate(model, dataset, config: TrainConfig, verbose: int = 1) -> dict:
     results["generation_accuracy"] = generation["mean"]
     results["generation_accuracy_std"] = generation["std"]
     results["generation_accuracy_repeats"] = generation["repeats"]
+    results["generation_repeats"] = config.generation_repeats
+    results["generation_samples_per_label"] = config.generation_samples_per_label
     results["evaluator_test_accuracy"] = evaluator_info(config.dataset).get("test_accuracy")
     results["evaluation_seconds"] = time.time() - t0
     if verbose:
@@ -276,6 +278,28 @@ def evaluate(model, dataset, config: TrainConfig, verbose: int = 1) -> dict:
               f"annotation {100 * results['annotation_accuracy']:.2f}%  "
               f"generation {100 * generation['mean']:.2f} ± {100 * generation['std']:.2f}%")
     return results
+
+
+# What `evaluate` writes into metrics.json.
+EVALUATION_KEYS = ("reconstruction_error", "annotation_accuracy", "generation_accuracy",
+                   "generation_accuracy_std", "generation_accuracy_repeats", "generation_repeats",
+                   "generation_samples_per_label", "evaluator_test_accuracy",
+                   "evaluation_seconds")
+
+
+def _reusable_evaluation(run_dir: Path, config: TrainConfig) -> dict | None:
+    """The test metrics a finished run already has for this budget and evaluation protocol,
+    so re-running a table or figure does not re-evaluate it; None if there are none."""
+    path = run_dir / "metrics.json"
+    if not path.exists():
+        return None
+    previous = json.loads(path.read_text())
+    if (previous.get("steps") != config.steps
+            or previous.get("generation_repeats") != config.generation_repeats
+            or previous.get("generation_samples_per_label") != config.generation_samples_per_label
+            or any(k not in previous for k in EVALUATION_KEYS)):
+        return None
+    return {k: previous[k] for k in EVALUATION_KEYS}
 
 
 def train(config: TrainConfig, run_dir: str | Path | None = None, verbose: int = 1,
@@ -308,11 +332,15 @@ def train(config: TrainConfig, run_dir: str | Path | None = None, verbose: int =
                "train_seconds_this_session": train_seconds,
                "word_vectors": encoding.word_vectors_source}
     if run_evaluation:
-        results.update(evaluate(model, dataset, config, verbose=verbose))
+        previous = _reusable_evaluation(run_dir, config)
+        if previous is not None and verbose:
+            print(f"{run_dir}: finished and evaluated with this protocol; metrics reused")
+        results.update(previous or evaluate(model, dataset, config, verbose=verbose))
         (run_dir / "metrics.json").write_text(json.dumps(results, indent=2) + "\n")
-        from pse_tf import plotting
+        if previous is None or not (run_dir / "samples.png").exists():
+            from pse_tf import plotting
 
-        plotting.save_sample_grid(model, run_dir / "samples.png", seed=config.seed)
+            plotting.save_sample_grid(model, run_dir / "samples.png", seed=config.seed)
     if export:
         from pse_tf.export import export_model
 

@@ -113,3 +113,27 @@ def test_two_stage_model_resumes_at_the_stage_boundary(tmp_path, monkeypatch):
     history = fit(resumed, config, dataset, tmp_path / "b", verbose=0, eval_every=20)
     assert history["stage"] == ["beta_vae", "symbols"]
     _assert_same_weights(straight, resumed)
+
+
+@pytest.mark.slow
+def test_finished_run_reuses_its_metrics_unless_the_protocol_changes(tmp_path, monkeypatch):
+    import pse_tf.training as training
+
+    config = TrainConfig(dataset="mnist", steps=100, model=ModelConfig(name="pse"),
+                         generation_repeats=1, generation_samples_per_label=100,
+                         out=str(tmp_path))
+    first = train(config, verbose=0, export=False)
+    calls = []
+
+    def fake_evaluate(model, dataset, cfg, verbose=1):
+        calls.append(cfg.generation_repeats)
+        return {k: -1.0 for k in training.EVALUATION_KEYS}
+
+    monkeypatch.setattr(training, "evaluate", fake_evaluate)
+    again = train(config, verbose=0, export=False)
+    assert calls == []
+    assert {k: again.metrics[k] for k in training.EVALUATION_KEYS} == \
+        {k: first.metrics[k] for k in training.EVALUATION_KEYS}
+    other = TrainConfig.from_dict({**config.to_dict(), "generation_repeats": 2})
+    assert train(other, verbose=0, export=False).metrics["generation_accuracy"] == -1.0
+    assert calls == [2]

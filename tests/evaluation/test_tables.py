@@ -1,0 +1,54 @@
+"""Tables 1-3: the summary over seeds, the paired test and the written report."""
+
+import json
+
+import numpy as np
+import pytest
+
+from pse_tf.evaluation.tables import TABLES, paired_test, summarise, write_table
+
+
+def test_every_row_names_a_registered_model():
+    from pse_tf.registry import model_names
+
+    for dataset, rows in TABLES.values():
+        assert dataset in ("mnist", "fashion_mnist")
+        assert {r.model for r in rows} <= set(model_names())
+
+
+def test_summarise_is_mean_and_population_std_over_seeds_in_percent():
+    runs = [{"reconstruction_error": 80.0, "annotation_accuracy": 0.90},
+            {"reconstruction_error": 82.0, "annotation_accuracy": 0.94}]
+    s = summarise(runs)
+    assert s["reconstruction_error"] == {"mean": 81.0, "std": 1.0, "n": 2}
+    assert s["annotation_accuracy"]["mean"] == pytest.approx(92.0)
+    assert s["annotation_accuracy"]["std"] == pytest.approx(2.0)
+    assert "generation_accuracy" not in s
+
+
+def test_paired_test_matches_a_hand_computed_t():
+    a, b = [0.80, 0.81, 0.79], [0.82, 0.84, 0.80]
+    d = np.subtract(b, a)  # 0.02, 0.03, 0.01
+    t = d.mean() / (d.std(ddof=1) / np.sqrt(3))  # 0.02 / (0.01 / sqrt 3)
+    result = paired_test(a, b)
+    assert result["t"] == pytest.approx(t) and result["n"] == 3
+    assert result["p"] == pytest.approx(0.0742, abs=1e-3)  # two-sided, 2 degrees of freedom
+    assert paired_test([0.8], [0.9])["p"] is None  # one pair: no test
+
+
+def test_write_table_puts_ours_beside_the_papers_value(tmp_path):
+    row = {"label": "PSE (10D)", "model": "pse", "latent_dim": 10, "label_encoding": "onehot",
+           "steps": 5000, "seeds": [0, 1], "generation_repeats": 3,
+           "train_seconds": 100.0, "evaluation_seconds": 20.0,
+           "summary": summarise([{"reconstruction_error": 80.0, "annotation_accuracy": 0.96,
+                                  "generation_accuracy": 0.95},
+                                 {"reconstruction_error": 82.0, "annotation_accuracy": 0.96,
+                                  "generation_accuracy": 0.93}]),
+           "paper": TABLES[1][1][5].paper, "runs": [{}, {}]}
+    write_table(1, [row], tmp_path / "table1", {"invocation_seconds": 90.0})
+    text = (tmp_path / "table1.md").read_text()
+    assert "| PSE (10D) | 81.0 ± 1.0 (82.8) | 96.0 ± 0.0 (96.0) | 94.0 ± 1.0 (93.9) | 2 | 5000 " \
+           "| 100 + 20 |" in text
+    assert "2.0 min (1.7 training, 0.3 evaluation)" in text and "1.5 min wall time" in text
+    saved = json.loads((tmp_path / "table1.json").read_text())
+    assert saved["rows"][0]["summary"] == row["summary"] and saved["dataset"] == "mnist"
