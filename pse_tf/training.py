@@ -145,8 +145,11 @@ def _load_checkpoint(run_dir: Path, model, optimizer: bool = True):
 
 
 def default_run_name(config: TrainConfig) -> str:
+    """<dataset>-<model>-<labels>-z<latent>-seed<seed>, then any model options (-alpha1.0)."""
     m = config.model
-    return f"{config.dataset}-{m.name}-{config.label_encoding}-z{m.latent_dim}-seed{config.seed}"
+    options = "".join(f"-{k}{v}" for k, v in sorted(m.options.items()))
+    return (f"{config.dataset}-{m.name}-{config.label_encoding}-z{m.latent_dim}-seed{config.seed}"
+            f"{options}")
 
 
 def prepare_run_dir(config: TrainConfig, run_dir: Path | None, overwrite: bool) -> Path:

@@ -9,6 +9,7 @@ word-vector labels.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 
@@ -16,7 +17,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def parse_args(argv=None):
-    from pse_tf.config import DATASETS, LABEL_ENCODINGS, LR_SCHEDULES, TrainConfig
+    from pse_tf.config import DATASETS, LABEL_ENCODINGS, LR_SCHEDULES, ConfigError, TrainConfig
     from pse_tf.registry import model_names
 
     d = TrainConfig()
@@ -32,6 +33,8 @@ def parse_args(argv=None):
     p.add_argument("--batch-size", type=int, help=f"default {d.batch_size}")
     p.add_argument("--learning-rate", type=float, help=f"default {d.learning_rate}")
     p.add_argument("--lr-schedule", choices=LR_SCHEDULES, help=f"default {d.lr_schedule}")
+    p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
+                   help="a model option (ModelConfig.options), e.g. alpha=1 for jmvae; repeatable")
     p.add_argument("--seed", type=int, help=f"default {d.seed}")
     p.add_argument("--generation-repeats", type=int, help=f"default {d.generation_repeats}")
     p.add_argument("--out", help=f"parent folder of run directories (default {d.out})")
@@ -56,6 +59,14 @@ def parse_args(argv=None):
         values["model"]["name"] = args.model
     if args.latent_dim is not None:
         values["model"]["latent_dim"] = args.latent_dim
+    for option in args.option:
+        key, sep, value = option.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"--option takes KEY=VALUE, got {option!r}")
+        try:
+            values["model"]["options"][key] = json.loads(value)  # numbers and booleans
+        except json.JSONDecodeError:
+            values["model"]["options"][key] = value
     if args.no_jit:
         values["jit_compile"] = False
     return args, TrainConfig.from_dict(values)
