@@ -51,9 +51,9 @@ def _encoded_means(model, images, labels):
     return model.encode(x).mean().numpy()
 
 
-def save_latent_space(model, images, labels, path: str | Path, title: str | None = None):
-    """Fig. 2 / 7-10: test embeddings coloured by label, label-distribution means and 1-sigma
-    ellipses. Needs a 2-d latent space."""
+def plot_latent_space(ax, model, images, labels, title: str | None = None):
+    """Fig. 2 / 7-10 on one axis: test embeddings coloured by label, label-distribution means
+    and 1-sigma ellipses. Needs a 2-d latent space."""
     plt = _pyplot()
     from matplotlib.patches import Ellipse
 
@@ -65,7 +65,6 @@ def save_latent_space(model, images, labels, path: str | Path, title: str | None
     colours = plt.get_cmap("tab10")
     # VAE/CVAE give every label the same N(0, I): draw it once, as the prior.
     shared = np.allclose(centres, centres[0]) and np.allclose(scales, scales[0])
-    fig, ax = plt.subplots(figsize=(6, 6))
     for c, name in enumerate(model.class_names):
         pts = means[labels == c]
         ax.scatter(pts[:, 0], pts[:, 1], s=2, alpha=0.4, color=colours(c), label=name)
@@ -79,8 +78,28 @@ def save_latent_space(model, images, labels, path: str | Path, title: str | None
         ax.annotate("every label: N(0, I)", centres[0], fontsize=8, ha="center")
     ax.set_title(title or f"{model.name}: 2-d latent space (test set)", fontsize=10)
     ax.legend(markerscale=5, fontsize=7, loc="upper right")
+
+
+def save_latent_space(model, images, labels, path: str | Path, title: str | None = None):
+    """One model's latent space (`plot_latent_space`) as a figure file."""
+    return save_latent_grid([(model, title)], images, labels, path, columns=1)
+
+
+def save_latent_grid(models: list, images, labels, path: str | Path, columns: int = 4,
+                     title: str = ""):
+    """Several latent spaces side by side (Fig. 2): `models` is [(model, panel title)]."""
+    plt = _pyplot()
+    rows = -(-len(models) // columns)
+    cols = min(columns, len(models))
+    fig, axes = plt.subplots(rows, cols, figsize=(6 * cols, 6 * rows), squeeze=False)
+    for ax, (model, panel) in zip(axes.flat, models):
+        plot_latent_space(ax, model, images, labels, panel)
+    for ax in list(axes.flat)[len(models):]:
+        ax.axis("off")
+    if title:
+        fig.suptitle(title, fontsize=12)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110 if len(models) == 1 else 70)
     plt.close(fig)
     return Path(path)
 
