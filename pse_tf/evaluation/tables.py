@@ -119,10 +119,19 @@ def write_table(number: int, rows: list[dict], path_stem: Path, extra: dict | No
             f"{row['train_seconds']:.0f} + {row['evaluation_seconds']:.0f}"]) + " |")
     if extra and "significance" in extra:
         sig = extra["significance"]
-        lines += ["", f"Paired t-test over seeds, PSE* annotation accuracy word2vec vs one-hot: "
-                      f"t = {sig['t']}, p = {sig['p']} (n = {sig['n']}; the paper: p = 0.006)."]
-    lines += ["", "CVAE annotation is ours (argmax over labels of the ELBO of x given l); the paper "
-                  "gives CVAE none. VAE annotation is at chance by construction (every label is N(0, I))."]
+        if sig["p"] is None:
+            lines += ["", f"Paired t-test: needs at least 2 seeds (n = {sig['n']})."]
+        else:
+            lines += ["", f"Paired t-test over seeds, PSE* annotation accuracy word2vec vs one-hot: "
+                          f"t = {sig['t']:.2f}, p = {sig['p']:.3f} (n = {sig['n']}; the paper: "
+                          f"p = 0.006)."]
+    models = {r["model"] for r in rows}
+    if "cvae" in models:
+        lines += ["", "CVAE annotation is ours (argmax over labels of the ELBO of x given l); the "
+                      "paper gives CVAE none."]
+    if "vae" in models:
+        lines += ["", "VAE annotation and generation are at chance by construction (every label "
+                      "is N(0, I))."]
     train_s = sum(r["train_seconds"] for r in rows)
     eval_s = sum(r["evaluation_seconds"] for r in rows)
     repeats = sorted({r.get("generation_repeats") for r in rows} - {None})

@@ -52,3 +52,14 @@ def test_write_table_puts_ours_beside_the_papers_value(tmp_path):
     assert "2.0 min (1.7 training, 0.3 evaluation)" in text and "1.5 min wall time" in text
     saved = json.loads((tmp_path / "table1.json").read_text())
     assert saved["rows"][0]["summary"] == row["summary"] and saved["dataset"] == "mnist"
+
+
+def test_write_table_reports_the_paired_test_and_only_relevant_notes(tmp_path):
+    row = {"label": "one-hot (PSE*)", "model": "pse_star", "steps": 5000, "seeds": [0, 1],
+           "generation_repeats": 3, "train_seconds": 1.0, "evaluation_seconds": 1.0,
+           "summary": {}, "paper": TABLES[3][1][2].paper, "runs": [{}, {}]}
+    extra = {"significance": {"t": 3.0524939, "p": 0.0926489, "n": 3}}
+    write_table(3, [row], tmp_path / "table3", extra)
+    text = (tmp_path / "table3.md").read_text()
+    assert "t = 3.05, p = 0.093 (n = 3" in text
+    assert "CVAE" not in text and "VAE annotation" not in text
