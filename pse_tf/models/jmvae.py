@@ -21,7 +21,7 @@ tfd = tfp.distributions
 # alpha = 0.01, 84% with 0.1 and 89% with 1 (paper: 95.4%). At 5,000 steps (seed 0) alpha = 1
 # gave reconstruction 98.7 / annotation 91.1% / generation 78.8% against 0.01's 89.2 / 88.3% /
 # 69.8% (paper: 87.7 / 95.4 / 92.2): neither matches the paper, so we keep the code's default.
-# (Its MNIST experiment scripts swept alpha = 1 with several label weights: `--options alpha=1`.)
+# (Its MNIST experiment scripts swept alpha = 1 with several label weights: `--option alpha=1`.)
 DEFAULT_ALPHA = 0.01
 
 
