@@ -93,7 +93,12 @@ def paired_test(a: list[float], b: list[float]) -> dict:
 
 
 def _cell(ours: dict | None, paper) -> str:
-    text = "—" if ours is None else f"{ours['mean']:.1f} ± {ours['std']:.1f}"
+    if ours is None:
+        text = "—"
+    elif ours.get("n", 2) == 1:  # one seed: no spread to report
+        text = f"{ours['mean']:.1f}"
+    else:
+        text = f"{ours['mean']:.1f} ± {ours['std']:.1f}"
     return f"{text} ({'—' if paper is None else paper})"
 
 
@@ -104,7 +109,8 @@ def write_table(number: int, rows: list[dict], path_stem: Path, extra: dict | No
     payload = {"table": number, "dataset": dataset, "rows": rows, **(extra or {})}
     Path(f"{path_stem}.json").write_text(json.dumps(payload, indent=2) + "\n")
     lines = [f"# Table {number}: {dataset} test set — ours (paper)", "",
-             "Ours: mean ± std over seeds; the paper's value in brackets. Accuracies in %.", "",
+             "Ours: mean ± std over seeds (one seed: its value); the paper's value in brackets. "
+             "Accuracies in %.", "",
              "| model | reconstruction error | annotation accuracy | generation accuracy | seeds | "
              "steps | train + evaluation (s) |",
              "|---|---|---|---|---|---|---|"]

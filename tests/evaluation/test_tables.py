@@ -63,3 +63,12 @@ def test_write_table_reports_the_paired_test_and_only_relevant_notes(tmp_path):
     text = (tmp_path / "table3.md").read_text()
     assert "t = 3.05, p = 0.093 (n = 3" in text
     assert "CVAE" not in text and "VAE annotation" not in text
+
+
+def test_one_seed_is_reported_without_a_spread(tmp_path):
+    row = {"label": "PSE (10D)", "model": "pse", "steps": 20000, "seeds": [0],
+           "generation_repeats": 3, "train_seconds": 1.0, "evaluation_seconds": 1.0,
+           "summary": summarise([{"reconstruction_error": 83.54}]),
+           "paper": TABLES[1][1][5].paper, "runs": [{}]}
+    write_table(1, [row], tmp_path / "t")
+    assert "| PSE (10D) | 83.5 (82.8) | — (96.0) |" in (tmp_path / "t.md").read_text()
