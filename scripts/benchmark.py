@@ -24,6 +24,10 @@ def parse_args(argv=None):
                    help=f"models to time (None: all of {', '.join(model_names())})")
     p.add_argument("--eval-models", nargs="*", default=["pse_star"], choices=model_names(),
                    metavar="MODEL", help="models whose evaluation and export are timed")
+    p.add_argument("--eval-datasets", nargs="*", default=["mnist", "fashion_mnist"],
+                   choices=["mnist", "fashion_mnist"], metavar="DATASET",
+                   help="data sets whose generation protocol and annotation are timed (each "
+                        "with its own evaluator)")
     p.add_argument("--out", default="results", help="folder of benchmark.md / benchmark.json")
     p.add_argument("--repeats", type=int, default=5, help="interleaved timings per path")
     p.add_argument("--steps", type=int, default=500,
@@ -44,6 +48,7 @@ def main(argv=None) -> int:
     try:
         run_benchmark(models=args.models, out=args.out, repeats=args.repeats, steps=args.steps,
                       quick=args.quick, eval_models=args.eval_models,
+                      eval_datasets=args.eval_datasets,
                       profile=not args.no_profile,
                       same_algorithm_steps=args.same_algorithm_steps,
                       log=lambda line: print(line, flush=True))

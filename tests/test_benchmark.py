@@ -6,7 +6,8 @@ import pytest
 import tensorflow as tf
 
 from conftest import make_model
-from pse_tf.benchmark import count_step_flops, matmul_flops, run_benchmark, write_report
+from pse_tf.benchmark import (count_step_flops, matmul_flops, matmul_time_floor, run_benchmark,
+                               step_matmuls, write_report)
 
 BATCH = 100
 
@@ -36,6 +37,31 @@ def test_step_flops_scale_with_the_batch():
     assert count_step_flops(model, 50) * 2 == count_step_flops(model, 100)
 
 
+def test_step_matmuls_are_forward_plus_the_gradients_the_step_needs():
+    # Backward is two matmuls per forward matmul, except the input gradient of the first
+    # image-encoder layer (784 x 16) and of the label encoder (3 x 8): their inputs are data.
+    shapes = step_matmuls(make_model("pse"), BATCH)
+    unneeded = 784 * 16 + 3 * 8
+    assert sum(e["count"] * e["flops"] for e in shapes) == (
+        2 * BATCH * (3 * _pse_macs_per_example() - unneeded))
+    assert sum(e["count"] for e in shapes) == 7 + 2 * 7 - 2  # 7 dense layers
+    weight_gradient = [e for e in shapes if e["a"] == [BATCH, 784] and e["b"] == [BATCH, 16]]
+    assert len(weight_gradient) == 1 and weight_gradient[0]["transpose_a"]
+
+
+def test_matmul_time_floor_sums_each_matmul_at_its_own_time():
+    model = make_model("pse_star")
+    shapes = step_matmuls(model, BATCH)
+    # A filled cache: nothing is timed, so the sum is exact.
+    cache = {(tuple(e["a"]), tuple(e["b"]), e["transpose_a"], e["transpose_b"]): 1e-4 * (i + 1)
+             for i, e in enumerate(shapes)}
+    floor = matmul_time_floor(model, BATCH, cache)
+    expected_ms = sum(e["count"] * 0.1 * (i + 1) for i, e in enumerate(shapes))
+    assert floor["ms"] == pytest.approx(expected_ms)
+    assert floor["matmuls"] == sum(e["count"] for e in shapes)
+    assert floor["gflops"] == pytest.approx(floor["flops"] / expected_ms / 1e6)
+
+
 def test_matmul_flops_reads_transposes_and_broadcast_batches():
     def fn(a, b, x, y):
         return tf.matmul(a, b, transpose_a=True), tf.matmul(x, y)
@@ -58,6 +84,8 @@ def test_bad_arguments_are_refused_before_any_work():
         run_benchmark(models=["nope"], out=None)
     with pytest.raises(ValueError, match="multiple of steps_per_execution"):
         run_benchmark(models=["pse"], steps=150, out=None)
+    with pytest.raises(ValueError, match="cifar"):
+        run_benchmark(models=["pse"], eval_datasets=["cifar"], out=None)
 
 
 def _fake_result():
@@ -74,8 +102,12 @@ def _fake_result():
         "training": [{"model": "pse", "stage": "joint", "forward_flops": 1_000_000,
                       "step_flops": 3_000_000, "floor_ms": 0.03, "fast_ms": 0.09,
                       "plain_ms": 0.9, "fast_ms_all": [0.09, 0.1], "plain_ms_all": [0.9, 1.0],
-                      "speedup": 10.0, "fast_x_floor": 3.0, "plain_x_floor": 30.0}],
-        "evaluation": [{"model": "pse_star", "evaluator_weights": "trained",
+                      "speedup": 10.0, "fast_x_floor": 3.0, "plain_x_floor": 30.0,
+                      "matmul_shapes": {"flops": 2_000_000, "matmuls": 19, "ms": 0.06,
+                                        "gflops": 33.3, "shapes": []},
+                      "fast_x_matmul_shapes": 1.5}],
+        "evaluation": [{"model": "pse_star", "dataset": "fashion_mnist",
+                        "model_weights": "untrained", "evaluator_weights": "trained",
                         "generation": {"images_per_repeat": 100000, "compile_s": 0.5,
                                        "repeat_s": 2.0, "protocol_s": 20.5,
                                        "protocol_repeats": 10, "protocol_measured": False,
@@ -107,6 +139,8 @@ def test_write_report_writes_markdown_and_json(tmp_path):
     for heading in ("## Machine", "## Training step", "## Evaluation", "## Exported annotator"):
         assert heading in text
     assert "| pse | joint | 3.0 | 0.03 | 0.09 | 3.0 | 0.90 | 30.0 | 10.0× |" in text
+    assert "| pse | 19 | 2.0 | 0.06 | 33 | 0.09 | 1.50 |" in text
+    assert "| fashion_mnist | pse_star (untrained) | trained | 200.0 |" in text
     assert "Test CPU" in text and "102,400" in text and "Quick run" in text
     assert "| pse_star | 1000 | 104.90 | 106.00 | 85.35 | 84.46 |" in text
 
