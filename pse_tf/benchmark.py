@@ -149,15 +149,8 @@ def step_matmuls(model, batch_size: int = 100) -> list[dict]:
     Returns one dict per distinct matmul, {"a", "b" (operand shapes), "transpose_a",
     "transpose_b", "count" (how often the step runs it), "flops" (of one)}.
     """
-    from pse_tf import objectives
-
-    def loss_gradients(images, labels):
-        with tf.GradientTape() as tape:
-            loss = objectives.total(model.compute_terms(images, labels, training=True))
-        return tape.gradient(loss, model.trainable_variables)
-
     image_dim = int(model.model_config.image_dim)
-    graph = tf.function(loss_gradients).get_concrete_function(
+    graph = tf.function(model.loss_and_gradients).get_concrete_function(
         tf.TensorSpec([batch_size, image_dim], tf.float32),
         tf.TensorSpec([batch_size], tf.int32)).graph
     found = {}
@@ -166,13 +159,18 @@ def step_matmuls(model, batch_size: int = 100) -> list[dict]:
             raise ValueError(f"{op.type} {op.name!r}: step_matmuls times matmuls only")
         flag_a, flag_b = ("transpose_a", "transpose_b") if op.type == "MatMul" else ("adj_x",
                                                                                       "adj_y")
-        key = (tuple(op.inputs[0].shape.as_list()), tuple(op.inputs[1].shape.as_list()),
-               bool(op.get_attr(flag_a)), bool(op.get_attr(flag_b)))
-        entry = found.setdefault(key, {"a": list(key[0]), "b": list(key[1]),
-                                       "transpose_a": key[2], "transpose_b": key[3],
-                                       "count": 0, "flops": flops})
+        entry = {"a": op.inputs[0].shape.as_list(), "b": op.inputs[1].shape.as_list(),
+                 "transpose_a": bool(op.get_attr(flag_a)),
+                 "transpose_b": bool(op.get_attr(flag_b)), "count": 0, "flops": flops}
+        entry = found.setdefault(_matmul_key(entry), entry)
         entry["count"] += 1
     return list(found.values())
+
+
+def _matmul_key(entry: dict) -> tuple:
+    """(a shape, b shape, transpose_a, transpose_b) of a `step_matmuls` entry: `time_matmul`'s
+    arguments, hashable."""
+    return tuple(entry["a"]), tuple(entry["b"]), entry["transpose_a"], entry["transpose_b"]
 
 
 def time_matmul(a_shape, b_shape, transpose_a: bool = False, transpose_b: bool = False,
@@ -222,7 +220,7 @@ def matmul_time_floor(model, batch_size: int = 100, cache: dict | None = None) -
     cache = {} if cache is None else cache
     shapes = step_matmuls(model, batch_size)
     for entry in shapes:
-        key = (tuple(entry["a"]), tuple(entry["b"]), entry["transpose_a"], entry["transpose_b"])
+        key = _matmul_key(entry)
         if key not in cache:
             cache[key] = time_matmul(*key)
         entry["ms_each"] = 1000 * cache[key]
@@ -721,6 +719,7 @@ def run_benchmark(models: Sequence[str] | None = None, out: str | os.PathLike | 
     from pse_tf.export import export_model
     from pse_tf.labels import LabelEncoding
     from pse_tf.registry import model_names
+    from pse_tf.training import build_model
 
     if quick:
         repeats, steps = min(repeats, 2), min(steps, 100)
@@ -808,16 +807,15 @@ def run_benchmark(models: Sequence[str] | None = None, out: str | os.PathLike | 
             if eval_dataset == dataset:
                 eval_model, eval_data, model_weights = model, data, "benchmark-trained"
             else:  # the protocol's cost does not depend on the decoder's weights
-                from pse_tf.training import build_model
-
                 eval_data = load_dataset(eval_dataset)
                 eval_model = build_model(
                     benchmark_config(name, eval_dataset, latent_dim, batch_size),
                     LabelEncoding.build(eval_data.class_names, "onehot"))
                 model_weights = "untrained"
-            result["evaluation"].append(time_evaluation(
-                eval_model, eval_dataset, eval_data, rate, quick, log, label=f"{name}: "))
-            result["evaluation"][-1]["model_weights"] = model_weights
+            result["evaluation"].append({
+                **time_evaluation(eval_model, eval_dataset, eval_data, rate, quick, log,
+                                  label=f"{name}: "),
+                "model_weights": model_weights})
 
         with tempfile.TemporaryDirectory() as tmp:
             t0 = time.perf_counter()

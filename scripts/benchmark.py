@@ -16,6 +16,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def parse_args(argv=None):
+    from pse_tf.data import DATASETS
     from pse_tf.registry import model_names
 
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
@@ -24,8 +25,8 @@ def parse_args(argv=None):
                    help=f"models to time (None: all of {', '.join(model_names())})")
     p.add_argument("--eval-models", nargs="*", default=["pse_star"], choices=model_names(),
                    metavar="MODEL", help="models whose evaluation and export are timed")
-    p.add_argument("--eval-datasets", nargs="*", default=["mnist", "fashion_mnist"],
-                   choices=["mnist", "fashion_mnist"], metavar="DATASET",
+    p.add_argument("--eval-datasets", nargs="*", default=list(DATASETS),
+                   choices=DATASETS, metavar="DATASET",
                    help="data sets whose generation protocol and annotation are timed (each "
                         "with its own evaluator)")
     p.add_argument("--out", default="results", help="folder of benchmark.md / benchmark.json")

@@ -99,12 +99,16 @@ class LatentModel(keras.Model):
             tracker.update_state(tf.reduce_mean(terms[tracker.name]))
         return {m.name: m.result() for m in self.metrics}
 
-    def train_step(self, data):
-        images, labels = data
+    def loss_and_gradients(self, images, labels):
+        """(loss, terms, gradients of the loss for `trainable_variables`) of one training batch:
+        everything a training step computes before the optimizer update."""
         with tf.GradientTape() as tape:
             terms = self.compute_terms(images, labels, training=True)
             loss = objectives.total(terms)
-        grads = tape.gradient(loss, self.trainable_variables)
+        return loss, terms, tape.gradient(loss, self.trainable_variables)
+
+    def train_step(self, data):
+        loss, terms, grads = self.loss_and_gradients(*data)
         self.optimizer.apply(grads, self.trainable_variables)
         return self._update_trackers(loss, terms)
 
