@@ -19,9 +19,12 @@ How the numbers are made:
   encoder) is counted although XLA prunes it: for PSE that is 784 x 512 of the ~870k forward
   multiply-adds per image, so the formula is ~15 % above the matmul work actually done (~10 %
   for PSE*, whose classifier's input, the reconstruction, does need its gradient).
-- **Floor** (`matmul_gflops`): this machine's float32 rate on one 2048 x 2048 x 2048 matmul
-  (median of several, after a warm-up); floor ms/step = step FLOPs / rate. It is the time the
-  step would take if every matmul ran at large-GEMM speed and nothing else cost anything.
+- **Floor** (`MatmulRate`): this machine's float32 rate on one 2048 x 2048 x 2048 matmul;
+  floor ms/step = step FLOPs / rate. It is the time the step would take if every matmul ran at
+  large-GEMM speed and nothing else cost anything. This machine's speed drifts by tens of
+  percent within minutes (other tenants), so the rate is sampled just before and after every
+  timing of our step and each timing is divided by its own floor (`floor_ratios`); the report's
+  headline rate (`matmul_gflops`, median of several at the start) is for the other sections.
 - **The step's matmuls at their own speed** (`matmul_time_floor`): the batch-100 matmuls are
   small and thin, so large-GEMM speed is out of their reach. `step_matmuls` lists the matmuls
   the step really runs (forward, and the gradient graph `tape.gradient` builds: no input
@@ -231,25 +234,45 @@ def matmul_time_floor(model, batch_size: int = 100, cache: dict | None = None) -
 
 
 # -- the machine ---------------------------------------------------------------------------------
+class MatmulRate:
+    """This machine's float32 rate on one [size, size] x [size, size] matmul in a tf.function,
+    measured on demand: the benchmark samples it next to every timing of a training step, so
+    the floor comes from the same minutes as the step on a machine whose speed drifts.
+    """
+
+    def __init__(self, size: int = 2048):
+        rng = np.random.default_rng(0)
+        self.size = size
+        self._a = tf.constant(rng.standard_normal((size, size), dtype=np.float32))
+        self._b = tf.constant(rng.standard_normal((size, size), dtype=np.float32))
+        self._product = tf.function(lambda x, y: tf.reduce_sum(tf.matmul(x, y)))  # sum: a sync
+        self.flops = 2 * size ** 3
+
+    def seconds(self, calls: int, warmup: int = 0) -> list[float]:
+        """Wall seconds of each of `calls` matmuls, after `warmup` untimed ones."""
+        times = []
+        for i in range(warmup + calls):
+            t0 = time.perf_counter()
+            float(self._product(self._a, self._b))
+            if i >= warmup:
+                times.append(time.perf_counter() - t0)
+        return times
+
+    def gflops(self, calls: int = 3) -> float:
+        """GFLOP/s from the median of `calls` matmuls."""
+        return self.flops / statistics.median(self.seconds(calls)) / 1e9
+
+
 def matmul_gflops(size: int = 2048, repeats: int = 5, warmup: int = 1) -> dict:
     """float32 GFLOP/s of one [size, size] x [size, size] matmul in a tf.function.
 
     Returns {"size", "gflops" (from the median time), "gflops_best" (from the fastest call),
     "times_ms" (every timed call)}.
     """
-    rng = np.random.default_rng(0)
-    a = tf.constant(rng.standard_normal((size, size), dtype=np.float32))
-    b = tf.constant(rng.standard_normal((size, size), dtype=np.float32))
-    product = tf.function(lambda x, y: tf.reduce_sum(tf.matmul(x, y)))  # sum: a cheap sync
-    times = []
-    for i in range(warmup + repeats):
-        t0 = time.perf_counter()
-        float(product(a, b))
-        if i >= warmup:
-            times.append(time.perf_counter() - t0)
-    median = statistics.median(times)
-    return {"size": size, "gflops": 2 * size ** 3 / median / 1e9,
-            "gflops_best": 2 * size ** 3 / min(times) / 1e9, "times_ms": [1000 * t for t in times]}
+    probe = MatmulRate(size)
+    times = probe.seconds(repeats, warmup)
+    return {"size": size, "gflops": probe.flops / statistics.median(times) / 1e9,
+            "gflops_best": probe.flops / min(times) / 1e9, "times_ms": [1000 * t for t in times]}
 
 
 def _cpu_model() -> str:
@@ -369,10 +392,15 @@ def ms_per_step(path: FastPath | PlainPath, steps: int) -> float:
 
 
 def compare_training_paths(fast: FastPath, plain: PlainPath, steps: int, repeats: int,
-                           log: Callable[[str], None] = print, label: str = "") -> dict:
+                           log: Callable[[str], None] = print, label: str = "",
+                           rate: Callable[[], float] | None = None) -> dict:
     """Warm up both (compilation), then `repeats` interleaved timings: fast, plain, fast, ...
 
-    Returns {"fast_ms", "plain_ms" (medians), "fast_ms_all", "plain_ms_all", "speedup"}.
+    `rate` (e.g. `MatmulRate(...).gflops`) is sampled just before and just after each timing
+    of ours; their mean is that repeat's machine rate.
+
+    Returns {"fast_ms", "plain_ms" (medians), "fast_ms_all", "plain_ms_all", "speedup"} and,
+    with `rate`, "gflops_all" (one per repeat).
     """
     t0 = time.perf_counter()
     fast.run(fast.config.steps_per_execution)
@@ -380,15 +408,35 @@ def compare_training_paths(fast: FastPath, plain: PlainPath, steps: int, repeats
     t0 = time.perf_counter()
     plain.run(1)
     log(f"{label}plain: warm-up (trace) {time.perf_counter() - t0:.1f} s")
-    fast_ms, plain_ms = [], []
+    fast_ms, plain_ms, gflops = [], [], []
     for r in range(repeats):
+        before = rate() if rate else None
         fast_ms.append(ms_per_step(fast, steps))
-        log(f"{label}ours  repeat {r + 1}/{repeats}: {fast_ms[-1]:.2f} ms/step")
+        if rate:
+            gflops.append((before + rate()) / 2)
+        log(f"{label}ours  repeat {r + 1}/{repeats}: {fast_ms[-1]:.2f} ms/step"
+            + (f" (matmul {gflops[-1]:.0f} GFLOP/s)" if rate else ""))
         plain_ms.append(ms_per_step(plain, steps))
         log(f"{label}plain repeat {r + 1}/{repeats}: {plain_ms[-1]:.2f} ms/step")
     fast_median, plain_median = statistics.median(fast_ms), statistics.median(plain_ms)
-    return {"fast_ms": fast_median, "plain_ms": plain_median, "fast_ms_all": fast_ms,
-            "plain_ms_all": plain_ms, "speedup": plain_median / fast_median}
+    timing = {"fast_ms": fast_median, "plain_ms": plain_median, "fast_ms_all": fast_ms,
+              "plain_ms_all": plain_ms, "speedup": plain_median / fast_median}
+    return {**timing, "gflops_all": gflops} if rate else timing
+
+
+def floor_ratios(step_flops: int, timing: dict) -> dict:
+    """Each timing ÷ the floor at its own repeat's matmul rate (`compare_training_paths` with a
+    `rate`), so a machine that speeds up or slows down mid-run moves both sides of a ratio.
+
+    Returns {"floor_ms" (at the median rate), "fast_x_floor", "plain_x_floor" (medians of the
+    per-repeat ratios), "fast_x_floor_all", "plain_x_floor_all"}.
+    """
+    floors = [1e-6 * step_flops / g for g in timing["gflops_all"]]  # ms at each repeat's rate
+    fast = [t / f for t, f in zip(timing["fast_ms_all"], floors)]
+    plain = [t / f for t, f in zip(timing["plain_ms_all"], floors)]
+    return {"floor_ms": 1e-6 * step_flops / statistics.median(timing["gflops_all"]),
+            "fast_x_floor": statistics.median(fast), "plain_x_floor": statistics.median(plain),
+            "fast_x_floor_all": fast, "plain_x_floor_all": plain}
 
 
 def compare_path_metrics(config: TrainConfig, encoding, dataset, steps: int) -> dict:
@@ -747,6 +795,7 @@ def run_benchmark(models: Sequence[str] | None = None, out: str | os.PathLike | 
     machine = machine_info()
     log(f"machine: {machine['cpu']}, {machine['cores']} cores, "
         f"load {machine['load_average'][0]:.2f}, TensorFlow {machine['tensorflow']}")
+    probe = MatmulRate()
     matmul = matmul_gflops(repeats=3 if quick else 7)
     log(f"matmul {matmul['size']}^3 float32: {matmul['gflops']:.1f} GFLOP/s")
     rate = matmul["gflops"] * 1e9
@@ -772,19 +821,19 @@ def run_benchmark(models: Sequence[str] | None = None, out: str | os.PathLike | 
         fast, plain = FastPath(config, encoding, data), PlainPath(config, encoding, data)
         forward = forward_flops(fast.model, batch_size)
         step_flops = 3 * forward
-        floor_ms = 1000 * step_flops / rate
-        log(f"{name}: {step_flops / 1e6:.1f} MFLOP/step, floor {floor_ms:.2f} ms/step "
-            f"(stage {fast.stage})")
-        timing = compare_training_paths(fast, plain, steps, repeats, log, label=f"{name}: ")
+        log(f"{name}: {step_flops / 1e6:.1f} MFLOP/step, floor {1000 * step_flops / rate:.2f} "
+            f"ms/step at the rate above (stage {fast.stage})")
+        timing = compare_training_paths(fast, plain, steps, repeats, log, label=f"{name}: ",
+                                        rate=probe.gflops)
         shapes = matmul_time_floor(fast.model, batch_size, shape_times)
         row = {"model": name, "stage": fast.stage, "forward_flops": forward,
-               "step_flops": step_flops, "floor_ms": floor_ms, **timing,
-               "fast_x_floor": timing["fast_ms"] / floor_ms,
-               "plain_x_floor": timing["plain_ms"] / floor_ms,
+               "step_flops": step_flops, **timing, **floor_ratios(step_flops, timing),
                "matmul_shapes": shapes,
                "fast_x_matmul_shapes": timing["fast_ms"] / shapes["ms"]}
         result["training"].append(row)
-        log(f"{name}: ours {row['fast_ms']:.2f} ms/step ({row['fast_x_floor']:.1f}x floor), "
+        log(f"{name}: ours {row['fast_ms']:.2f} ms/step ({row['fast_x_floor']:.2f}x floor "
+            f"{row['floor_ms']:.2f} ms, range {min(row['fast_x_floor_all']):.2f}-"
+            f"{max(row['fast_x_floor_all']):.2f}), "
             f"plain {row['plain_ms']:.2f} ms/step, speed-up {row['speedup']:.1f}x")
         log(f"{name}: its {shapes['matmuls']} matmuls ({shapes['flops'] / 1e6:.1f} MFLOP) timed "
             f"alone at their shapes: {shapes['ms']:.2f} ms ({shapes['gflops']:.0f} GFLOP/s); "
@@ -890,17 +939,25 @@ def write_report(result: dict, out: str | os.PathLike) -> tuple[Path, Path]:
         "",
         f"FLOP/step = 3 × the forward MatMul/BatchMatMul FLOPs of `compute_terms` (2·m·n·k "
         f"each, from the traced graph's static shapes; backward = two matmuls per forward matmul); "
-        f"element-wise ops and Adam are not counted. Floor = FLOP/step ÷ the matmul rate above. "
-        f"Ours: `InGraphLoop`, {s['steps_per_execution']} steps per XLA call. Plain: untuned "
-        f"`model.fit` on `tf.data` (shuffle, batch), one step per call, no XLA. Median of "
-        f"{s['repeats']} interleaved timings of {s['steps_per_timing']} steps each, after a "
-        f"warm-up (compilation excluded). Two-stage models are timed in their first stage.",
+        f"element-wise ops and Adam are not counted. Ours: `InGraphLoop`, "
+        f"{s['steps_per_execution']} steps per XLA call. Plain: untuned `model.fit` on "
+        f"`tf.data` (shuffle, batch), one step per call, no XLA. Median of {s['repeats']} "
+        f"interleaved timings of {s['steps_per_timing']} steps each, after a warm-up "
+        f"(compilation excluded). Two-stage models are timed in their first stage. Floor = "
+        f"FLOP/step ÷ the {mm['size']}³ matmul rate, sampled (3 matmuls) just before and just "
+        f"after each timing of ours, so that each repeat is divided by the floor of its own "
+        f"minutes: × floor is the median of those per-repeat ratios, and its range is shown; "
+        f"floor ms is at the median of the sampled rates.",
         "",
-        _table(["model", "stage", "MFLOP/step", "floor ms", "ours ms/step", "× floor",
-                "plain ms/step", "plain × floor", "speed-up"],
-               [[r["model"], r["stage"], _fmt(r["step_flops"] / 1e6, 1), _fmt(r["floor_ms"]),
-                 _fmt(r["fast_ms"]), _fmt(r["fast_x_floor"], 1), _fmt(r["plain_ms"]),
-                 _fmt(r["plain_x_floor"], 1), _fmt(r["speedup"], 1) + "×"]
+        _table(["model", "stage", "MFLOP/step", "matmul GFLOP/s (sampled)", "floor ms",
+                "ours ms/step", "× floor", "× floor range", "plain ms/step", "plain × floor",
+                "speed-up"],
+               [[r["model"], r["stage"], _fmt(r["step_flops"] / 1e6, 1),
+                 _fmt(statistics.median(r["gflops_all"]), 0) if r.get("gflops_all") else "–",
+                 _fmt(r["floor_ms"]), _fmt(r["fast_ms"]), _fmt(r["fast_x_floor"]),
+                 (f"{_fmt(min(r['fast_x_floor_all']))}–{_fmt(max(r['fast_x_floor_all']))}"
+                  if r.get("fast_x_floor_all") else "–"),
+                 _fmt(r["plain_ms"]), _fmt(r["plain_x_floor"], 1), _fmt(r["speedup"], 1) + "×"]
                 for r in result["training"]]),
     ]
     shaped = [r for r in result["training"] if "matmul_shapes" in r]

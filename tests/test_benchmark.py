@@ -6,8 +6,9 @@ import pytest
 import tensorflow as tf
 
 from conftest import make_model
-from pse_tf.benchmark import (count_step_flops, matmul_flops, matmul_time_floor, run_benchmark,
-                               step_matmuls, write_report)
+from pse_tf.benchmark import (compare_training_paths, count_step_flops, floor_ratios,
+                               matmul_flops, matmul_time_floor, run_benchmark, step_matmuls,
+                               write_report)
 
 BATCH = 100
 
@@ -103,6 +104,8 @@ def _fake_result():
                       "step_flops": 3_000_000, "floor_ms": 0.03, "fast_ms": 0.09,
                       "plain_ms": 0.9, "fast_ms_all": [0.09, 0.1], "plain_ms_all": [0.9, 1.0],
                       "speedup": 10.0, "fast_x_floor": 3.0, "plain_x_floor": 30.0,
+                      "gflops_all": [100.0, 100.0], "fast_x_floor_all": [2.9, 3.1],
+                      "plain_x_floor_all": [29.0, 31.0],
                       "matmul_shapes": {"flops": 2_000_000, "matmuls": 19, "ms": 0.06,
                                         "gflops": 33.3, "shapes": []},
                       "fast_x_matmul_shapes": 1.5}],
@@ -138,11 +141,55 @@ def test_write_report_writes_markdown_and_json(tmp_path):
     text = md.read_text()
     for heading in ("## Machine", "## Training step", "## Evaluation", "## Exported annotator"):
         assert heading in text
-    assert "| pse | joint | 3.0 | 0.03 | 0.09 | 3.0 | 0.90 | 30.0 | 10.0× |" in text
+    assert "| pse | joint | 3.0 | 100 | 0.03 | 0.09 | 3.00 | 2.90–3.10 | 0.90 | 30.0 | 10.0× |" in text
     assert "| pse | 19 | 2.0 | 0.06 | 33 | 0.09 | 1.50 |" in text
     assert "| fashion_mnist | pse_star (untrained) | trained | 200.0 |" in text
     assert "Test CPU" in text and "102,400" in text and "Quick run" in text
     assert "| pse_star | 1000 | 104.90 | 106.00 | 85.35 | 84.46 |" in text
+
+
+def test_floor_ratios_divide_each_timing_by_its_own_repeats_floor():
+    # 1 GFLOP/step; the machine halves its speed between the two repeats, and so does the step.
+    timing = {"gflops_all": [200.0, 100.0], "fast_ms_all": [10.0, 20.0],
+              "plain_ms_all": [30.0, 80.0]}
+    ratios = floor_ratios(1_000_000_000, timing)
+    assert ratios["fast_x_floor_all"] == pytest.approx([2.0, 2.0])
+    assert ratios["plain_x_floor_all"] == pytest.approx([6.0, 8.0])
+    assert ratios["fast_x_floor"] == pytest.approx(2.0)
+    assert ratios["plain_x_floor"] == pytest.approx(7.0)
+    assert ratios["floor_ms"] == pytest.approx(1000 / 150)  # at the median rate
+
+
+class _CountingPath:
+    """A stand-in training path whose `run` just records the call (for the interleaving)."""
+
+    def __init__(self, name, calls, spe=100):
+        self.name, self.calls = name, calls
+        self.config = type("Config", (), {"steps_per_execution": spe})()
+
+    def run(self, steps):
+        self.calls.append((self.name, steps))
+        return 0.001 * steps
+
+
+def test_compare_training_paths_samples_the_rate_around_each_timing_of_ours():
+    calls = []
+    rates = iter([100.0, 300.0, 50.0, 150.0])
+
+    def rate():
+        calls.append(("rate", None))
+        return next(rates)
+
+    timing = compare_training_paths(_CountingPath("fast", calls), _CountingPath("plain", calls),
+                                    steps=200, repeats=2, log=lambda _: None, rate=rate)
+    assert timing["gflops_all"] == [200.0, 100.0]  # mean of the samples before and after
+    assert calls == [("fast", 100), ("plain", 1),
+                     ("rate", None), ("fast", 200), ("rate", None), ("plain", 200),
+                     ("rate", None), ("fast", 200), ("rate", None), ("plain", 200)]
+    assert timing["fast_ms_all"] == pytest.approx([1.0, 1.0])
+    assert "gflops_all" not in compare_training_paths(
+        _CountingPath("fast", []), _CountingPath("plain", []), steps=100, repeats=1,
+        log=lambda _: None)
 
 
 def test_write_report_leaves_out_sections_without_rows(tmp_path):
