@@ -77,6 +77,8 @@ GENERATION_SAMPLES_PER_LABEL = TrainConfig.generation_samples_per_label
 GENERATION_REPEATS = TrainConfig.generation_repeats
 EXPORT_BATCH_SIZES = (1, 1024)
 REPORT_MD, REPORT_JSON = "benchmark.md", "benchmark.json"
+# Where a run keeps what it has measured so far; the final report replaces them.
+PARTIAL_MD, PARTIAL_JSON = "benchmark.partial.md", "benchmark.partial.json"
 
 
 # -- FLOPs ---------------------------------------------------------------------------------------
@@ -743,7 +745,8 @@ def run_benchmark(models: Sequence[str] | None = None, out: str | os.PathLike | 
 
     Args:
         models: registry names to time (default: all registered).
-        out: folder of benchmark.md / benchmark.json.
+        out: folder of benchmark.md / benchmark.json; while the run goes on, what it has
+            measured so far is kept in benchmark.partial.md / .json there.
         repeats: interleaved timings per training path (median reported).
         steps: training steps per timing; a multiple of `steps_per_execution` (100).
         quick: a smoke run: 2 repeats of 100 steps, 3 matmul timings, the generation protocol
@@ -816,6 +819,11 @@ def run_benchmark(models: Sequence[str] | None = None, out: str | os.PathLike | 
         "training": [], "evaluation": [], "export": [], "same_algorithm": [],
     }
     trained, shape_times = {}, {}
+
+    def save_so_far():
+        if out is not None:
+            write_report(result, out, partial=True)
+
     for name in models:
         config = benchmark_config(name, dataset, latent_dim, batch_size)
         fast, plain = FastPath(config, encoding, data), PlainPath(config, encoding, data)
@@ -849,6 +857,7 @@ def run_benchmark(models: Sequence[str] | None = None, out: str | os.PathLike | 
         if name in eval_models:
             trained[name] = fast.model
         del fast, plain
+        save_so_far()
 
     for name in [m for m in eval_models if m in trained]:
         model = trained[name]
@@ -865,6 +874,7 @@ def run_benchmark(models: Sequence[str] | None = None, out: str | os.PathLike | 
                 **time_evaluation(eval_model, eval_dataset, eval_data, rate, quick, log,
                                   label=f"{name}: "),
                 "model_weights": model_weights})
+            save_so_far()
 
         with tempfile.TemporaryDirectory() as tmp:
             t0 = time.perf_counter()
@@ -874,6 +884,7 @@ def run_benchmark(models: Sequence[str] | None = None, out: str | os.PathLike | 
             rows = time_exported_annotator(exported.path, exported.tflite_paths["annotator"],
                                            images, calls=5 if quick else 20, log=log)
         result["export"].extend({"model": name, **r} for r in rows)
+        save_so_far()
 
     for name in [m for m in eval_models if m in trained] if same_algorithm_steps else []:
         log(f"{name}: same algorithm? {same_algorithm_steps} steps through each path")
@@ -884,6 +895,7 @@ def run_benchmark(models: Sequence[str] | None = None, out: str | os.PathLike | 
             f"{100 * same['fast']['annotation_accuracy']:.2f}% / "
             f"{100 * same['plain']['annotation_accuracy']:.2f}%")
         result["same_algorithm"].append(same)
+        save_so_far()
 
     result["machine"]["load_average_end"] = list(os.getloadavg())
     if out is not None:
@@ -905,11 +917,13 @@ def _fmt(value, digits: int = 2) -> str:
     return f"{value:,.{digits}f}"
 
 
-def write_report(result: dict, out: str | os.PathLike) -> tuple[Path, Path]:
+def write_report(result: dict, out: str | os.PathLike, partial: bool = False) -> tuple[Path, Path]:
     """Write `out/benchmark.md` (a table per section) and `out/benchmark.json` (the same numbers).
 
     `result` is `run_benchmark`'s dict: "settings", "machine", "matmul", "training",
-    "evaluation", "export". Returns the two paths.
+    "evaluation", "export". `partial`: a run still in progress, written to
+    `benchmark.partial.md/.json` so that an interrupted run keeps what it measured without
+    replacing the last complete report; the complete report removes them. Returns the two paths.
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -917,6 +931,8 @@ def write_report(result: dict, out: str | os.PathLike) -> tuple[Path, Path]:
     parts = [
         "# pse_tf benchmark",
         "",
+        *(["**Partial:** the run had not finished when this was written; sections and rows "
+           "still to come are missing.", ""] if partial else []),
         f"{s['dataset']}, {s['label_encoding']} labels, latent {s['latent_dim']}, batch "
         f"{s['batch_size']}." + (" **Quick run** (smoke-test budgets; numbers are indicative "
                                  "only)." if s.get("quick") else ""),
@@ -1061,7 +1077,11 @@ def write_report(result: dict, out: str | os.PathLike) -> tuple[Path, Path]:
                      _fmt(100 * r["plain"]["annotation_accuracy"])]
                     for r in result["same_algorithm"]]),
         ]
-    md, js = out / REPORT_MD, out / REPORT_JSON
+    md, js = (out / PARTIAL_MD, out / PARTIAL_JSON) if partial else (out / REPORT_MD,
+                                                                       out / REPORT_JSON)
     md.write_text("\n".join(parts) + "\n")
     js.write_text(json.dumps(result, indent=2) + "\n")
+    if not partial:
+        for name in (PARTIAL_MD, PARTIAL_JSON):
+            (out / name).unlink(missing_ok=True)
     return md, js

@@ -148,6 +148,21 @@ def test_write_report_writes_markdown_and_json(tmp_path):
     assert "| pse_star | 1000 | 104.90 | 106.00 | 85.35 | 84.46 |" in text
 
 
+def test_a_partial_report_keeps_the_last_complete_one_until_the_run_ends(tmp_path):
+    result = _fake_result()
+    complete = write_report(result, tmp_path)
+    before = complete[0].read_text()
+    so_far = {**result, "evaluation": [], "export": [], "same_algorithm": []}
+    md, js = write_report(so_far, tmp_path, partial=True)
+    assert (md.name, js.name) == ("benchmark.partial.md", "benchmark.partial.json")
+    assert "**Partial:**" in md.read_text() and "## Evaluation" not in md.read_text()
+    assert json.loads(js.read_text()) == so_far
+    assert complete[0].read_text() == before  # the last complete report is untouched
+    write_report(result, tmp_path)
+    assert not md.exists() and not js.exists()
+    assert "**Partial:**" not in complete[0].read_text()
+
+
 def test_floor_ratios_divide_each_timing_by_its_own_repeats_floor():
     # 1 GFLOP/step; the machine halves its speed between the two repeats, and so does the step.
     timing = {"gflops_all": [200.0, 100.0], "fast_ms_all": [10.0, 20.0],
