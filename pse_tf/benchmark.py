@@ -24,7 +24,7 @@ How the numbers are made:
   large-GEMM speed and nothing else cost anything. This machine's speed drifts by tens of
   percent within minutes (other tenants), so the rate is sampled just before and after every
   timing of our step and each timing is divided by its own floor (`floor_ratios`); the report's
-  headline rate (`matmul_gflops`, median of several at the start) is for the other sections.
+  headline rate (`MatmulRate.summary`, median of several at the start) is for the other sections.
 - **The step's matmuls at their own speed** (`matmul_time_floor`): the batch-100 matmuls are
   small and thin, so large-GEMM speed is out of their reach. `step_matmuls` lists the matmuls
   the step really runs (forward, and the gradient graph `tape.gradient` builds: no input
@@ -264,17 +264,13 @@ class MatmulRate:
         """GFLOP/s from the median of `calls` matmuls."""
         return self.flops / statistics.median(self.seconds(calls)) / 1e9
 
-
-def matmul_gflops(size: int = 2048, repeats: int = 5, warmup: int = 1) -> dict:
-    """float32 GFLOP/s of one [size, size] x [size, size] matmul in a tf.function.
-
-    Returns {"size", "gflops" (from the median time), "gflops_best" (from the fastest call),
-    "times_ms" (every timed call)}.
-    """
-    probe = MatmulRate(size)
-    times = probe.seconds(repeats, warmup)
-    return {"size": size, "gflops": probe.flops / statistics.median(times) / 1e9,
-            "gflops_best": probe.flops / min(times) / 1e9, "times_ms": [1000 * t for t in times]}
+    def summary(self, repeats: int = 5, warmup: int = 1) -> dict:
+        """{"size", "gflops" (from the median time), "gflops_best" (from the fastest call),
+        "times_ms" (every timed call)} of `repeats` matmuls after `warmup` untimed ones."""
+        times = self.seconds(repeats, warmup)
+        return {"size": self.size, "gflops": self.flops / statistics.median(times) / 1e9,
+                "gflops_best": self.flops / min(times) / 1e9,
+                "times_ms": [1000 * t for t in times]}
 
 
 def _cpu_model() -> str:
@@ -798,8 +794,8 @@ def run_benchmark(models: Sequence[str] | None = None, out: str | os.PathLike | 
     machine = machine_info()
     log(f"machine: {machine['cpu']}, {machine['cores']} cores, "
         f"load {machine['load_average'][0]:.2f}, TensorFlow {machine['tensorflow']}")
-    probe = MatmulRate()
-    matmul = matmul_gflops(repeats=3 if quick else 7)
+    probe = MatmulRate()  # the headline rate here, and the floor sampled around each timing
+    matmul = probe.summary(repeats=3 if quick else 7)
     log(f"matmul {matmul['size']}^3 float32: {matmul['gflops']:.1f} GFLOP/s")
     rate = matmul["gflops"] * 1e9
 
