@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
+from pse_tf.data import flat_float
+
 
 def _pyplot():
     import matplotlib
@@ -45,7 +47,7 @@ def save_sample_grid(model, path: str | Path, per_label: int = 10, seed: int = 0
 
 def _encoded_means(model, images, labels):
     """2-d embedding of each image: the mean of q(z|x) (CVAE: of q(z|x,l) with its own label)."""
-    x = tf.reshape(tf.cast(images, tf.float32) / 255.0, [len(images), -1])
+    x = flat_float(images)
     if model.registry_name == "cvae":
         return model.encode_with_label(x, tf.gather(model.label_vectors, labels)).mean().numpy()
     return model.encode(x).mean().numpy()

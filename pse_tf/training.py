@@ -12,6 +12,7 @@ import numpy as np
 import tensorflow as tf
 
 from pse_tf.config import TrainConfig
+from pse_tf.data import flat_float
 from pse_tf.evaluation.metrics import annotation_accuracy
 from pse_tf.registry import get_model_class
 
@@ -91,7 +92,7 @@ class InGraphLoop:
         logs = {m.name: tf.constant(0.0) for m in self.model.metrics}
         for i in tf.range(tf.shape(indices)[0]):
             batch = indices[i]
-            images = tf.cast(tf.gather(self.images, batch), tf.float32) / 255.0
+            images = flat_float(tf.gather(self.images, batch))
             logs = self.model.train_step((images, tf.gather(self.labels, batch)))
         return logs
 
@@ -108,7 +109,7 @@ def evaluate_terms(model, images: np.ndarray, labels: np.ndarray, batch_size: in
     step = tf.function(model.test_step, jit_compile=True)
     logs = {}
     for i in range(0, len(images), batch_size):
-        x = tf.reshape(tf.cast(images[i:i + batch_size], tf.float32) / 255.0, [-1, 784])
+        x = flat_float(images[i:i + batch_size])
         logs = step((x, tf.constant(labels[i:i + batch_size], tf.int32)))
     return {k: float(v) for k, v in logs.items()}
 

@@ -7,10 +7,10 @@ from pse_tf.data.datasets import (
     cache_dir,
     fetch,
     load_dataset,
-    to_float,
     verify,
 )
 from pse_tf.data.idx import DataError, IdxError, parse_idx
+from pse_tf.data.images import flat_float
 
 __all__ = [
     "CLASS_NAMES",
@@ -20,8 +20,8 @@ __all__ = [
     "IdxError",
     "cache_dir",
     "fetch",
+    "flat_float",
     "load_dataset",
     "parse_idx",
-    "to_float",
     "verify",
 ]

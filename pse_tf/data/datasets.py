@@ -1,7 +1,7 @@
 """MNIST and Fashion-MNIST from the original IDX files, verified, with the paper's split.
 
 Split: the first 50,000 official training images are train, the last 10,000 are validation, and
-the official 10,000 test images are test. Images stay uint8 (scale with `to_float` or in-graph).
+the official 10,000 test images are test. Images stay uint8 (`pse_tf.data.flat_float` scales them, eagerly or in-graph).
 """
 
 from __future__ import annotations
@@ -82,21 +82,6 @@ class Dataset:
     val_labels: np.ndarray
     test_images: np.ndarray
     test_labels: np.ndarray
-
-
-def to_float(images: np.ndarray) -> np.ndarray:
-    """Scales uint8 images to float32 in [0, 1].
-
-    Args:
-        images: uint8 array of any shape.
-
-    Returns:
-        float32 array of the same shape.
-    """
-    images = np.asarray(images)
-    if images.dtype != np.uint8:
-        raise TypeError(f"to_float expects uint8 images in 0..255, got dtype {images.dtype}")
-    return images.astype(np.float32) / np.float32(255.0)
 
 
 def cache_dir(data_dir: str | os.PathLike | None = None) -> Path:

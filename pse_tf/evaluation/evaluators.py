@@ -148,20 +148,14 @@ def flops_per_image(model: keras.Model) -> int:
 
 
 def _as_images(images) -> np.ndarray:
-    """float32 [N, 28, 28] from [N, 28, 28], [N, 784] or [N, 28, 28, 1]; uint8 is scaled to
-    [0, 1], floats are taken to be in [0, 1] already."""
+    """float32 [N, 28, 28] in [0, 1] from [N, 28, 28], [N, 784] or [N, 28, 28, 1] (uint8 or float)."""
     x = np.asarray(images)
-    if x.dtype == np.uint8:
-        x = x.astype(np.float32) / np.float32(255.0)
-    elif not np.issubdtype(x.dtype, np.floating):
-        raise TypeError(f"images must be float in [0, 1] or uint8, got dtype {x.dtype}")
-    x = x.astype(np.float32, copy=False)
     if x.ndim == 2 and x.shape[1] == 784 or x.ndim == 4 and x.shape[1:] == (28, 28, 1):
         x = x.reshape(-1, *IMAGE_SHAPE)
     if x.ndim != 3 or x.shape[1:] != IMAGE_SHAPE:
         raise ValueError(f"images must have shape [N, 28, 28], [N, 784] or [N, 28, 28, 1], "
                          f"got {list(x.shape)}")
-    return x
+    return flat_float(x).numpy().reshape(-1, *IMAGE_SHAPE)
 
 
 # One compiled function per (model, jit_compile), dropped with the model.
@@ -316,7 +310,7 @@ def train_evaluator(dataset: str, epochs: int | None = None, seed: int = 0, verb
     Returns:
         (model, info): the trained model (best validation epoch) and its record.
     """
-    from pse_tf.data import load_dataset, to_float
+    from pse_tf.data import load_dataset
 
     _check_dataset(dataset)
     hp = dict(_DEFAULTS[dataset])
@@ -333,9 +327,9 @@ def train_evaluator(dataset: str, epochs: int | None = None, seed: int = 0, verb
     keras.utils.set_random_seed(seed)
     rng = np.random.default_rng(seed)
     data = load_dataset(dataset)
-    x_train, y_train = to_float(data.train_images), np.asarray(data.train_labels)
-    x_val, y_val = to_float(data.val_images), np.asarray(data.val_labels)
-    x_test, y_test = to_float(data.test_images), np.asarray(data.test_labels)
+    x_train, y_train = _as_images(data.train_images), np.asarray(data.train_labels)
+    x_val, y_val = _as_images(data.val_images), np.asarray(data.val_labels)
+    x_test, y_test = _as_images(data.test_images), np.asarray(data.test_labels)
 
     model = build_evaluator(dataset)
     steps_per_epoch = -(-len(x_train) // hp["batch_size"])

@@ -6,13 +6,7 @@ import numpy as np
 import tensorflow as tf
 
 from pse_tf import objectives
-
-
-def _flat(images) -> tf.Tensor:
-    """uint8 or float images [N, 28, 28] / [N, 784] -> float32 [N, 784] in [0, 1]."""
-    images = tf.convert_to_tensor(images)
-    scale = 255.0 if images.dtype == tf.uint8 else 1.0
-    return tf.reshape(tf.cast(images, tf.float32) / scale, [tf.shape(images)[0], -1])
+from pse_tf.data import flat_float
 
 
 def _batched(fn, *arrays, batch_size: int):
@@ -28,7 +22,7 @@ def reconstruction_error(model, images, labels, seed: int = 0, batch_size: int =
 
     @tf.function(jit_compile=True)
     def nll(x, y, s):
-        x = _flat(x)
+        x = flat_float(x)
         logits = model.reconstruction_logits(x, tf.gather(model.label_vectors, y), s)
         return objectives.reconstruction_nll(x, logits)
 
@@ -43,7 +37,7 @@ def annotate(model, images, label_vectors=None, batch_size: int = 2000) -> np.nd
 
     @tf.function(jit_compile=True)
     def predict(x):
-        return tf.argmax(model.annotation_log_likelihood(_flat(x), label_vectors), axis=-1)
+        return tf.argmax(model.annotation_log_likelihood(flat_float(x), label_vectors), axis=-1)
 
     return _batched(predict, images, batch_size=batch_size)
 

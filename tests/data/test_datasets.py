@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from pse_tf.data import (CLASS_NAMES, DATASETS, DataError, Dataset, cache_dir, fetch,
-                         load_dataset, parse_idx, to_float)
+                         load_dataset, parse_idx)
 from pse_tf.data.__main__ import main
 from pse_tf.data.datasets import FILES, SHA256
 from pse_tf.data.sources import Source
@@ -204,11 +204,3 @@ def test_cli_fetch(tmp_cache, capsys):
     out = capsys.readouterr()
     assert out.out.strip() == str(tmp_cache / "mnist")
     assert out.err.count("verified (cache") == 4
-
-
-def test_to_float():
-    x = to_float(np.array([[0, 128, 255]], dtype=np.uint8))
-    assert x.dtype == np.float32 and x.shape == (1, 3)
-    np.testing.assert_allclose(x, [[0.0, 128 / 255, 1.0]], rtol=1e-6)
-    with pytest.raises(TypeError, match="expects uint8"):
-        to_float(x)

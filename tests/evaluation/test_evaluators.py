@@ -19,11 +19,11 @@ MIN_SUBSET_ACCURACY = {"mnist": 0.96, "fashion_mnist": 0.91}
 @pytest.fixture(scope="module", params=ev.EVALUATOR_DATASETS)
 def committed(request):
     """(dataset name, loaded evaluator, first SUBSET test images as float, their labels)."""
-    from pse_tf.data import load_dataset, to_float
+    from pse_tf.data import flat_float, load_dataset
 
     data = load_dataset(request.param)
     model = ev.load_evaluator(request.param)
-    return (request.param, model, to_float(data.test_images[:SUBSET]),
+    return (request.param, model, flat_float(data.test_images[:SUBSET]).numpy().reshape(-1, 28, 28),
             np.asarray(data.test_labels[:SUBSET]))
 
 
@@ -39,7 +39,7 @@ def test_classify_accepts_flat_square_channel_and_uint8_inputs(committed):
     np.testing.assert_array_equal(ev.classify(model, images[:300].reshape(300, 784)), square)
     np.testing.assert_array_equal(ev.classify(model, images[:300, :, :, None]), square)
     np.testing.assert_array_equal(ev.classify(model, tf.constant(images[:300])), square)
-    as_uint8 = np.round(images[:300] * 255).astype(np.uint8)  # to_float(uint8) round-trips
+    as_uint8 = np.round(images[:300] * 255).astype(np.uint8)  # flat_float(uint8) round-trips
     np.testing.assert_array_equal(ev.classify(model, as_uint8), square)
     assert square.dtype == np.int32 and square.shape == (300,)
 

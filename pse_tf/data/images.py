@@ -1,0 +1,30 @@
+"""The one conversion from stored images to what every network reads: flat float32 in [0, 1]."""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+
+def flat_float(images) -> tf.Tensor:
+    """Images of any shape [N, ...] as float32 [N, D] in [0, 1].
+
+    uint8 images (0..255, as the data sets store them) are divided by 255; float images are
+    taken to be in [0, 1] already and only cast and flattened. Works eagerly and inside a
+    `tf.function` / XLA program.
+
+    Args:
+        images: array or tensor [N, H, W], [N, H, W, C] or [N, D]; uint8 or float.
+
+    Returns:
+        tf.Tensor float32 [N, D], D the product of the non-batch dimensions.
+    """
+    images = tf.convert_to_tensor(images)
+    if not (images.dtype == tf.uint8 or images.dtype.is_floating):
+        raise TypeError(f"images must be uint8 (0..255) or float in [0, 1], got {images.dtype.name}")
+    if images.shape.rank is not None and images.shape.rank < 2:
+        raise ValueError(f"images must be [N, ...] with at least 2 dimensions, got shape "
+                         f"{images.shape.as_list()}")
+    x = tf.cast(images, tf.float32)
+    if images.dtype == tf.uint8:
+        x = x / 255.0
+    return tf.reshape(x, [tf.shape(images)[0], -1])
