@@ -1,8 +1,9 @@
-"""Network building blocks shared by every model (paper appendix A: MLPs, ReLU throughout)."""
+"""The paper's networks (appendix A: MLPs, ReLU throughout), built by name, and the distributions
+they parameterise. Every model assembles its networks from the builders here."""
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Callable, Sequence
 
 import keras
 import tensorflow as tf
@@ -59,12 +60,46 @@ class GaussianEncoder(keras.layers.Layer):
                 "hidden_units": self.hidden_units}
 
 
+# -- the paper's networks (appendix A), from a ModelConfig ---------------------------------------
+def image_encoder(config, name: str = "image_encoder") -> GaussianEncoder:
+    """q(z|x): MLP D-512-64 -> Gaussian. Also the joint encoder q(z|x,l) of CVAE, JMVAE and
+    TrELBO, which reads concat[x, l]."""
+    return GaussianEncoder(config.latent_dim, config.hidden_units, name=name)
+
+
+def label_encoder(config, name: str = "label_encoder") -> GaussianEncoder:
+    """q(z|l): one dense layer -> Gaussian ("The label encoder ... consists of one dense layer")."""
+    return GaussianEncoder(config.latent_dim, (), name=name)
+
+
+def image_decoder(config, name: str = "decoder") -> keras.Sequential:
+    """Dec(z): MLP z-64-512-D -> Bernoulli logits (the encoder's widths reversed)."""
+    return mlp(tuple(reversed(config.hidden_units)), name, config.image_dim)
+
+
+def label_decoder(config, label_dim: int, name: str = "label_decoder") -> keras.Sequential:
+    """p(l|z) of JMVAE and TrELBO: MLP z-64-512-L -> the label likelihood's parameter."""
+    return mlp(tuple(reversed(config.hidden_units)), name, label_dim)
+
+
+def classifier(config, label_dim: int, name: str = "classifier") -> keras.Sequential:
+    """PSE*'s Cla(x_hat): MLP D-512-64-L on the reconstruction -> the label likelihood's parameter."""
+    return mlp(config.classifier_units, name, label_dim)
+
+
+# -- distributions -------------------------------------------------------------------------------
+def standard_normal(batch_size, latent_dim: int) -> tfd.MultivariateNormalDiag:
+    """The prior p(z) = N(0, I): batch [batch_size], event [latent_dim]."""
+    shape = [batch_size, latent_dim]
+    return tfd.MultivariateNormalDiag(loc=tf.zeros(shape), scale_diag=tf.ones(shape))
+
+
 def rsample(distribution: tfd.MultivariateNormalDiag, seed) -> tf.Tensor:
     """One reparameterised draw z = loc + scale * eps, eps ~ N(0, I), from a stateless `seed`.
 
-    The same draw `distribution.sample(seed=...)` makes, but with the philox generator: inside
-    XLA on CPU, TFP's seed sanitising plus the default `auto_select` algorithm cost ~0.7 ms per
-    [100, 10] draw, philox ~0.04 ms (about a tenth of a whole PSE* training step).
+    The same draw `distribution.sample(seed=...)` makes, with the Philox generator named
+    explicitly: TFP's seed handling and default algorithm cost far more inside XLA on CPU (see
+    docs/measurements.md).
     """
     # Philox, not the faster threefry: TF's non-XLA CPU kernel supports only Philox.
     eps = tf.random.stateless_normal(tf.shape(distribution.loc), seed=seed,
@@ -76,3 +111,20 @@ def bernoulli_likelihood(logits) -> tfd.Distribution:
     """p(x|z): independent Bernoullis over pixels, event shape [D]; x may be grey levels in [0, 1]."""
     return tfd.Independent(tfd.Bernoulli(logits=logits, dtype=logits.dtype),
                            reinterpreted_batch_ndims=1)
+
+
+LABEL_LIKELIHOODS = ("onehot", "word2vec")
+
+
+def label_likelihood(encoding: str, scale: float = 1.0) -> Callable[[tf.Tensor], tfd.Distribution]:
+    """p(l | l_hat) of paper §2.1 for a label encoding, as a function of the prediction l_hat [N, L].
+
+    One-hot labels: a categorical over the L labels with l_hat as logits (log p = the
+    cross-entropy). Word vectors: N(l | l_hat, scale^2 I). Either returned distribution has
+    batch [N] and event [L], so `log_prob(labels)` is [N] for label vectors [N, L].
+    """
+    if encoding == "onehot":
+        return lambda prediction: tfd.OneHotCategorical(logits=prediction, dtype=prediction.dtype)
+    if encoding == "word2vec":
+        return lambda prediction: tfd.Independent(tfd.Normal(prediction, scale), 1)
+    raise ValueError(f"label encoding must be one of {LABEL_LIKELIHOODS}, got {encoding!r}")

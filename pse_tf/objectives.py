@@ -2,10 +2,13 @@
 
 Each function returns a dict of per-example loss terms, shape [N], whose sum is the NEGATIVE of
 the equation's objective (we minimise). Term names are the same everywhere: trackers, History,
-metrics.json and TensorBoard.
+metrics.json and TensorBoard. Label likelihoods p(l|z) arrive as distributions built once from
+the label encoding (`networks.label_likelihood`), so no objective knows how labels are encoded.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import tensorflow as tf
 import tensorflow_probability as tfp
@@ -25,17 +28,10 @@ def kl(q, p):
     return tfd.kl_divergence(q, p)
 
 
-def label_nll(labels, prediction, encoding: str, scale: float = 1.0):
-    """-log p(l | l_hat), the PSE* label term (paper §2.1).
-
-    One-hot labels: cross-entropy with `prediction` as logits. Word vectors:
-    -log N(l | l_hat, scale^2 I), summed over the vector's dimensions.
-    """
-    if encoding == "onehot":
-        return -tf.reduce_sum(labels * tf.nn.log_softmax(prediction, axis=-1), axis=-1)
-    if encoding == "word2vec":
-        return -tfd.Independent(tfd.Normal(prediction, scale), 1).log_prob(labels)
-    raise ValueError(f"label encoding must be 'onehot' or 'word2vec', got {encoding!r}")
+def label_nll(labels, p_l):
+    """-log p(l | l_hat) (paper §2.1): `p_l` is the label likelihood at the prediction l_hat
+    (batch [N], event [L]), `labels` the label vectors [N, L]."""
+    return -p_l.log_prob(labels)
 
 
 def vae(images, logits, q_z_x, prior, beta: float = 1.0):
@@ -49,11 +45,9 @@ def pse(images, logits, q_z_x, q_z_l):
     return {"reconstruction": reconstruction_nll(images, logits), "kl": kl(q_z_x, q_z_l)}
 
 
-def pse_star(images, logits, labels, label_prediction, q_z_x, q_z_l, encoding: str,
-             scale: float = 1.0):
-    """eq. 3: -L_PSE* = eq. 2 - E_q(z|x)[log p(l|z)], with p(l|z) = p(l | Cla(Dec(z)))."""
-    return {**pse(images, logits, q_z_x, q_z_l),
-            "label": label_nll(labels, label_prediction, encoding, scale)}
+def pse_star(images, logits, labels, p_l, q_z_x, q_z_l):
+    """eq. 3: -L_PSE* = eq. 2 - E_q(z|x)[log p(l|z)], with p(l|z) = p(l | Cla(Dec(z))) = `p_l`."""
+    return {**pse(images, logits, q_z_x, q_z_l), "label": label_nll(labels, p_l)}
 
 
 def total(terms: dict):
@@ -72,41 +66,50 @@ def cvae(images, logits, q_z_xl, prior):
     return vae(images, logits, q_z_xl, prior)
 
 
-def jmvae(images, logits, labels, label_prediction, q_z_xl, q_z_x, q_z_l, prior, alpha: float,
-          encoding: str, scale: float = 1.0):
+class JointPass(NamedTuple):
+    """One pass of a joint model (JMVAE, TrELBO) over N pairs: what eq. 5 and eq. 6 read.
+
+    Distributions have batch [N] and event [Z] (p_l: event [L]).
+    """
+
+    labels: tf.Tensor  # [N, L] label vectors l
+    q_z_xl: tfd.Distribution  # joint encoder q(z|x,l)
+    q_z_x: tfd.Distribution  # image encoder q(z|x)
+    q_z_l: tfd.Distribution  # label encoder q(z|l)
+    prior: tfd.Distribution  # p(z) = N(0, I)
+    logits: tf.Tensor  # [N, D] Bernoulli logits of p(x|z), z ~ q(z|x,l)
+    p_l: tfd.Distribution  # p(l|z), the same z
+
+
+def jmvae(images, joint: JointPass, alpha: float):
     """eq. 5 (JMVAE-kl, Suzuki et al., 2016): -L_JMVAE = -E_q(z|x,l)[log p(x|z) + log p(l|z)]
     + KL(q(z|x,l) || p(z)) + alpha * (KL(q(z|x,l) || q(z|x)) + KL(q(z|x,l) || q(z|l))).
 
-    `logits` and `label_prediction` decode one z ~ q(z|x,l). The alpha-weighted terms are reported
-    weighted, so the terms still sum to the loss.
+    The alpha-weighted terms are reported weighted, so the terms still sum to the loss.
     """
-    return {"reconstruction": reconstruction_nll(images, logits),
-            "label_reconstruction": label_nll(labels, label_prediction, encoding, scale),
-            "kl": kl(q_z_xl, prior),
-            "kl_image": alpha * kl(q_z_xl, q_z_x),
-            "kl_label": alpha * kl(q_z_xl, q_z_l)}
+    return {"reconstruction": reconstruction_nll(images, joint.logits),
+            "label_reconstruction": label_nll(joint.labels, joint.p_l),
+            "kl": kl(joint.q_z_xl, joint.prior),
+            "kl_image": alpha * kl(joint.q_z_xl, joint.q_z_x),
+            "kl_label": alpha * kl(joint.q_z_xl, joint.q_z_l)}
 
 
-def trelbo(images, labels, *, logits_xl, label_prediction_xl, logits_x, label_prediction_l,
-           q_z_xl, q_z_x, q_z_l, prior, lambda1: float, lambda2: float, encoding: str,
-           scale: float = 1.0):
+def trelbo(images, joint: JointPass, logits_x, p_l_from_label, lambda1: float, lambda2: float):
     """eq. 6 (triple ELBO, Vedantam et al., 2018): the negatives of three ELBOs sharing p(x|z) and
     p(l|z):
-    -E_q(z|x,l)[log p(x|z) + lambda1 log p(l|z)] + KL(q(z|x,l) || p(z))    (`*_xl`: z ~ q(z|x,l))
-    -E_q(z|x)[log p(x|z)] + KL(q(z|x) || p(z))                             (`logits_x`: z ~ q(z|x))
-    -lambda2 E_q(z|l)[log p(l|z)] + KL(q(z|l) || p(z))         (`label_prediction_l`: z ~ q(z|l)).
+    -E_q(z|x,l)[log p(x|z) + lambda1 log p(l|z)] + KL(q(z|x,l) || p(z))   (`joint`: z ~ q(z|x,l))
+    -E_q(z|x)[log p(x|z)] + KL(q(z|x) || p(z))                            (`logits_x`: z ~ q(z|x))
+    -lambda2 E_q(z|l)[log p(l|z)] + KL(q(z|l) || p(z))             (`p_l_from_label`: z ~ q(z|l)).
 
     The lambda-weighted terms are reported weighted, so the terms still sum to the loss.
     """
-    return {"reconstruction": reconstruction_nll(images, logits_xl),
-            "label_reconstruction": lambda1 * label_nll(labels, label_prediction_xl, encoding,
-                                                        scale),
+    return {"reconstruction": reconstruction_nll(images, joint.logits),
+            "label_reconstruction": lambda1 * label_nll(joint.labels, joint.p_l),
             "image_reconstruction": reconstruction_nll(images, logits_x),
-            "label_only_reconstruction": lambda2 * label_nll(labels, label_prediction_l, encoding,
-                                                             scale),
-            "kl": kl(q_z_xl, prior),
-            "kl_image": kl(q_z_x, prior),
-            "kl_label": kl(q_z_l, prior)}
+            "label_only_reconstruction": lambda2 * label_nll(joint.labels, p_l_from_label),
+            "kl": kl(joint.q_z_xl, joint.prior),
+            "kl_image": kl(joint.q_z_x, joint.prior),
+            "kl_label": kl(joint.q_z_l, joint.prior)}
 
 
 def scan_symbols(images, logits, q_z_x, q_z_l):

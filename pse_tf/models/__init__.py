@@ -1,12 +1,12 @@
 """Model classes; importing this package registers them all."""
 
-from pse_tf.models.base import LatentModel
+from pse_tf.models.base import JointModel, LatentModel, Option, PriorLabelModel
 from pse_tf.models.cvae import CVAE
-from pse_tf.models.jmvae import JMVAE, JointModel
+from pse_tf.models.jmvae import JMVAE
 from pse_tf.models.pse import PSE, PSEStar
 from pse_tf.models.scan import SCAN
 from pse_tf.models.trelbo import TrELBO
 from pse_tf.models.vae import VAE
 
-__all__ = ["LatentModel", "PSE", "PSEStar", "VAE", "CVAE", "JointModel", "JMVAE", "TrELBO",
+__all__ = ["LatentModel", "Option", "PriorLabelModel", "PSE", "PSEStar", "VAE", "CVAE", "JointModel", "JMVAE", "TrELBO",
            "SCAN"]

@@ -1,19 +1,59 @@
-"""Shared base of every model: label table, trackers, train_step/test_step, annotation, generation."""
+"""Shared base of every model: options, label table, trackers, train_step/test_step, annotation,
+generation; and the two intermediate bases that several baselines share."""
 
 from __future__ import annotations
 
-from typing import Sequence
+import dataclasses
+from typing import Any, Sequence
 
 import keras
 import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
-from pse_tf import objectives
-from pse_tf.config import ModelConfig
-from pse_tf.networks import rsample
+from pse_tf import networks, objectives
+from pse_tf.config import ConfigError, ModelConfig
 
 tfd = tfp.distributions
+
+
+@dataclasses.dataclass(frozen=True)
+class Option:
+    """One model option (`ModelConfig.options`): its default, type and smallest allowed value."""
+
+    default: Any
+    type: type
+    minimum: float | None = None
+    doc: str = ""
+
+
+def resolve_options(model_name: str, declared: dict, given: dict) -> dict:
+    """`given` completed with the declared defaults, each value checked and cast to its type.
+
+    Raises ConfigError naming the model and its allowed keys for an unknown key, and the option
+    for a value of the wrong type or below its minimum.
+    """
+    unknown = sorted(set(given) - set(declared))
+    if unknown:
+        allowed = ", ".join(sorted(declared)) or "none"
+        raise ConfigError(f"model {model_name!r}: unknown option(s) {unknown}; "
+                          f"allowed: {allowed}")
+    values = {}
+    for key, option in declared.items():
+        value = given.get(key, option.default)
+        if value is not None:
+            # bool is an int in Python, and a float option takes an int; nothing else converts.
+            accepted = (int, float) if option.type is float else (option.type,)
+            if isinstance(value, bool) and option.type is not bool or \
+                    not isinstance(value, accepted):
+                raise ConfigError(f"model {model_name!r}: option {key!r} must be "
+                                  f"{option.type.__name__}, got {value!r}")
+            value = option.type(value)
+            if option.minimum is not None and value < option.minimum:
+                raise ConfigError(f"model {model_name!r}: option {key!r} must be >= "
+                                  f"{option.minimum}, got {value!r}")
+        values[key] = value
+    return values
 
 
 class LatentModel(keras.Model):
@@ -24,11 +64,15 @@ class LatentModel(keras.Model):
         label_vectors: array [C, L]. The encoding of each training label (one-hot rows or
             word-vector phrase means); stored in the model so exports carry it.
         class_names: sequence of C str. Names of the training labels.
-        label_encoding: str. `onehot` or `word2vec`; selects the PSE* label likelihood.
+        label_encoding: str. `onehot` or `word2vec`; selects the label likelihood p(l | l_hat).
         seed: int. Seeds the sampling of z during training.
+
+    A subclass declares `declared_options = {key: Option(...)}`; `config.options` is checked
+    against them here, for every model, and the resolved values are in `self.option_values`.
     """
 
     term_names: tuple = ("reconstruction", "kl")
+    declared_options: dict = {}
     registry_name = None
 
     def __init__(self, config: ModelConfig, label_vectors, class_names: Sequence[str],
@@ -40,8 +84,11 @@ class LatentModel(keras.Model):
                 f"label_vectors must be [C, L] with C = {len(class_names)} class names, "
                 f"got shape {label_vectors.shape}")
         self.model_config = config
+        self.option_values = resolve_options(config.name, self.declared_options, config.options)
         self.class_names = tuple(class_names)
         self.label_encoding = label_encoding
+        self.label_likelihood = networks.label_likelihood(label_encoding,
+                                                          config.label_likelihood_scale)
         self.num_classes, self.label_dim = label_vectors.shape
         self.label_vectors = self.add_weight(
             name="label_vectors", shape=label_vectors.shape, trainable=False,
@@ -67,6 +114,11 @@ class LatentModel(keras.Model):
         """Bernoulli logits of p(x|z), [N, D]."""
         return self.decoder(z)
 
+    def embed(self, images, label_vectors):
+        """Where each image sits in z: the mean of the encoder that represents it, [N, Z].
+        q(z|x) here; a model without an image-only encoder overrides it (CVAE: q(z|x,l))."""
+        return self.encode(images).mean()
+
     def reconstruction_logits(self, images, label_vectors, seed):
         """Logits of Dec(z), one z drawn (stateless `seed`) from the encoder that the model's
         reconstruction error uses: q(z|x) here; models with a joint encoder override it."""
@@ -87,7 +139,7 @@ class LatentModel(keras.Model):
 
     def sample_z(self, distribution):
         """A training draw of z from `distribution` (reparameterised), with the next seed."""
-        return rsample(distribution, self.next_seed())
+        return networks.rsample(distribution, self.next_seed())
 
     @property
     def metrics(self):
@@ -139,3 +191,56 @@ class LatentModel(keras.Model):
         self.compute_terms(images, tf.zeros([2], tf.int32), training=False)
         self(images)
         return self
+
+
+class PriorLabelModel(LatentModel):
+    """Base of the baselines without a label encoder (VAE, CVAE): every label maps to p(z)."""
+
+    def prior(self, batch_size) -> tfd.MultivariateNormalDiag:
+        """N(0, I): batch [batch_size], event [Z]."""
+        return networks.standard_normal(batch_size, self.model_config.latent_dim)
+
+    def label_distribution(self, label_vectors=None) -> tfd.MultivariateNormalDiag:
+        """N(0, I) for each row of `label_vectors` (default: the training labels): batch [C],
+        event [Z]. The model has no q(z|l); the label only sets the batch size."""
+        vectors = self.label_vectors if label_vectors is None else label_vectors
+        return self.prior(tf.shape(vectors)[0])
+
+
+class JointModel(LatentModel):
+    """Networks and forward pass shared by JMVAE (eq. 5) and TrELBO (eq. 6) (appendix A).
+
+    Joint encoder MLP on concat[image, label vector] D+L-512-64 -> q(z|x,l); image encoder
+    D-512-64 -> q(z|x); label encoder, one dense layer -> q(z|l); image decoder z-64-512-D ->
+    Bernoulli logits; label decoder z-64-512-L -> p(l|z) (`label_likelihood`). Prior N(0, I).
+
+    Annotation and generation are the base class's: the image-only q(z|x) mean scored against
+    each q(z|l); images decoded from z ~ q(z|l).
+    """
+
+    def __init__(self, config, label_vectors, class_names, label_encoding, seed=0, **kwargs):
+        super().__init__(config, label_vectors, class_names, label_encoding, seed, **kwargs)
+        self.joint_encoder = networks.image_encoder(config, name="joint_encoder")
+        self.image_encoder = networks.image_encoder(config)
+        self.label_encoder = networks.label_encoder(config)
+        self.decoder = networks.image_decoder(config)
+        self.label_decoder = networks.label_decoder(config, self.label_dim)
+
+    def encode_joint(self, images, label_vectors):
+        """q(z|x,l) for images [N, D] and label vectors [N, L]: batch [N], event [Z]."""
+        return self.joint_encoder(tf.concat([images, label_vectors], axis=-1))
+
+    def reconstruction_logits(self, images, label_vectors, seed):
+        """Reconstruction through the joint encoder q(z|x,l), as in the training objective."""
+        return self.decode_logits(self.encode_joint(images, label_vectors).sample(seed=seed))
+
+    def joint_pass(self, images, labels) -> objectives.JointPass:
+        """Every distribution eq. 5 and eq. 6 read, with one training draw z ~ q(z|x,l)."""
+        label_vectors = tf.gather(self.label_vectors, labels)
+        q_z_xl = self.encode_joint(images, label_vectors)
+        z = self.sample_z(q_z_xl)
+        return objectives.JointPass(
+            labels=label_vectors, q_z_xl=q_z_xl, q_z_x=self.encode(images),
+            q_z_l=self.label_distribution(label_vectors),
+            prior=networks.standard_normal(tf.shape(images)[0], self.model_config.latent_dim),
+            logits=self.decode_logits(z), p_l=self.label_likelihood(self.label_decoder(z)))

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from pse_tf import objectives
-from pse_tf.models.vae import PriorLabelModel, read_options
-from pse_tf.networks import GaussianEncoder, mlp
+from pse_tf import networks, objectives
+from pse_tf.models.base import PriorLabelModel
 from pse_tf.registry import register
 
 
@@ -18,8 +17,8 @@ class CVAE(PriorLabelModel):
     The paper prints eq. 4 with "+ D_KL"; the conditional bound has a minus, which is what is
     implemented (`objectives.cvae`).
 
-    Encoder MLP on concat[image, label vector] 784+L-512-64 -> q(z|x,l); decoder MLP on
-    concat[z, label vector] z+L-64-512-784 -> Bernoulli logits; prior N(0, I) (appendix A).
+    Encoder MLP on concat[image, label vector] D+L-512-64 -> q(z|x,l); decoder MLP on
+    concat[z, label vector] z+L-64-512-D -> Bernoulli logits; prior N(0, I) (appendix A).
     Terms: reconstruction (z ~ q(z|x,l), the joint encoder), kl.
 
     Generation: z ~ N(0, I), decoded with the label. There is no image-only encoder, so `encode`
@@ -30,9 +29,8 @@ class CVAE(PriorLabelModel):
 
     def __init__(self, config, label_vectors, class_names, label_encoding, seed=0, **kwargs):
         super().__init__(config, label_vectors, class_names, label_encoding, seed, **kwargs)
-        read_options(config)
-        self.encoder = GaussianEncoder(config.latent_dim, config.hidden_units, name="encoder")
-        self.decoder = mlp(tuple(reversed(config.hidden_units)), "decoder", config.image_dim)
+        self.encoder = networks.image_encoder(config, name="encoder")
+        self.decoder = networks.image_decoder(config)
 
     def encode(self, images):
         raise NotImplementedError(
@@ -42,6 +40,10 @@ class CVAE(PriorLabelModel):
     def encode_with_label(self, images, label_vectors):
         """q(z|x,l) for images [N, D] and label vectors [N, L]: batch [N], event [Z]."""
         return self.encoder(tf.concat([images, label_vectors], axis=-1))
+
+    def embed(self, images, label_vectors):
+        """The mean of q(z|x,l), each image with its own label vector: [N, Z]."""
+        return self.encode_with_label(images, label_vectors).mean()
 
     def decode_logits(self, z, label_vectors=None):
         """Bernoulli logits of p(x|z,l), [N, D], for z [N, Z] and label vectors [N, L]."""

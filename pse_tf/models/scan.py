@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from pse_tf import objectives
-from pse_tf.config import ConfigError
-from pse_tf.models.base import LatentModel
-from pse_tf.models.vae import read_options, standard_normal
-from pse_tf.networks import GaussianEncoder, mlp
+from pse_tf import networks, objectives
+from pse_tf.models.base import LatentModel, Option
 from pse_tf.registry import register
-
-DEFAULT_BETA = 10.0  # appendix A: "In our case, beta is 10."
 
 
 @register("scan")
@@ -28,7 +23,7 @@ class SCAN(LatentModel):
     As in the paper's description, Higgins et al.'s symbol decoder p(l|z) and the beta-KL of
     q(z|l) to the prior are not used.
 
-    Networks: image encoder MLP 784-512-64 -> q(z|x); decoder MLP z-64-512-784 -> Bernoulli
+    Networks: image encoder MLP D-512-64 -> q(z|x); decoder MLP z-64-512-D -> Bernoulli
     logits; label encoder, one dense layer -> q(z|l) (appendix A). Annotation and generation
     are the base class's (q(z|x) mean against each q(z|l); images decoded from z ~ q(z|l)).
 
@@ -40,20 +35,18 @@ class SCAN(LatentModel):
     """
 
     stages = ("beta_vae", "symbols")
+    declared_options = {
+        "beta": Option(10.0, float, minimum=0.0, doc='appendix A: "In our case, beta is 10."'),
+        "symbol_steps": Option(None, int, minimum=1, doc="steps of the second stage"),
+    }
 
     def __init__(self, config, label_vectors, class_names, label_encoding, seed=0, **kwargs):
         super().__init__(config, label_vectors, class_names, label_encoding, seed, **kwargs)
-        options = read_options(config, beta=DEFAULT_BETA, symbol_steps=None)
-        self.beta, self.symbol_steps = options["beta"], options["symbol_steps"]
-        if self.symbol_steps is not None:
-            self.symbol_steps = int(self.symbol_steps)
-            if self.symbol_steps < 1:
-                raise ConfigError(
-                    f"scan: options['symbol_steps'] must be >= 1, got {self.symbol_steps}")
-        self.image_encoder = GaussianEncoder(config.latent_dim, config.hidden_units,
-                                             name="image_encoder")
-        self.decoder = mlp(tuple(reversed(config.hidden_units)), "decoder", config.image_dim)
-        self.label_encoder = GaussianEncoder(config.latent_dim, (), name="label_encoder")
+        self.beta = self.option_values["beta"]
+        self.symbol_steps = self.option_values["symbol_steps"]
+        self.image_encoder = networks.image_encoder(config)
+        self.decoder = networks.image_decoder(config)
+        self.label_encoder = networks.label_encoder(config)
         # Built now: `trainable = False` only covers variables that already exist.
         self.image_encoder.build((None, config.image_dim))
         self.decoder.build((None, config.latent_dim))
@@ -76,7 +69,7 @@ class SCAN(LatentModel):
         q_z_x = self.encode(images)
         logits = self.decode_logits(self.sample_z(q_z_x))
         if self.stage == "beta_vae":  # a Python branch: the loop is traced once per stage
-            prior = standard_normal(tf.shape(images)[0], self.model_config.latent_dim)
+            prior = networks.standard_normal(tf.shape(images)[0], self.model_config.latent_dim)
             return objectives.vae(images, logits, q_z_x, prior, beta=self.beta)  # eq. 1, beta
         q_z_l = self.label_distribution(tf.gather(self.label_vectors, labels))
         return objectives.scan_symbols(images, logits, q_z_x, q_z_l)

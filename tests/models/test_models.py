@@ -6,15 +6,10 @@ import pytest
 import tensorflow as tf
 
 from conftest import make_model
+from pse_tf.config import ConfigError
 from pse_tf.registry import MODELS, get_model_class, model_names
 
 NAMES = model_names()
-
-
-def test_registry_uses_the_papers_names():
-    assert {"pse", "pse_star"} <= set(NAMES)
-    with pytest.raises(KeyError, match="registered"):
-        get_model_class("pse_plus")
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -83,3 +78,38 @@ def test_label_table_shape_is_checked():
 
     with pytest.raises(ValueError, match=r"\[C, L\]"):
         MODELS["pse"](ModelConfig(name="pse"), np.eye(3), ["a", "b"], "onehot")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_unknown_option_is_refused_naming_model_and_allowed_keys(name):
+    with pytest.raises(ConfigError) as error:
+        make_model(name, options={"alpah": 1.0})
+    message = str(error.value)
+    assert repr(name) in message and "alpah" in message
+    allowed = ", ".join(sorted(get_model_class(name).declared_options)) or "none"
+    assert f"allowed: {allowed}" in message
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_declared_options_take_their_defaults_and_refuse_wrong_types(name):
+    declared = get_model_class(name).declared_options
+    model = make_model(name)
+    assert model.option_values == {k: o.default for k, o in declared.items()}
+    for key, option in declared.items():
+        with pytest.raises(ConfigError, match=key):
+            make_model(name, options={key: "ten"})
+        with pytest.raises(ConfigError, match=key):
+            make_model(name, options={key: True})
+        value = 3 if option.type is int else 2.5
+        assert make_model(name, options={key: value}).option_values[key] == value
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_embed_is_where_annotation_reads_the_image(name, tiny_batch):
+    model = make_model(name)
+    images, labels = tiny_batch
+    vectors = tf.gather(model.label_vectors, labels)
+    z = model.embed(images, vectors)
+    assert z.shape == (6, 4)
+    if name != "cvae":
+        np.testing.assert_allclose(z.numpy(), model.encode(images).mean().numpy())
