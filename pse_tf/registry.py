@@ -31,3 +31,15 @@ def model_names() -> list[str]:
     import pse_tf.models  # noqa: F401
 
     return sorted(MODELS)
+
+
+def create_model(config, encoding):
+    """The registered model for a TrainConfig, with every weight created (no optimizer).
+
+    Args:
+        config: TrainConfig. Its `model` section picks and shapes the model.
+        encoding: LabelEncoding. The training labels' vectors and class names.
+    """
+    cls = get_model_class(config.model.name)
+    return cls(config.model, encoding.vectors, encoding.class_names, config.label_encoding,
+               seed=config.seed).build_all()

@@ -1,8 +1,10 @@
-"""train(config) -> run directory: the fast in-graph training loop, checkpoints, logs, evaluation."""
+"""The training loop: the model and its optimizer, in-graph steps, checkpoints, validation logs.
+
+`pse_tf.runs` wraps it into a whole experiment (run directory, test metrics, samples, export).
+"""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import time
 from pathlib import Path
@@ -14,7 +16,7 @@ import tensorflow as tf
 from pse_tf.config import TrainConfig
 from pse_tf.data import flat_float
 from pse_tf.evaluation.metrics import annotation_accuracy
-from pse_tf.registry import get_model_class
+from pse_tf.registry import create_model
 
 CHECKPOINT = "checkpoint.weights.h5"
 OPTIMIZER_STATE = "checkpoint.optimizer.npz"
@@ -27,9 +29,7 @@ def build_model(config: TrainConfig, encoding) -> keras.Model:
     Weights are initialised from `config.seed`, so the same config builds the same model.
     """
     keras.utils.set_random_seed(config.seed)
-    cls = get_model_class(config.model.name)
-    model = cls(config.model, encoding.vectors, encoding.class_names, config.label_encoding,
-                seed=config.seed).build_all()
+    model = create_model(config, encoding)
     stage, steps = model.training_stages(config.steps)[0]
     model.begin_stage(stage)
     attach_optimizer(model, config, steps)
@@ -145,39 +145,6 @@ def _load_checkpoint(run_dir: Path, model, optimizer: bool = True):
         v.assign(saved[k])
 
 
-def default_run_name(config: TrainConfig) -> str:
-    """<dataset>-<model>-<labels>-z<latent>-seed<seed>, then any model options (-alpha1.0)."""
-    m = config.model
-    options = "".join(f"-{k}{v}" for k, v in sorted(m.options.items()))
-    return (f"{config.dataset}-{m.name}-{config.label_encoding}-z{m.latent_dim}-seed{config.seed}"
-            f"{options}")
-
-
-def prepare_run_dir(config: TrainConfig, run_dir: Path | None, overwrite: bool) -> Path:
-    """Create the run directory; an existing one is resumed only if its config is the same."""
-    run_dir = Path(run_dir or Path(config.out) / default_run_name(config))
-    saved = run_dir / "config.json"
-    if saved.exists() and not overwrite:
-        previous = TrainConfig.from_json(saved).to_dict()
-        current = config.to_dict()
-        # Evaluation settings do not change the trained model, and more steps on a constant
-        # learning rate is a legitimate extension of the same run.
-        ignored = {"out", "generation_repeats", "generation_samples_per_label"}
-        if config.lr_schedule == "constant":
-            ignored.add("steps")
-        changed = sorted(k for k in current if previous.get(k) != current[k] and k not in ignored)
-        if changed:
-            raise FileExistsError(
-                f"{run_dir} holds a run with a different config ({', '.join(changed)} differ); "
-                "pass --overwrite to replace it or --run-dir for a new folder")
-    elif overwrite and run_dir.exists():
-        for name in (CHECKPOINT, OPTIMIZER_STATE, STATE, "metrics.json"):
-            (run_dir / name).unlink(missing_ok=True)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    config.to_json(saved)
-    return run_dir
-
-
 def fit(model, config: TrainConfig, dataset, run_dir: Path, verbose: int = 1,
         eval_every: int = 5000) -> dict:
     """Train every stage of the model to its budget, resuming from the run directory's checkpoint.
@@ -244,114 +211,3 @@ def fit(model, config: TrainConfig, dataset, run_dir: Path, verbose: int = 1,
         stage_start = stage_end
     progbar.update(step, finalize=True)
     return history
-
-
-@dataclasses.dataclass
-class RunResult:
-    run_dir: Path
-    model: keras.Model
-    metrics: dict
-    history: dict
-
-
-def evaluate(model, dataset, config: TrainConfig, verbose: int = 1) -> dict:
-    """The paper's three metrics on the test set (§4), plus the evaluator's own test accuracy."""
-    from pse_tf.evaluation import metrics
-    from pse_tf.evaluation.evaluators import evaluator_info, load_evaluator
-
-    t0 = time.time()
-    results = {
-        "reconstruction_error": metrics.reconstruction_error(model, dataset.test_images,
-                                                             dataset.test_labels, seed=config.seed),
-        "annotation_accuracy": metrics.annotation_accuracy(model, dataset.test_images,
-                                                           dataset.test_labels),
-    }
-    evaluator = load_evaluator(config.dataset)
-    generation = metrics.generation_accuracy(
-        model, evaluator, samples_per_label=config.generation_samples_per_label,
-        repeats=config.generation_repeats, seed=config.seed)
-    results["generation_accuracy"] = generation["mean"]
-    results["generation_accuracy_std"] = generation["std"]
-    results["generation_accuracy_repeats"] = generation["repeats"]
-    results["generation_repeats"] = config.generation_repeats
-    results["generation_samples_per_label"] = config.generation_samples_per_label
-    results["evaluator_test_accuracy"] = evaluator_info(config.dataset).get("test_accuracy")
-    results["evaluation_seconds"] = time.time() - t0
-    if verbose:
-        print(f"test: reconstruction {results['reconstruction_error']:.2f}  "
-              f"annotation {100 * results['annotation_accuracy']:.2f}%  "
-              f"generation {100 * generation['mean']:.2f} ± {100 * generation['std']:.2f}%")
-    return results
-
-
-# What `evaluate` writes into metrics.json.
-EVALUATION_KEYS = ("reconstruction_error", "annotation_accuracy", "generation_accuracy",
-                   "generation_accuracy_std", "generation_accuracy_repeats", "generation_repeats",
-                   "generation_samples_per_label", "evaluator_test_accuracy",
-                   "evaluation_seconds")
-
-
-def _reusable_evaluation(run_dir: Path, config: TrainConfig) -> dict | None:
-    """The test metrics a finished run already has for this budget and evaluation protocol,
-    so re-running a table or figure does not re-evaluate it; None if there are none."""
-    path = run_dir / "metrics.json"
-    if not path.exists():
-        return None
-    previous = json.loads(path.read_text())
-    if (previous.get("steps") != config.steps
-            or previous.get("generation_repeats") != config.generation_repeats
-            or previous.get("generation_samples_per_label") != config.generation_samples_per_label
-            or any(k not in previous for k in EVALUATION_KEYS)):
-        return None
-    return {k: previous[k] for k in EVALUATION_KEYS}
-
-
-def train(config: TrainConfig, run_dir: str | Path | None = None, verbose: int = 1,
-          overwrite: bool = False, run_evaluation: bool = True, export: bool = True,
-          export_dir: str | Path = "exported") -> RunResult:
-    """Train, evaluate on the test set, draw samples and export: the whole job of scripts/train.py.
-
-    The run directory holds config.json, history.json, TensorBoard logs (logs/), the checkpoint,
-    metrics.json and samples.png. A run interrupted part-way resumes from its checkpoint.
-    """
-    from pse_tf.data import load_dataset
-    from pse_tf.labels import LabelEncoding
-    from pse_tf.data import CLASS_NAMES
-
-    run_dir = prepare_run_dir(config, run_dir, overwrite)
-    dataset = load_dataset(config.dataset)
-    encoding = LabelEncoding.build(CLASS_NAMES[config.dataset], config.label_encoding,
-                                   config.word_vectors)
-    model = build_model(config, encoding)
-
-    t0 = time.time()
-    history = fit(model, config, dataset, run_dir, verbose=verbose)
-    train_seconds = time.time() - t0
-    model.save_weights(run_dir / "model.weights.h5")
-
-    results = {"dataset": config.dataset, "model": config.model.name,
-               "label_encoding": config.label_encoding, "latent_dim": config.model.latent_dim,
-               "seed": config.seed, "steps": config.steps, "batch_size": config.batch_size,
-               "train_seconds": history.get("train_seconds"),
-               "train_seconds_this_session": train_seconds,
-               "word_vectors": encoding.word_vectors_source}
-    if run_evaluation:
-        previous = _reusable_evaluation(run_dir, config)
-        if previous is not None and verbose:
-            print(f"{run_dir}: finished and evaluated with this protocol; metrics reused")
-        results.update(previous or evaluate(model, dataset, config, verbose=verbose))
-        (run_dir / "metrics.json").write_text(json.dumps(results, indent=2) + "\n")
-        if previous is None or not (run_dir / "samples.png").exists():
-            from pse_tf import plotting
-
-            plotting.save_sample_grid(model, run_dir / "samples.png", seed=config.seed)
-    if export:
-        from pse_tf.export import export_model
-
-        name = f"{config.dataset}_{config.model.name}_{config.label_encoding}"
-        exported = export_model(model, name, export_dir=export_dir)
-        results["export"] = str(exported.path)
-        (run_dir / "metrics.json").write_text(json.dumps(results, indent=2) + "\n")
-        if verbose:
-            print(f"exported SavedModel + TFLite to {exported.path}")
-    return RunResult(run_dir, model, results, history)

@@ -6,7 +6,8 @@
 
 Fig. 2 and 7-10: 2-d latent spaces; Fig. 3: TrELBO vs PSE* samples; Fig. 4: Fashion-MNIST
 conditional generation and interpolations; Fig. 5 and 6: word-vector compositions and unseen words.
-Runs are shared with scripts/reproduce.py (same run directories), so a trained model is reused.
+Runs are shared with scripts/reproduce.py (same run directories): a finished run is reloaded with
+`runs.load_run`, and only a missing one is trained.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def main(argv=None) -> int:
     from pse_tf.data import load_dataset
     from pse_tf.evaluation.tables import REPRODUCTION_STEPS
     from pse_tf.labels import LabelEncoding
-    from pse_tf.training import train
+    from pse_tf.runs import finished_run, load_run, train
 
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--steps", type=int, default=REPRODUCTION_STEPS,
@@ -51,8 +52,11 @@ def main(argv=None) -> int:
         config = TrainConfig(dataset=dataset, label_encoding=encoding, steps=args.steps,
                              seed=args.seed, out=args.runs or str(Path(args.out) / "runs"),
                              model=ModelConfig(name=name, latent_dim=latent_dim))
-        print(f"== {dataset} {name} z={latent_dim} {encoding}", flush=True)
-        return train(config, verbose=2, export=False, run_evaluation=False).model
+        run_dir = finished_run(config)
+        if run_dir is None:
+            print(f"== training {dataset} {name} z={latent_dim} {encoding}", flush=True)
+            run_dir = train(config, verbose=2, export=False, run_evaluation=False).run_dir
+        return load_run(run_dir)[0]
 
     def latent(dataset, name, path, title):
         ds = load_dataset(dataset)

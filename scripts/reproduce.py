@@ -25,7 +25,7 @@ def main(argv=None) -> int:
     from pse_tf.config import ModelConfig, TrainConfig
     from pse_tf.evaluation.tables import (REPRODUCTION_GENERATION_REPEATS, REPRODUCTION_STEPS,
                                           TABLES, paired_test, summarise, write_table)
-    from pse_tf.training import train
+    from pse_tf.runs import train
 
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--table", type=int, choices=sorted(TABLES), required=True)

@@ -69,7 +69,11 @@ def parse_args(argv=None):
             values["model"]["options"][key] = value
     if args.no_jit:
         values["jit_compile"] = False
-    return args, TrainConfig.from_dict(values)
+    config = TrainConfig.from_dict(values)
+    from pse_tf.registry import get_model_class
+
+    get_model_class(config.model.name).check_options(config.model)  # before any run dir exists
+    return args, config
 
 
 def main(argv=None) -> int:
@@ -80,7 +84,7 @@ def main(argv=None) -> int:
     except ConfigError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    from pse_tf.training import train
+    from pse_tf.runs import train
 
     try:
         result = train(config, run_dir=args.run_dir, overwrite=args.overwrite,

@@ -84,7 +84,7 @@ class LatentModel(keras.Model):
                 f"label_vectors must be [C, L] with C = {len(class_names)} class names, "
                 f"got shape {label_vectors.shape}")
         self.model_config = config
-        self.option_values = resolve_options(config.name, self.declared_options, config.options)
+        self.option_values = self.check_options(config)
         self.class_names = tuple(class_names)
         self.label_encoding = label_encoding
         self.label_likelihood = networks.label_likelihood(label_encoding,
@@ -96,6 +96,12 @@ class LatentModel(keras.Model):
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.loss_tracker = keras.metrics.Mean(name="loss")
         self.term_trackers = [keras.metrics.Mean(name=n) for n in self.term_names]
+
+    @classmethod
+    def check_options(cls, config: ModelConfig) -> dict:
+        """`config.options` resolved against `declared_options` (ConfigError if they don't fit);
+        callable before any network is built, so a CLI can refuse a bad option up front."""
+        return resolve_options(config.name, cls.declared_options, config.options)
 
     # -- the part each model supplies ------------------------------------------------------
     def compute_terms(self, images, labels, training: bool = False) -> dict:

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from pse_tf.config import ConfigError
-from pse_tf.training import default_run_name
+from pse_tf.runs import default_run_name
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "train.py"
 
@@ -21,10 +21,10 @@ def script():
 
 def test_flags_override_the_main_job(script):
     _, config = script.parse_args(["--dataset", "mnist", "--model", "jmvae", "--steps", "500",
-                                   "--option", "alpha=1", "--option", "tag=x"])
+                                   "--option", "alpha=1", "--option", "alpha=0.5"])
     assert (config.dataset, config.model.name, config.steps) == ("mnist", "jmvae", 500)
-    assert config.model.options == {"alpha": 1, "tag": "x"}
-    assert default_run_name(config) == "mnist-jmvae-word2vec-z10-seed0-alpha1-tagx"
+    assert config.model.options == {"alpha": 0.5}  # the last one wins
+    assert default_run_name(config) == "mnist-jmvae-word2vec-z10-seed0-alpha0.5"
 
 
 def test_default_run_name_has_no_option_suffix(script):
@@ -37,8 +37,17 @@ def test_malformed_option_is_a_config_error(script):
         script.parse_args(["--option", "alpha"])
 
 
-def test_unknown_option_exits_with_a_message(script, capsys, tmp_path):
-    code = script.main(["--dataset", "mnist", "--model", "jmvae", "--option", "beta=2",
+@pytest.mark.parametrize("model,option,allowed", [("pse", "alpha=1", "none"),
+                                                  ("jmvae", "beta=2", "alpha"),
+                                                  ("scan", "beta=high", None)])
+def test_bad_option_exits_with_a_one_line_message(script, capsys, tmp_path, model, option,
+                                                  allowed):
+    code = script.main(["--dataset", "mnist", "--model", model, "--option", option,
                         "--out", str(tmp_path), "--steps", "100"])
-    assert code != 0
-    assert "unknown option" in capsys.readouterr().err
+    assert code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: model") and len(err.splitlines()) == 1
+    assert option.split("=")[0] in err
+    if allowed:
+        assert f"allowed: {allowed}" in err
+    assert not any(tmp_path.iterdir())  # nothing written
