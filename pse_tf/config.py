@@ -81,6 +81,8 @@ class TrainConfig:
         lr_schedule: str. `constant` (the paper) or `cosine` (decay to 0 over `steps`).
         seed: int. Seeds weights, batching and sampling.
         steps_per_execution: int. Training steps run inside one compiled call.
+        checkpoint_every: int. Steps between checkpoints (with validation and history.json); a
+            killed run loses at most this many steps.
         jit_compile: bool. Compile the training loop with XLA.
         generation_repeats: int. Repeats of the generation-accuracy protocol (paper: 10).
         generation_samples_per_label: int. Samples per label per repeat (paper: 10,000).
@@ -97,6 +99,7 @@ class TrainConfig:
     lr_schedule: str = "constant"
     seed: int = 0
     steps_per_execution: int = 100
+    checkpoint_every: int = 5000
     jit_compile: bool = True
     generation_repeats: int = 10
     generation_samples_per_label: int = 10000
@@ -111,8 +114,8 @@ class TrainConfig:
             raise ConfigError(
                 f"label_encoding must be one of {LABEL_ENCODINGS}, got {self.label_encoding!r}"
             )
-        for name in ("steps", "batch_size", "steps_per_execution", "generation_repeats",
-                     "generation_samples_per_label"):
+        for name in ("steps", "batch_size", "steps_per_execution", "checkpoint_every",
+                     "generation_repeats", "generation_samples_per_label"):
             if int(getattr(self, name)) < 1:
                 raise ConfigError(f"{name} must be >= 1, got {getattr(self, name)}")
         if self.lr_schedule not in LR_SCHEDULES:

@@ -16,11 +16,16 @@ import keras
 
 from pse_tf.config import TrainConfig
 from pse_tf.registry import create_model, get_model_class
-from pse_tf.training import CHECKPOINT, OPTIMIZER_STATE, STATE, build_model, fit
+from pse_tf import checkpoints
+from pse_tf.training import NonFiniteError, build_model, fit
 
 FINAL_WEIGHTS = "model.weights.h5"
 CONFIG = "config.json"
 METRICS = "metrics.json"
+STATUS = "status.json"
+# Settings that do not change the trained model: a run directory made with other values of these
+# is the same run.
+NOT_THE_MODEL = ("out", "generation_repeats", "generation_samples_per_label", "checkpoint_every")
 
 
 def default_run_name(config: TrainConfig) -> str:
@@ -40,7 +45,7 @@ def prepare_run_dir(config: TrainConfig, run_dir: Path | None, overwrite: bool) 
         current = config.to_dict()
         # Evaluation settings do not change the trained model, and more steps on a constant
         # learning rate is a legitimate extension of the same run.
-        ignored = {"out", "generation_repeats", "generation_samples_per_label"}
+        ignored = set(NOT_THE_MODEL)
         if config.lr_schedule == "constant":
             ignored.add("steps")
         changed = sorted(k for k in current if previous.get(k) != current[k] and k not in ignored)
@@ -49,7 +54,8 @@ def prepare_run_dir(config: TrainConfig, run_dir: Path | None, overwrite: bool) 
                 f"{run_dir} holds a run with a different config ({', '.join(changed)} differ); "
                 "pass --overwrite to replace it or --run-dir for a new folder")
     elif overwrite and run_dir.exists():
-        for name in (CHECKPOINT, OPTIMIZER_STATE, STATE, METRICS):
+        checkpoints.remove_all(run_dir)
+        for name in (FINAL_WEIGHTS, METRICS, STATUS, "history.json"):
             (run_dir / name).unlink(missing_ok=True)
     run_dir.mkdir(parents=True, exist_ok=True)
     config.to_json(saved)
@@ -132,6 +138,11 @@ def _write_metrics(run_dir: Path, results: dict):
     (run_dir / METRICS).write_text(json.dumps(results, indent=2) + "\n")
 
 
+def _write_status(run_dir: Path, state: str, **details):
+    """status.json: `training`, `failed` (with the error and the step) or `finished`."""
+    (run_dir / STATUS).write_text(json.dumps({"state": state, **details}, indent=2) + "\n")
+
+
 def export_name(config: TrainConfig) -> str:
     """The export folder name of a run: <dataset>_<model>_<labels>."""
     return f"{config.dataset}_{config.model.name}_{config.label_encoding}"
@@ -155,9 +166,18 @@ def train(config: TrainConfig, run_dir: str | Path | None = None, verbose: int =
     model = build_model(config, encoding)
 
     t0 = time.time()
-    history = fit(model, config, dataset, run_dir, verbose=verbose)
+    _write_status(run_dir, "training")
+    try:
+        history = fit(model, config, dataset, run_dir, verbose=verbose)
+    except NonFiniteError as e:
+        last = checkpoints.latest(run_dir)
+        _write_status(run_dir, "failed", error=str(e), step=e.step, non_finite=e.names,
+                      last_checkpoint=last.step if last else None)
+        kept = f"the checkpoint of step {last.step} is kept" if last else "no checkpoint was made"
+        raise NonFiniteError(e.step, e.names, f"{kept} ({run_dir / STATUS})") from None
     train_seconds = time.time() - t0
     model.save_weights(run_dir / FINAL_WEIGHTS)
+    _write_status(run_dir, "finished", steps=config.steps)
 
     results = {"dataset": config.dataset, "model": config.model.name,
                "label_encoding": config.label_encoding, "latent_dim": config.model.latent_dim,
@@ -193,8 +213,7 @@ def finished_run(config: TrainConfig) -> Path | None:
     if not (run_dir / FINAL_WEIGHTS).is_file() or not (run_dir / CONFIG).is_file():
         return None
     saved = TrainConfig.from_json(run_dir / CONFIG).to_dict()
-    ignored = {"out", "generation_repeats", "generation_samples_per_label"}
-    same = all(saved.get(k) == v for k, v in config.to_dict().items() if k not in ignored)
+    same = all(saved.get(k) == v for k, v in config.to_dict().items() if k not in NOT_THE_MODEL)
     return run_dir if same else None
 
 

@@ -13,14 +13,21 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from pse_tf import checkpoints
 from pse_tf.config import TrainConfig
 from pse_tf.data import flat_float
 from pse_tf.evaluation.metrics import annotation_accuracy
 from pse_tf.registry import create_model
 
-CHECKPOINT = "checkpoint.weights.h5"
-OPTIMIZER_STATE = "checkpoint.optimizer.npz"
-STATE = "checkpoint.json"
+
+
+class NonFiniteError(RuntimeError):
+    """A loss term or gradient became NaN or Inf: training stopped at that step."""
+
+    def __init__(self, step: int, names: list[str], detail: str = ""):
+        self.step, self.names = step, list(names)
+        super().__init__(f"training stopped at step {step}: non-finite {', '.join(names)}"
+                         + (f"; {detail}" if detail else ""))
 
 
 def build_model(config: TrainConfig, encoding) -> keras.Model:
@@ -90,15 +97,28 @@ class InGraphLoop:
         for metric in self.model.metrics:
             metric.reset_state()
         logs = {m.name: tf.constant(0.0) for m in self.model.metrics}
+        failed_at = tf.constant(-1)
+        finite = tf.ones([len(self.model.term_names) + 1], tf.bool)
         for i in tf.range(tf.shape(indices)[0]):
             batch = indices[i]
             images = flat_float(tf.gather(self.images, batch))
-            logs = self.model.train_step((images, tf.gather(self.labels, batch)))
-        return logs
+            logs, finite = self.model.checked_train_step((images, tf.gather(self.labels, batch)))
+            if not tf.reduce_all(finite):
+                failed_at = i
+                break
+        return logs, failed_at, finite
 
     def run(self, start: int, count: int) -> dict:
-        """Train steps [start, start + count); returns the mean of each term over them."""
-        logs = self._run(tf.constant(self.batches(start, count)))
+        """Train steps [start, start + count); returns the mean of each term over them.
+
+        Raises NonFiniteError at the first step whose loss terms or gradients are not finite,
+        naming them; the model's weights are then not to be trusted.
+        """
+        logs, failed_at, finite = self._run(tf.constant(self.batches(start, count)))
+        if int(failed_at) >= 0:
+            names = [*self.model.term_names, "gradient"]
+            raise NonFiniteError(start + int(failed_at),
+                                 [n for n, ok in zip(names, finite.numpy()) if not ok])
         return {k: float(v) for k, v in logs.items()}
 
 
@@ -114,53 +134,25 @@ def evaluate_terms(model, images: np.ndarray, labels: np.ndarray, batch_size: in
     return {k: float(v) for k, v in logs.items()}
 
 
-def _save_checkpoint(run_dir: Path, model, step: int):
-    model.save_weights(run_dir / CHECKPOINT)
-    np.savez(run_dir / OPTIMIZER_STATE, *[v.numpy() for v in model.optimizer.variables])
-    # The sampling seed is not a model weight; saving it makes a resumed run draw the same z.
-    seed_state = [int(v) for v in model.seed_generator.state.numpy()]
-    (run_dir / STATE).write_text(json.dumps({"step": step, "seed_state": seed_state}) + "\n")
+def fit(model, config: TrainConfig, dataset, run_dir: Path, verbose: int = 1) -> dict:
+    """Train every stage of the model to its budget, resuming from the run's newest intact
+    checkpoint (`pse_tf.checkpoints`).
 
-
-def _checkpoint_step(run_dir: Path) -> int:
-    return int(json.loads((run_dir / STATE).read_text())["step"]) if (run_dir / STATE).exists() else 0
-
-
-def _load_checkpoint(run_dir: Path, model, optimizer: bool = True):
-    """Restore weights, sampling seed and (mid-stage) the stage's optimizer state; the stage's
-    optimizer must be built first. A checkpoint at a stage boundary holds the previous stage's
-    optimizer, which the next stage does not use."""
-    model.load_weights(run_dir / CHECKPOINT)
-    state = json.loads((run_dir / STATE).read_text())
-    model.seed_generator.state.assign(
-        np.asarray(state["seed_state"], dtype=model.seed_generator.state.dtype))
-    if not optimizer:
-        return
-    saved = np.load(run_dir / OPTIMIZER_STATE)
-    names = sorted(saved.files, key=lambda s: int(s.split("_")[-1]))
-    if len(names) != len(model.optimizer.variables):
-        raise ValueError(f"{run_dir / OPTIMIZER_STATE} holds {len(names)} optimizer variables, "
-                         f"the model's stage needs {len(model.optimizer.variables)}")
-    for v, k in zip(model.optimizer.variables, names):
-        v.assign(saved[k])
-
-
-def fit(model, config: TrainConfig, dataset, run_dir: Path, verbose: int = 1,
-        eval_every: int = 5000) -> dict:
-    """Train every stage of the model to its budget, resuming from the run directory's checkpoint.
-
-    Every `eval_every` steps, at the end of each stage and at the end: validation terms and
-    annotation accuracy, TensorBoard scalars, checkpoint and history.json.
+    Every `config.checkpoint_every` steps, at the end of each stage and at the end: validation
+    terms and annotation accuracy, TensorBoard scalars, a checkpoint and history.json. A kill
+    loses at most the steps since the last checkpoint. A non-finite loss term or gradient raises
+    NonFiniteError at once; the checkpoints already written are kept.
     Returns the history {"step": [...], "stage": [...], "train": [...], "validation": [...]}.
     """
+    every = config.checkpoint_every
     stages = model.training_stages(config.steps)
     total = sum(n for _, n in stages)
-    start = _checkpoint_step(run_dir)
-    history_path = run_dir / "history.json"
-    history = (json.loads(history_path.read_text()) if start and history_path.exists()
+    checkpoint = checkpoints.latest(run_dir)
+    start = checkpoint.step if checkpoint else 0
+    history = (checkpoint.state["history"] if checkpoint
                else {"step": [], "stage": [], "train": [], "validation": []})
     if start >= total:
-        model.load_weights(run_dir / CHECKPOINT)
+        model.load_weights(checkpoint.path / checkpoints.WEIGHTS)
         return history
     writers = {k: tf.summary.create_file_writer(str(run_dir / "logs" / k))
                for k in ("train", "validation")}
@@ -181,16 +173,15 @@ def fit(model, config: TrainConfig, dataset, run_dir: Path, verbose: int = 1,
             model.begin_stage(stage)
             attach_optimizer(model, config, stage_steps)
         if step == start and step > 0:  # resuming: restore what the checkpoint holds
-            _load_checkpoint(run_dir, model, optimizer=step > stage_start)
+            checkpoints.restore(checkpoint, model, optimizer=step > stage_start)
         loop = InGraphLoop(model, dataset.train_images, dataset.train_labels, config.batch_size,
                            config.seed + index, config.jit_compile)
         while step < stage_end:
-            count = min(config.steps_per_execution, stage_end - step,
-                        eval_every - step % eval_every)
+            count = min(config.steps_per_execution, stage_end - step, every - step % every)
             logs = loop.run(step - stage_start, count)
             step += count
             progbar.update(step, values=list(logs.items()), finalize=False)
-            if step % eval_every == 0 or step == stage_end:
+            if step % every == 0 or step == stage_end:
                 val = evaluate_terms(model, dataset.val_images, dataset.val_labels)
                 val["annotation_accuracy"] = annotation_accuracy(model, dataset.val_images,
                                                                  dataset.val_labels)
@@ -206,8 +197,8 @@ def fit(model, config: TrainConfig, dataset, run_dir: Path, verbose: int = 1,
                 if verbose == 2:  # one line per evaluation when there is no live progress bar
                     print(f"step {step}/{total} [{stage}] train loss {logs['loss']:.2f} · "
                           + " · ".join(f"val {k} {v:.4g}" for k, v in val.items()), flush=True)
-                _save_checkpoint(run_dir, model, step)
-                history_path.write_text(json.dumps(history, indent=1) + "\n")
+                checkpoints.save(run_dir, model, step, history)
+                (run_dir / "history.json").write_text(json.dumps(history, indent=1) + "\n")
         stage_start = stage_end
     progbar.update(step, finalize=True)
     return history

@@ -72,7 +72,7 @@ def test_end_to_end_on_real_data_beats_chance(tmp_path, dataset, encoding):
     assert metrics["generation_accuracy"] >= 0.2        # chance is 0.1; ~0.3-0.45 at 400 steps
     assert metrics["reconstruction_error"] < 320        # an untrained decoder scores ~545
     for name in ("config.json", "history.json", "samples.png", "model.weights.h5",
-                 "checkpoint.weights.h5"):
+                 "checkpoints", "status.json"):
         assert (result.run_dir / name).exists(), name
     assert any((result.run_dir / "logs" / "validation").iterdir())
     assert (tmp_path / "exported").exists() and metrics["export"]

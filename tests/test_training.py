@@ -30,7 +30,7 @@ def _assert_same_weights(a, b):
 def _uninterrupted(config, run_dir):
     """The reference a resumed run must match: the same config trained in one go."""
     model = _mnist_model(config)
-    fit(model, config, load_dataset("mnist"), run_dir, verbose=0, eval_every=20)
+    fit(model, config, load_dataset("mnist"), run_dir, verbose=0)
     return model
 
 
@@ -42,15 +42,15 @@ def _mnist_model(config):
 def test_resumed_run_equals_uninterrupted_run(tmp_path):
     dataset = load_dataset("mnist")
     config = TrainConfig(dataset="mnist", label_encoding="onehot", steps=40, steps_per_execution=20,
-                         model=ModelConfig(name="pse_star"), seed=5)
+                         checkpoint_every=20, model=ModelConfig(name="pse_star"), seed=5)
     straight = _uninterrupted(config, tmp_path / "a")
 
     (tmp_path / "b").mkdir()
     first = _mnist_model(config)
     half = TrainConfig.from_dict({**config.to_dict(), "steps": 20})
-    fit(first, half, dataset, tmp_path / "b", verbose=0, eval_every=20)
+    fit(first, half, dataset, tmp_path / "b", verbose=0)
     resumed = _mnist_model(config)  # a fresh process would rebuild the model like this
-    history = fit(resumed, config, dataset, tmp_path / "b", verbose=0, eval_every=20)
+    history = fit(resumed, config, dataset, tmp_path / "b", verbose=0)
     assert history["step"] == [20, 40]
     _assert_same_weights(straight, resumed)
 
@@ -62,7 +62,7 @@ def test_two_stage_model_resumes_at_the_stage_boundary(tmp_path, monkeypatch):
 
     dataset = load_dataset("mnist")
     config = TrainConfig(dataset="mnist", label_encoding="onehot", steps=20, steps_per_execution=20,
-                         model=ModelConfig(name="scan"), seed=2)
+                         checkpoint_every=20, model=ModelConfig(name="scan"), seed=2)
     straight = _uninterrupted(config, tmp_path / "a")
 
     (tmp_path / "b").mkdir()
@@ -75,9 +75,9 @@ def test_two_stage_model_resumes_at_the_stage_boundary(tmp_path, monkeypatch):
 
     monkeypatch.setattr(training.InGraphLoop, "run", interrupt_in_stage_two)
     with pytest.raises(KeyboardInterrupt):
-        fit(_mnist_model(config), config, dataset, tmp_path / "b", verbose=0, eval_every=20)
+        fit(_mnist_model(config), config, dataset, tmp_path / "b", verbose=0)
     monkeypatch.setattr(training.InGraphLoop, "run", original)
     resumed = _mnist_model(config)
-    history = fit(resumed, config, dataset, tmp_path / "b", verbose=0, eval_every=20)
+    history = fit(resumed, config, dataset, tmp_path / "b", verbose=0)
     assert history["stage"] == ["beta_vae", "symbols"]
     _assert_same_weights(straight, resumed)

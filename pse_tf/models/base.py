@@ -166,9 +166,18 @@ class LatentModel(keras.Model):
         return loss, terms, tape.gradient(loss, self.trainable_variables)
 
     def train_step(self, data):
+        return self.checked_train_step(data)[0]
+
+    def checked_train_step(self, data):
+        """One optimizer step, and whether its values were finite: (logs, finite), finite a bool
+        [T + 1] for each term's batch mean (in `term_names` order), then the gradients."""
         loss, terms, grads = self.loss_and_gradients(*data)
+        # A sum is non-finite if any element is NaN or Inf: one cheap reduction per variable.
+        gradient_sum = tf.add_n([tf.reduce_sum(g) for g in grads if g is not None])
+        finite = tf.math.is_finite(tf.stack([tf.reduce_mean(terms[name])
+                                             for name in self.term_names] + [gradient_sum]))
         self.optimizer.apply(grads, self.trainable_variables)
-        return self._update_trackers(loss, terms)
+        return self._update_trackers(loss, terms), finite
 
     def test_step(self, data):
         images, labels = data
