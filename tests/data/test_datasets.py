@@ -184,11 +184,11 @@ def test_bad_file_from_a_source_never_enters_the_cache(tmp_path, real_dirs):
 def test_every_source_named_when_all_fail(tmp_path):
     with pytest.raises(DataError) as err:
         fetch("fashion_mnist", data_dir=tmp_path, verbose=False,
-              sources=[Failing("registry stub"), Failing("mirror stub")])
+              sources=[Failing("registry stub"), Failing("tfds stub")])
     msg = str(err.value)
     assert f"cache {tmp_path / 'fashion_mnist'}: no files" in msg
     assert "registry stub: registry stub is offline" in msg
-    assert "mirror stub: mirror stub is offline" in msg
+    assert "tfds stub: tfds stub is offline" in msg
 
 
 @pytest.mark.skipif(shutil.which("npm") is None, reason="npm not installed")
