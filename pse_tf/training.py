@@ -126,7 +126,12 @@ def evaluate_terms(model, images: np.ndarray, labels: np.ndarray, batch_size: in
     """Mean of each loss term over a whole split (model.test_step)."""
     for metric in model.metrics:
         metric.reset_state()
-    step = tf.function(model.test_step, jit_compile=True)
+    # Compiled once per model and stage (a stage may change the traced objective), not per call.
+    compiled = model.__dict__.setdefault("_compiled_test_steps", {})
+    stage = getattr(model, "stage", None)
+    if stage not in compiled:
+        compiled[stage] = tf.function(model.test_step, jit_compile=True)
+    step = compiled[stage]
     logs = {}
     for i in range(0, len(images), batch_size):
         x = flat_float(images[i:i + batch_size])
