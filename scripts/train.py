@@ -37,6 +37,11 @@ def parse_args(argv=None):
                    help="a model option (ModelConfig.options), e.g. alpha=1 for jmvae; repeatable")
     p.add_argument("--seed", type=int, help=f"default {d.seed}")
     p.add_argument("--generation-repeats", type=int, help=f"default {d.generation_repeats}")
+    p.add_argument("--generation-samples-per-label", type=int,
+                   help=f"default {d.generation_samples_per_label}")
+    p.add_argument("--checkpoint-every", type=int,
+                   help=f"steps between checkpoints; a kill loses at most this many "
+                        f"(default {d.checkpoint_every})")
     p.add_argument("--out", help=f"parent folder of run directories (default {d.out})")
     p.add_argument("--run-dir", help="exact run directory (default: OUT/<dataset>-<model>-...)")
     p.add_argument("--export-dir", default="exported")
@@ -52,6 +57,8 @@ def parse_args(argv=None):
                       ("batch_size", "batch_size"), ("learning_rate", "learning_rate"),
                       ("lr_schedule", "lr_schedule"),
                       ("seed", "seed"), ("generation_repeats", "generation_repeats"),
+                      ("generation_samples_per_label", "generation_samples_per_label"),
+                      ("checkpoint_every", "checkpoint_every"),
                       ("out", "out")):
         if getattr(args, flag) is not None:
             values[key] = getattr(args, flag)
