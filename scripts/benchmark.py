@@ -1,6 +1,7 @@
 #!/usr/bin/env python
 """Benchmark the training step (FLOPs, floor, ours vs plain model.fit), the evaluation protocol
-and the exported annotator; writes results/benchmark.md and results/benchmark.json.
+and the exported annotator; writes results/benchmark.md (its Method section says how each number
+is made) and results/benchmark.json.
 
     python scripts/benchmark.py                       # every registered model
     python scripts/benchmark.py --models pse pse_star --quick --out /tmp/bench
