@@ -22,7 +22,8 @@ from pse_tf.registry import create_model
 
 
 class NonFiniteError(RuntimeError):
-    """A loss term or gradient became NaN or Inf: training stopped at that step."""
+    """A loss term or gradient became NaN or Inf: training stopped at that step (`step` counts
+    from 1, as checkpoint steps do: the step after checkpoint `k` is `k + 1`)."""
 
     def __init__(self, step: int, names: list[str], detail: str = ""):
         self.step, self.names = step, list(names)
@@ -117,7 +118,7 @@ class InGraphLoop:
         logs, failed_at, finite = self._run(tf.constant(self.batches(start, count)))
         if int(failed_at) >= 0:
             names = [*self.model.term_names, "gradient"]
-            raise NonFiniteError(start + int(failed_at),
+            raise NonFiniteError(start + int(failed_at) + 1,  # counted from 1, as checkpoints
                                  [n for n, ok in zip(names, finite.numpy()) if not ok])
         return {k: float(v) for k, v in logs.items()}
 
