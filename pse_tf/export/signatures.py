@@ -1,0 +1,211 @@
+"""The serving signatures: their spec, and the functions behind them with in-graph input checks.
+
+Everything goes through the `LatentModel` methods (`encode`, `label_distribution`,
+`annotation_log_likelihood`, `generate`), so every registered model exports the same way.
+
+Inputs are validated inside the graph: a bad request fails with an `InvalidArgumentError` whose text
+says what was received and what is expected (`images_spec`, `label_vectors_spec`). For that reason
+the SavedModel input signatures leave the shapes open (unknown rank): a fixed [None, H, W]
+signature would make a Python client fail in argument binding before the check could run. The
+expected shapes are in `export_metadata.json`, in exported/README.md and in the error messages.
+The TFLite forms have fixed trailing sizes and no checks (TFLite has no Assert kernel).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import tensorflow as tf
+
+from pse_tf.data import flat_float
+from pse_tf.export.sampler import builtin_seed_pair, seed_pair
+
+# Every signature's inputs and outputs as clients see them: {name: (dtype, shape)}. "N" is the
+# batch; H, W (image), C (labels), L (label dim) and Z (latent dim) are filled in per model
+# (`resolved_signatures`).
+_ANNOTATE = {"inputs": {"images": ("float32", ["N", "H", "W"])},
+             "outputs": {"label_probs": ("float32", ["N", "C"]),
+                         "label_index": ("int32", ["N"]),
+                         "label_name": ("string", ["N"])}}
+SIGNATURES = {
+    "serving_default": _ANNOTATE,
+    "annotate": _ANNOTATE,
+    "generate": {"inputs": {"label_vectors": ("float32", ["N", "L"]), "seed": ("int64", [])},
+                 "outputs": {"images": ("float32", ["N", "H", "W"])}},
+    "encode": {"inputs": {"images": ("float32", ["N", "H", "W"])},
+               "outputs": {"mean": ("float32", ["N", "Z"]), "stddev": ("float32", ["N", "Z"])}},
+    "label_distributions": {"inputs": {},
+                            "outputs": {"names": ("string", ["C"]),
+                                        "vectors": ("float32", ["C", "L"]),
+                                        "mean": ("float32", ["C", "Z"]),
+                                        "stddev": ("float32", ["C", "Z"])}},
+}
+# Signatures a model may lack (its method raises NotImplementedError); the others are required.
+OPTIONAL_SIGNATURES = ("encode", "label_distributions")
+
+
+def images_spec(height: int, width: int) -> str:
+    """The start of every image-validation error message."""
+    return f"images must be float32 [N, {height}, {width}] with values in [0, 1]"
+
+
+def label_vectors_spec(label_dim: int) -> str:
+    """The start of every label-vector validation error message."""
+    return (f"label_vectors must be float32 [N, {label_dim}] (one label encoding per row, "
+            f"L = {label_dim}) with finite values")
+
+
+def image_shape(model) -> tuple[int, int]:
+    """(H, W) of the model's images, from `model_config.image_dim` (square images only)."""
+    image_dim = int(model.model_config.image_dim)
+    side = math.isqrt(image_dim)
+    if side * side != image_dim:
+        raise ValueError(f"export needs square images; model_config.image_dim = {image_dim} "
+                         "is not a square number")
+    return side, side
+
+
+def resolved_signatures(model) -> dict:
+    """`SIGNATURES` with the model's sizes: {key: {"inputs"/"outputs": {name: {dtype, shape}}}}."""
+    height, width = image_shape(model)
+    sizes = {"N": None, "H": height, "W": width, "C": int(model.num_classes),
+             "L": int(model.label_dim), "Z": int(model.model_config.latent_dim)}
+    return {
+        key: {side: {name: {"dtype": dtype, "shape": [sizes.get(d, d) for d in shape]}
+                     for name, (dtype, shape) in entries.items()}
+              for side, entries in spec.items()}
+        for key, spec in SIGNATURES.items()}
+
+
+class ServingFunctions:
+    """The exported computations for one model.
+
+    Args:
+        model: LatentModel. Built.
+        tflite: bool. The TFLite form: no input checks (no Assert kernel), no control flow, and
+            the seed pair by bitcast (`builtin_seed_pair`). Defaults to False (the SavedModel form).
+    """
+
+    def __init__(self, model, tflite: bool = False):
+        self.model = model
+        self.validate = not tflite
+        self.pair_fn = builtin_seed_pair if tflite else seed_pair
+        self.height, self.width = image_shape(model)
+        self.label_dim = int(model.label_dim)
+        self.class_names = tf.constant(list(model.class_names), tf.string)
+
+    def _check(self, ok, message):
+        """An Assert whose failure text is `message` (a string tensor)."""
+        return tf.debugging.Assert(ok, [message], summarize=1)
+
+    def flat_images(self, images):
+        """Validated [N, H, W] images -> float32 [N, H*W] (`pse_tf.data.flat_float`)."""
+        if not self.validate:
+            return flat_float(images)
+        spec = images_spec(self.height, self.width)
+        shape = tf.shape(images)
+        # Padding lets the size test run whatever the rank; the rank test decides then.
+        padded = tf.concat([shape, [-1, -1, -1]], axis=0)
+        shape_ok = tf.logical_and(tf.equal(tf.size(shape), 3),
+                                  tf.reduce_all(tf.equal(padded[1:3], [self.height, self.width])))
+        shape_check = self._check(shape_ok, tf.strings.format(spec + "; got shape {}", [shape]))
+        with tf.control_dependencies([shape_check]):
+            # The input's rank is open, so the static width comes from the model.
+            flat = tf.ensure_shape(flat_float(images), [None, self.height * self.width])
+        finite = tf.math.is_finite(flat)
+        values_ok = tf.reduce_all(tf.logical_and(flat >= 0.0, flat <= 1.0))  # False for NaN
+        message = tf.strings.format(
+            spec + "; got {} NaN/inf value(s) and finite values from {} to {}",
+            [tf.reduce_sum(tf.cast(tf.logical_not(finite), tf.int32)),
+             tf.reduce_min(tf.where(finite, flat, np.inf)),
+             tf.reduce_max(tf.where(finite, flat, -np.inf))])
+        with tf.control_dependencies([self._check(values_ok, message)]):
+            return tf.identity(flat)
+
+    def checked_label_vectors(self, label_vectors):
+        if not self.validate:
+            return label_vectors
+        spec = label_vectors_spec(self.label_dim)
+        shape = tf.shape(label_vectors)
+        padded = tf.concat([shape, [-1, -1]], axis=0)
+        shape_ok = tf.logical_and(tf.equal(tf.size(shape), 2), tf.equal(padded[1], self.label_dim))
+        shape_check = self._check(shape_ok, tf.strings.format(spec + "; got shape {}", [shape]))
+        with tf.control_dependencies([shape_check]):
+            label_vectors = tf.reshape(label_vectors, [-1, self.label_dim])  # static shape
+        finite_ok = tf.reduce_all(tf.math.is_finite(label_vectors))
+        message = tf.strings.format(
+            spec + "; got {} NaN/inf value(s)",
+            [tf.reduce_sum(tf.cast(tf.logical_not(tf.math.is_finite(label_vectors)), tf.int32))])
+        with tf.control_dependencies([self._check(finite_ok, message)]):
+            return tf.identity(label_vectors)
+
+    def annotate(self, images):
+        log_likelihood = self.model.annotation_log_likelihood(self.flat_images(images))
+        index = tf.argmax(log_likelihood, axis=-1, output_type=tf.int32)
+        return {"label_probs": tf.nn.softmax(log_likelihood, axis=-1),
+                "label_index": index,
+                "label_name": tf.gather(self.class_names, index)}
+
+    def generate(self, label_vectors, seed):
+        label_vectors = self.checked_label_vectors(label_vectors)
+
+        def sample():
+            pixels = self.model.generate(label_vectors, self.pair_fn(seed))
+            return tf.reshape(pixels, [-1, self.height, self.width])
+
+        if not self.validate:  # TFLite: no control flow, batches are never empty there
+            return {"images": sample()}
+        # TFP 0.25 divides by the batch size when sampling an MVNDiag of batch [0].
+        empty = tf.zeros([0, self.height, self.width])
+        return {"images": tf.cond(tf.shape(label_vectors)[0] > 0, sample, lambda: empty)}
+
+    def encode(self, images):
+        q_z_x = self.model.encode(self.flat_images(images))
+        return {"mean": q_z_x.mean(), "stddev": q_z_x.stddev()}
+
+    def label_distributions(self):
+        q_z_l = self.model.label_distribution()
+        return {"names": self.class_names,
+                "vectors": tf.convert_to_tensor(self.model.label_vectors),
+                "mean": q_z_l.mean(), "stddev": q_z_l.stddev()}
+
+
+def _function(fn, *input_signature):
+    return tf.function(fn, input_signature=list(input_signature), autograph=False)
+
+
+def saved_model_functions(model) -> dict:
+    """{signature key: tf.function} for every key of `SIGNATURES`, with open input shapes.
+
+    Not yet traced: tracing an optional signature raises NotImplementedError when the model lacks
+    its method (CVAE's `encode`).
+    """
+    functions = ServingFunctions(model)
+    images = tf.TensorSpec(None, tf.float32, name="images")  # open shape: checked in the graph
+    return {
+        "serving_default": _function(functions.annotate, images),
+        "annotate": _function(functions.annotate, images),
+        "generate": _function(functions.generate,
+                              tf.TensorSpec(None, tf.float32, name="label_vectors"),
+                              tf.TensorSpec([], tf.int64, name="seed")),
+        "encode": _function(functions.encode, images),
+        "label_distributions": _function(functions.label_distributions),
+    }
+
+
+def tflite_functions(model) -> dict:
+    """{"annotate", "generate": tf.function} in the TFLite form, with fixed trailing sizes.
+
+    Trace "generate" inside `sampler.builtin_stateless_normal()` so that it samples with builtin ops.
+    """
+    functions = ServingFunctions(model, tflite=True)
+    height, width = image_shape(model)
+    return {
+        "annotate": _function(functions.annotate,
+                              tf.TensorSpec([None, height, width], tf.float32, name="images")),
+        "generate": _function(functions.generate,
+                              tf.TensorSpec([None, functions.label_dim], tf.float32,
+                                            name="label_vectors"),
+                              tf.TensorSpec([], tf.int64, name="seed")),
+    }
