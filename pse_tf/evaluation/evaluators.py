@@ -35,6 +35,8 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
+from pse_tf.data import flat_float
+
 EVALUATOR_DATASETS = ("mnist", "fashion_mnist")
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 IMAGE_SHAPE = (28, 28)
