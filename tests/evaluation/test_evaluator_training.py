@@ -1,12 +1,13 @@
 """Training the evaluators: the committed records, augmentation, the epoch pipeline, a smoke run
 of scripts/train_evaluators.py into a temporary folder (the committed weights are never touched)."""
 
-import importlib.util
+import runpy
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from pse_tf.data import load_dataset
 from pse_tf.evaluation import evaluator_training as training
 from pse_tf.evaluation import evaluators as ev
 
@@ -74,28 +75,19 @@ def test_bad_arguments_are_refused_before_any_training():
         training.train_evaluator("mnist", train_images=0)
 
 
-@pytest.fixture(scope="module")
-def script():
-    spec = importlib.util.spec_from_file_location("train_evaluators_script", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.mark.parametrize("name", ["mnist", pytest.param("fashion_mnist", marks=pytest.mark.slow)])
-def test_script_smoke_run_writes_a_loadable_model_and_its_record(script, name, tmp_path):
+def test_script_smoke_run_writes_a_loadable_model_and_its_record(name, tmp_path):
     """Two epochs on 1 000 images: the files land in `--weights-dir`, the record keeps the epoch
     with the best validation accuracy, and the saved model is that epoch's (with its batch-norm
     statistics, for the ResNet)."""
-    assert script.main(["--dataset", name, "--epochs", "2", "--train-images", "1000",
-                        "--weights-dir", str(tmp_path), "--quiet"]) == 0
+    main = runpy.run_path(str(SCRIPT))["main"]
+    assert main(["--dataset", name, "--epochs", "2", "--train-images", "1000",
+                 "--weights-dir", str(tmp_path), "--quiet"]) == 0
     info = ev.evaluator_info(name, weights_dir=tmp_path)
     assert (info["epochs"], info["train_images"], len(info["history"])) == (2, 1000, 2)
     val = [row["val_accuracy"] for row in info["history"]]
     assert info["best_epoch"] == 1 + int(np.argmax(val))
     assert info["val_accuracy"] == pytest.approx(val[info["best_epoch"] - 1], abs=2e-4)
-    from pse_tf.data import load_dataset
-
     data = load_dataset(name)
     loaded = ev.load_evaluator(name, weights_dir=tmp_path)
     assert ev.accuracy(loaded, data.val_images, data.val_labels) == info["val_accuracy"]
