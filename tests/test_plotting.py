@@ -79,13 +79,13 @@ def test_sample_grid_is_labels_by_samples_of_square_images(tmp_path, image_dim, 
 
 
 def test_image_rows_scale_and_square_every_row_and_leave_short_rows_blank(tmp_path):
-    uint8_row = _images(3)                                   # [3, 16] uint8, 0..255
+    uint8_row = np.tile(np.arange(16, dtype=np.uint8) * 17, (3, 1))  # [3, 16]: 0, 17, ..., 255
     float_row = np.linspace(0, 1, 32).reshape(2, 4, 4)       # [2, 4, 4] float in [0, 1]
     fig = plotting.image_rows_figure([uint8_row, float_row], ["bytes", "floats"], title="t")
     assert len(fig.axes) == 6  # 2 rows x 3 columns
     shown = [ax.get_images()[0].get_array() for ax in fig.axes if ax.get_images()]
     assert len(shown) == 5 and not fig.axes[5].axison
-    np.testing.assert_allclose(shown[0], uint8_row[0].reshape(4, 4) / 255.0, atol=1e-7)
+    np.testing.assert_allclose(shown[0], np.arange(16).reshape(4, 4) / 15, atol=1e-7)  # 17k/255
     np.testing.assert_allclose(shown[4], float_row[1], atol=1e-7)
     # 3 * 0.8 + 1.6 = 4.0 by 2 * 0.85 + 0.3 = 2.0 inches at 100 dpi.
     path = plotting.save_image_rows([uint8_row, float_row], ["bytes", "floats"], tmp_path / "r.png")
