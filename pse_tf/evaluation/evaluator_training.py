@@ -132,7 +132,7 @@ def train_evaluator(dataset: str, epochs: int | None = None, seed: int = 0, verb
         dataset: str. `mnist` or `fashion_mnist`.
         epochs: int. Defaults to the data set's default (`DEFAULTS`).
         seed: int. Seeds Keras, TensorFlow, NumPy and the augmentation.
-        verbose: int. 0 silent, 1 one line per epoch.
+        verbose: int. 0 silent; 1 Keras' per-epoch log (`fit(verbose=2)`) and a summary line.
         weights_dir: where to write; defaults to the committed `pse_tf/evaluation/weights`.
         save: bool. Write the files.
         train_images: int or None. Train on only the first this many training images (smoke
