@@ -1,7 +1,13 @@
-"""Figures. The only module that imports matplotlib (with the non-interactive Agg backend)."""
+"""Figures. The only module that imports matplotlib.
+
+Each figure has a builder that returns a `matplotlib.figure.Figure` (no pyplot state, so nothing
+to close) and a `save_*` wrapper that writes it as a file at a fixed dpi: the pixel size of the
+file is the figure size in inches times that dpi.
+"""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -10,27 +16,41 @@ import tensorflow as tf
 from pse_tf.data import flat_float
 
 
-def _pyplot():
-    import matplotlib
+def _figure(rows: int, columns: int, figsize: tuple):
+    """A pyplot-free Figure and its [rows, columns] array of axes."""
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+    fig = Figure(figsize=figsize)
+    return fig, fig.subplots(rows, columns, squeeze=False)
 
 
-def save_sample_grid(model, path: str | Path, per_label: int = 10, seed: int = 0,
-                     label_vectors=None, row_names=None):
-    """A grid of generated images: one row per label (default: every training label)."""
-    plt = _pyplot()
+def _save(fig, path: str | Path, dpi: int) -> Path:
+    fig.savefig(path, dpi=dpi)
+    return Path(path)
+
+
+def square_images(images) -> np.ndarray:
+    """Images [N, D], [N, H, W] (uint8 0..255 or float in [0, 1]) as float [N, S, S] in [0, 1],
+    S = sqrt(D): 28 for the paper's data sets."""
+    x = flat_float(images).numpy()
+    side = math.isqrt(x.shape[1])
+    if side * side != x.shape[1]:
+        raise ValueError(f"images must be square, got {x.shape[1]} pixels per image "
+                         f"(input shape {list(np.shape(images))})")
+    return x.reshape(len(x), side, side)
+
+
+def sample_grid_figure(model, per_label: int = 10, seed: int = 0, label_vectors=None,
+                       row_names=None):
+    """A grid of generated images: one row per label (default: every training label), one
+    column per sample; each image is S x S, S = sqrt of the model's image size."""
     vectors = np.asarray(model.label_vectors if label_vectors is None else label_vectors)
     names = list(model.class_names if row_names is None else row_names)
     repeated = np.repeat(vectors, per_label, axis=0)
-    images = model.generate(tf.constant(repeated, tf.float32), tf.constant([seed, 0], tf.int32))
-    images = np.asarray(images).reshape(len(vectors), per_label, 28, 28)
-    fig, axes = plt.subplots(len(vectors), per_label, figsize=(per_label * 0.8 + 1.2,
-                                                                len(vectors) * 0.8))
-    axes = np.atleast_2d(axes)
+    images = square_images(
+        model.generate(tf.constant(repeated, tf.float32), tf.constant([seed, 0], tf.int32)))
+    images = images.reshape(len(vectors), per_label, *images.shape[1:])
+    fig, axes = _figure(len(vectors), per_label, (per_label * 0.8 + 1.2, len(vectors) * 0.8))
     for r in range(len(vectors)):
         for c in range(per_label):
             ax = axes[r, c]
@@ -40,9 +60,13 @@ def save_sample_grid(model, path: str | Path, per_label: int = 10, seed: int = 0
                 ax.set_ylabel(names[r], rotation=0, ha="right", va="center", fontsize=8)
     fig.suptitle(f"{model.name}: images generated per label (Bernoulli means)", fontsize=9)
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return Path(path)
+    return fig
+
+
+def save_sample_grid(model, path: str | Path, per_label: int = 10, seed: int = 0,
+                     label_vectors=None, row_names=None) -> Path:
+    """`sample_grid_figure` as a file (100 dpi)."""
+    return _save(sample_grid_figure(model, per_label, seed, label_vectors, row_names), path, 100)
 
 
 def _encoded_means(model, images, labels):
@@ -56,7 +80,7 @@ def _encoded_means(model, images, labels):
 def plot_latent_space(ax, model, images, labels, title: str | None = None):
     """Fig. 2 / 7-10 on one axis: test embeddings coloured by label, label-distribution means
     and 1-sigma ellipses. Needs a 2-d latent space."""
-    plt = _pyplot()
+    from matplotlib import colormaps
     from matplotlib.patches import Ellipse
 
     if model.model_config.latent_dim != 2:
@@ -64,7 +88,7 @@ def plot_latent_space(ax, model, images, labels, title: str | None = None):
     means = _encoded_means(model, images, labels)
     q_l = model.label_distribution()
     centres, scales = q_l.mean().numpy(), q_l.stddev().numpy()
-    colours = plt.get_cmap("tab10")
+    colours = colormaps["tab10"]
     # VAE/CVAE give every label the same N(0, I): draw it once, as the prior.
     shared = np.allclose(centres, centres[0]) and np.allclose(scales, scales[0])
     for c, name in enumerate(model.class_names):
@@ -82,18 +106,17 @@ def plot_latent_space(ax, model, images, labels, title: str | None = None):
     ax.legend(markerscale=5, fontsize=7, loc="upper right")
 
 
-def save_latent_space(model, images, labels, path: str | Path, title: str | None = None):
+def save_latent_space(model, images, labels, path: str | Path, title: str | None = None) -> Path:
     """One model's latent space (`plot_latent_space`) as a figure file."""
     return save_latent_grid([(model, title)], images, labels, path, columns=1)
 
 
-def save_latent_grid(models: list, images, labels, path: str | Path, columns: int = 4,
-                     title: str = ""):
-    """Several latent spaces side by side (Fig. 2): `models` is [(model, panel title)]."""
-    plt = _pyplot()
+def latent_grid_figure(models: list, images, labels, columns: int = 4, title: str = ""):
+    """Several latent spaces side by side (Fig. 2): `models` is [(model, panel title)]; 6 x 6
+    inches a panel, `columns` panels a row, the unused places of the last row blank."""
     rows = -(-len(models) // columns)
     cols = min(columns, len(models))
-    fig, axes = plt.subplots(rows, cols, figsize=(6 * cols, 6 * rows), squeeze=False)
+    fig, axes = _figure(rows, cols, (6 * cols, 6 * rows))
     for ax, (model, panel) in zip(axes.flat, models):
         plot_latent_space(ax, model, images, labels, panel)
     for ax in list(axes.flat)[len(models):]:
@@ -101,20 +124,23 @@ def save_latent_grid(models: list, images, labels, path: str | Path, columns: in
     if title:
         fig.suptitle(title, fontsize=12)
     fig.tight_layout()
-    fig.savefig(path, dpi=110 if len(models) == 1 else 70)
-    plt.close(fig)
-    return Path(path)
+    return fig
 
 
-def save_image_rows(rows: list[np.ndarray], row_names: list[str], path: str | Path,
-                    title: str = ""):
-    """Rows of 28x28 images (each row [K, 784] or [K, 28, 28]) with a name per row."""
-    plt = _pyplot()
+def save_latent_grid(models: list, images, labels, path: str | Path, columns: int = 4,
+                     title: str = "") -> Path:
+    """`latent_grid_figure` as a file (110 dpi for one panel, 70 for several)."""
+    fig = latent_grid_figure(models, images, labels, columns, title)
+    return _save(fig, path, 110 if len(models) == 1 else 70)
+
+
+def image_rows_figure(rows: list, row_names: list[str], title: str = ""):
+    """Rows of square images (each row [K, D] or [K, S, S], uint8 or float in [0, 1]) with a
+    name per row; a shorter row leaves its last places blank."""
     cols = max(len(r) for r in rows)
-    fig, axes = plt.subplots(len(rows), cols, figsize=(cols * 0.8 + 1.6, len(rows) * 0.85 + 0.3))
-    axes = np.atleast_2d(axes)
+    fig, axes = _figure(len(rows), cols, (cols * 0.8 + 1.6, len(rows) * 0.85 + 0.3))
     for r, images in enumerate(rows):
-        images = np.asarray(images).reshape(len(images), 28, 28)
+        images = square_images(images)
         for c in range(cols):
             ax = axes[r, c]
             ax.set_xticks([]), ax.set_yticks([])
@@ -127,13 +153,16 @@ def save_image_rows(rows: list[np.ndarray], row_names: list[str], path: str | Pa
     if title:
         fig.suptitle(title, fontsize=9)
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return Path(path)
+    return fig
+
+
+def save_image_rows(rows: list, row_names: list[str], path: str | Path, title: str = "") -> Path:
+    """`image_rows_figure` as a file (100 dpi)."""
+    return _save(image_rows_figure(rows, row_names, title), path, 100)
 
 
 def interpolate(model, label_a: int, label_b: int, steps: int = 10) -> np.ndarray:
-    """Fig. 4b: decode points on the line through two label means (Bernoulli means, [steps, 784])."""
+    """Fig. 4b: decode points on the line through two label means (Bernoulli means, [steps, D])."""
     mu = model.label_distribution().mean().numpy()
     t = np.linspace(0.0, 1.0, steps)[:, None].astype(np.float32)
     z = mu[label_a] + t * (mu[label_b] - mu[label_a])

@@ -18,15 +18,14 @@ Both models take float32 images in [0, 1] of shape [N, 28, 28] and return logits
 `classify` is the batched fast path from numpy and also accepts [N, 784].
 
 The trained weights are committed under `pse_tf/evaluation/weights/` (`<dataset>.keras` and
-`<dataset>.json`); `python scripts/train_evaluators.py --dataset X` rebuilds them.
+`<dataset>.json`, the training record); `pse_tf.evaluation.evaluator_training` trains them and
+`python scripts/train_evaluators.py --dataset X` rebuilds them.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import platform
-import time
 import weakref
 from pathlib import Path
 
@@ -35,21 +34,12 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
+from pse_tf.data import flat_float
+
 EVALUATOR_DATASETS = ("mnist", "fashion_mnist")
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 IMAGE_SHAPE = (28, 28)
 NUM_CLASSES = 10
-
-# Test-accuracy targets: the paper's evaluators (96.86 % MNIST validation, 92.4 % Fashion).
-TARGET_TEST_ACCURACY = {"mnist": 0.969, "fashion_mnist": 0.924}
-
-_DEFAULTS = {
-    # epochs, batch size, peak learning rate, weight decay, max shift in pixels, horizontal flips
-    "mnist": dict(epochs=30, batch_size=128, learning_rate=1e-3, weight_decay=0.01, shift=2,
-                  flip=False),
-    "fashion_mnist": dict(epochs=20, batch_size=128, learning_rate=3e-3, weight_decay=0.05,
-                          shift=1, flip=True),
-}
 
 # Fashion-MNIST ResNet: stem (filters, stride), then residual blocks (filters, stride).
 _STEM = (24, 2)
@@ -147,8 +137,9 @@ def flops_per_image(model: keras.Model) -> int:
 # Inference
 
 
-def _as_images(images) -> np.ndarray:
-    """float32 [N, 28, 28] in [0, 1] from [N, 28, 28], [N, 784] or [N, 28, 28, 1] (uint8 or float)."""
+def evaluator_input(images) -> np.ndarray:
+    """What an evaluator takes: float32 [N, 28, 28] in [0, 1] (numpy), from images of shape
+    [N, 28, 28], [N, 784] or [N, 28, 28, 1], uint8 (0..255) or float in [0, 1]."""
     x = np.asarray(images)
     if x.ndim == 2 and x.shape[1] == 784 or x.ndim == 4 and x.shape[1:] == (28, 28, 1):
         x = x.reshape(-1, *IMAGE_SHAPE)
@@ -193,7 +184,7 @@ def classify(model: keras.Model, images, batch_size: int = 2000,
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-    x = _as_images(images)
+    x = evaluator_input(images)
     n = len(x)
     if n == 0:
         return np.zeros([0], np.int32)
@@ -212,30 +203,6 @@ def classify(model: keras.Model, images, batch_size: int = 2000,
 def accuracy(model: keras.Model, images, labels, batch_size: int = 2000) -> float:
     """Fraction of `images` that `classify` assigns to their `labels`."""
     return float(np.mean(classify(model, images, batch_size=batch_size) == np.asarray(labels)))
-
-
-def measure_throughput(model: keras.Model, num_images: int = 20000, batch_size: int = 2000,
-                       repeats: int = 3, jit_compile: bool = True) -> dict:
-    """Speed of `classify`: best of `repeats` passes over `num_images` random images, after a
-    warm-up batch.
-
-    Returns:
-        dict: `images_per_s` (wall time; other work on the machine lowers it),
-        `images_per_s_cpu_time` (images per second of this process's CPU time, times the core
-        count: what the machine gives when nothing else runs, if the work spreads over all
-        cores), `cores`, `load_average` (1 min, when measured), `batch_size`.
-    """
-    x = np.random.default_rng(0).uniform(size=(num_images, *IMAGE_SHAPE)).astype(np.float32)
-    classify(model, x[:batch_size], batch_size=batch_size, jit_compile=jit_compile)
-    cores = os.cpu_count() or 1
-    wall = cpu = 0.0
-    for _ in range(repeats):
-        start, start_cpu = time.perf_counter(), time.process_time()
-        classify(model, x, batch_size=batch_size, jit_compile=jit_compile)
-        wall = max(wall, num_images / (time.perf_counter() - start))
-        cpu = max(cpu, num_images * cores / max(time.process_time() - start_cpu, 1e-9))
-    return {"images_per_s": round(wall), "images_per_s_cpu_time": round(cpu), "cores": cores,
-            "load_average": round(os.getloadavg()[0], 2), "batch_size": batch_size}
 
 
 # ----------------------------------------------------------------------------------------------
@@ -266,139 +233,3 @@ def evaluator_info(dataset: str, weights_dir: str | os.PathLike | None = None) -
             f"evaluator record for {dataset!r} not found at {path}; train the evaluator with "
             f"`python scripts/train_evaluators.py --dataset {dataset}`")
     return json.loads(path.read_text())
-
-
-# ----------------------------------------------------------------------------------------------
-# Training
-
-
-def augment(images: np.ndarray, rng: np.random.Generator, shift: int = 2,
-            flip: bool = False) -> np.ndarray:
-    """Random integer shifts of up to `shift` pixels each way (zero fill) and, if `flip`,
-    random horizontal flips. images: float32 [N, 28, 28]."""
-    n, h, w = images.shape
-    if shift > 0:
-        padded = np.pad(images, ((0, 0), (shift, shift), (shift, shift)))
-        dy = rng.integers(0, 2 * shift + 1, size=n)
-        dx = rng.integers(0, 2 * shift + 1, size=n)
-        rows = dy[:, None, None] + np.arange(h)[None, :, None]
-        cols = dx[:, None, None] + np.arange(w)[None, None, :]
-        images = padded[np.arange(n)[:, None, None], rows, cols]
-    if flip:
-        flipped = rng.random(n) < 0.5
-        images = images.copy() if shift == 0 else images
-        images[flipped] = images[flipped, :, ::-1]
-    return images
-
-
-def train_evaluator(dataset: str, epochs: int | None = None, seed: int = 0, verbose: int = 1,
-                    weights_dir: str | os.PathLike | None = None, save: bool = True,
-                    **hyperparameters) -> tuple[keras.Model, dict]:
-    """Trains the evaluator of `dataset` on the training split, keeps the epoch with the best
-    validation accuracy, and (if `save`) writes `<weights_dir>/<dataset>.keras` and `.json`.
-
-    Args:
-        dataset: str. `mnist` or `fashion_mnist`.
-        epochs: int. Defaults to the data set's default (`_DEFAULTS`).
-        seed: int. Seeds Keras, TensorFlow, NumPy and the augmentation.
-        verbose: int. 0 silent, 1 one line per epoch.
-        weights_dir: where to write; defaults to the committed `pse_tf/evaluation/weights`.
-        save: bool. Write the files.
-        **hyperparameters: overrides of `_DEFAULTS[dataset]` (batch_size, learning_rate,
-            weight_decay, shift, flip).
-
-    Returns:
-        (model, info): the trained model (best validation epoch) and its record.
-    """
-    from pse_tf.data import load_dataset
-
-    _check_dataset(dataset)
-    hp = dict(_DEFAULTS[dataset])
-    unknown = sorted(set(hyperparameters) - set(hp))
-    if unknown:
-        raise ValueError(f"unknown hyperparameter(s) {unknown}; expected some of {sorted(hp)}")
-    hp.update(hyperparameters)
-    if epochs is not None:
-        hp["epochs"] = int(epochs)
-    if hp["epochs"] < 1:
-        raise ValueError(f"epochs must be >= 1, got {hp['epochs']}")
-
-    start_time, start_cpu = time.perf_counter(), time.process_time()
-    keras.utils.set_random_seed(seed)
-    rng = np.random.default_rng(seed)
-    data = load_dataset(dataset)
-    x_train, y_train = _as_images(data.train_images), np.asarray(data.train_labels)
-    x_val, y_val = _as_images(data.val_images), np.asarray(data.val_labels)
-    x_test, y_test = _as_images(data.test_images), np.asarray(data.test_labels)
-
-    model = build_evaluator(dataset)
-    steps_per_epoch = -(-len(x_train) // hp["batch_size"])
-    total_steps = hp["epochs"] * steps_per_epoch
-    warmup = min(steps_per_epoch, total_steps // 5)  # one epoch of linear warm-up, then cosine
-    schedule = keras.optimizers.schedules.CosineDecay(
-        hp["learning_rate"] / 10, decay_steps=max(1, total_steps - warmup),
-        warmup_target=hp["learning_rate"], warmup_steps=warmup)
-    optimizer = keras.optimizers.AdamW(schedule, weight_decay=hp["weight_decay"])
-    optimizer.exclude_from_weight_decay(var_names=["gamma", "beta", "bias"])
-    model.compile(
-        optimizer=optimizer,
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-        metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
-
-    history, best_val, best_epoch, best_weights = [], -1.0, 0, None
-    for epoch in range(hp["epochs"]):
-        epoch_start = time.perf_counter()
-        x_epoch = augment(x_train, rng, hp["shift"], hp["flip"])
-        fit = model.fit(x_epoch, y_train, batch_size=hp["batch_size"], epochs=epoch + 1,
-                        initial_epoch=epoch, shuffle=True, verbose=0)
-        val_acc = accuracy(model, x_val, y_val)
-        row = {"epoch": epoch + 1, "loss": float(fit.history["loss"][-1]),
-               "augmented_train_accuracy": float(fit.history["accuracy"][-1]),
-               "val_accuracy": val_acc, "seconds": time.perf_counter() - epoch_start}
-        history.append(row)
-        if val_acc > best_val:
-            best_val, best_epoch, best_weights = val_acc, epoch + 1, model.get_weights()
-        if verbose:
-            print(f"[{dataset}] epoch {epoch + 1}/{hp['epochs']} loss {row['loss']:.4f} "
-                  f"train(aug) {row['augmented_train_accuracy']:.4f} val {val_acc:.4f} "
-                  f"({row['seconds']:.0f} s)", flush=True)
-    train_seconds = time.perf_counter() - start_time
-    train_cpu_seconds = time.process_time() - start_cpu
-
-    # A fresh, uncompiled copy: the saved file holds no optimizer state.
-    final = build_evaluator(dataset)
-    final.set_weights(best_weights)
-    speed = measure_throughput(final)
-    info = {
-        "dataset": dataset,
-        "architecture": final.name,
-        "params": int(final.count_params()),
-        "train_accuracy": accuracy(final, x_train, y_train),
-        "val_accuracy": accuracy(final, x_val, y_val),
-        "test_accuracy": accuracy(final, x_test, y_test),
-        "target_test_accuracy": TARGET_TEST_ACCURACY[dataset],
-        "epochs": hp["epochs"],
-        "best_epoch": best_epoch,
-        "seed": seed,
-        "hyperparameters": hp,
-        "wall_time_s": round(train_seconds, 1),
-        # CPU seconds over all threads: / cores ~ the wall time on an otherwise idle machine.
-        "cpu_time_s": round(train_cpu_seconds, 1),
-        "flops_per_image": flops_per_image(final),
-        "images_per_s": speed["images_per_s"],
-        "throughput": speed,
-        "machine": platform.machine(),
-        "versions": {"tensorflow": tf.__version__, "keras": keras.__version__},
-        "history": history,
-    }
-    if verbose:
-        print(f"[{dataset}] best epoch {best_epoch}: train {info['train_accuracy']:.4f} "
-              f"val {info['val_accuracy']:.4f} test {info['test_accuracy']:.4f}; "
-              f"{info['flops_per_image'] / 1e6:.2f} MFLOPs/image, "
-              f"{info['images_per_s']} images/s; {train_seconds:.0f} s", flush=True)
-    if save:
-        model_path, info_path = weights_paths(dataset, weights_dir)
-        model_path.parent.mkdir(parents=True, exist_ok=True)
-        final.save(model_path)
-        info_path.write_text(json.dumps(info, indent=2) + "\n")
-    return final, info

@@ -52,14 +52,19 @@ def generation_accuracy(model, evaluator, samples_per_label: int = 10000, repeat
     """The paper's protocol: `samples_per_label` images from each label's q(z|l), decoded and
     classified by a fixed evaluator; the fraction classified as their label, `repeats` times.
 
+    `evaluator` is a keras.Model with a known input shape (as `evaluators.load_evaluator` gives:
+    [N, 28, 28]) returning class scores [N, C]; the decoded images [N, D] are reshaped to its
+    input shape.
+
     Returns {"mean", "std", "repeats": [...]} as fractions.
     """
     num_classes = model.num_classes
+    image_shape = tuple(evaluator.input_shape[1:])
 
     @tf.function(jit_compile=True)
     def correct(labels, s):
         vectors = tf.gather(model.label_vectors, labels)
-        images = tf.reshape(model.generate(vectors, s), [-1, 28, 28])
+        images = tf.reshape(model.generate(vectors, s), [-1, *image_shape])
         predicted = tf.argmax(evaluator(images, training=False), axis=-1, output_type=tf.int32)
         return tf.reduce_sum(tf.cast(predicted == labels, tf.int32))
 

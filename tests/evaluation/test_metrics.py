@@ -1,74 +1,111 @@
-"""The paper's metrics against direct computations on a small model."""
+"""The paper's three metrics against numbers worked out by hand on a tiny PSE whose weights are set
+so that every distribution and every decoded pixel is a known number.
+
+The tiny model: 2x2 images (D = 4), z in 2-d, one hidden layer of 3 units, labels one-hot over
+3 classes. With x = (x0, x1, x2, x3) in [0, 1]:
+- q(z|x): mean (2 x0 - 1, 3 x1), scale 1e-4 (the floor; softplus(-30) ~ 1e-13), so z = mean.
+- q(z|l): means l0 (-1, 0), l1 (1, 0), l2 (0, 0); scales as each test sets them.
+- decoder logits: (z0, ln 3, -ln 3, ln 3).
+The three test images (uint8, 2x2): A = (0, 1, 1, 0), B = (1, 0, 0, 1), C = 0.2 everywhere
+(51 / 255).
+"""
 
 import keras
 import numpy as np
-import tensorflow as tf
+import pytest
 
-from conftest import make_model
-from pse_tf import objectives
+from pse_tf.config import ModelConfig
+from pse_tf.data import flat_float
 from pse_tf.evaluation import metrics
-from pse_tf.evaluation.tables import paired_test, summarise
+from pse_tf.networks import MIN_SCALE
+from pse_tf.registry import get_model_class
+
+IMAGES = np.array([[[0, 255], [255, 0]],       # A
+                   [[255, 0], [0, 255]],       # B
+                   [[51, 51], [51, 51]]],      # C
+                  np.uint8)
+LN3 = np.log(3.0)
+FLOOR = -30.0  # raw scale whose softplus is ~1e-13: the scale is MIN_SCALE
 
 
-def _images(n=12, seed=0):
-    return np.random.default_rng(seed).integers(0, 256, size=(n, 28, 28), dtype=np.uint8)
+def _raw(scale):
+    """The encoder's raw scale output giving standard deviation `scale` (softplus + MIN_SCALE)."""
+    return np.log(np.expm1(scale - MIN_SCALE)) if scale > MIN_SCALE else FLOOR
 
 
-def test_annotation_is_argmax_of_label_log_likelihood_of_the_mean():
-    model = make_model("pse_star", num_classes=3)
-    images = _images()
-    x = images.reshape(len(images), -1).astype(np.float32) / 255.0
-    mean = model.encode(x).mean()
-    expected = np.argmax(model.label_distribution().log_prob(mean[:, None, :]).numpy(), axis=1)
-    np.testing.assert_array_equal(metrics.annotate(model, images, batch_size=5), expected)
-    labels = expected.copy()
-    labels[:3] = (labels[:3] + 1) % 3
-    assert metrics.annotation_accuracy(model, images, labels) == (len(labels) - 3) / len(labels)
+def _tiny_pse(label_scales):
+    config = ModelConfig(name="pse", latent_dim=2, image_dim=4, hidden_units=(3,))
+    model = get_model_class("pse")(config, np.eye(3), ["zero", "one", "two"], "onehot")
+    model.build_all()
+    h0_h1 = [[1, 0, 0], [0, 1, 0], [0, 0, 0], [0, 0, 0]]  # hidden (x0, x1, 0)
+    weights = {
+        model.image_encoder.net: [(h0_h1, [0, 0, 0]),
+                                  ([[2, 0, 0, 0], [0, 3, 0, 0], [0, 0, 0, 0]],
+                                   [-1, 0, FLOOR, FLOOR])],
+        model.label_encoder.net: [([[-1, 0, _raw(label_scales[0]), _raw(label_scales[0])],
+                                    [1, 0, _raw(label_scales[1]), _raw(label_scales[1])],
+                                    [0, 0, _raw(label_scales[2]), _raw(label_scales[2])]],
+                                   [0, 0, 0, 0])],
+        # hidden (relu(z0), relu(-z0), 0); logit 0 = relu(z0) - relu(-z0) = z0
+        model.decoder: [([[1, -1, 0], [0, 0, 0]], [0, 0, 0]),
+                        ([[1, 0, 0, 0], [-1, 0, 0, 0], [0, 0, 0, 0]], [0, LN3, -LN3, LN3])],
+    }
+    for net, dense_weights in weights.items():
+        for layer, (kernel, bias) in zip(net.layers, dense_weights, strict=True):
+            layer.set_weights([np.array(kernel, np.float32), np.array(bias, np.float32)])
+    return model
 
 
-def test_reconstruction_error_is_the_mean_summed_nll():
-    model = make_model("pse", num_classes=3)
-    images = _images(4)
-    labels = np.array([0, 1, 2, 0], np.int32)
-    got = metrics.reconstruction_error(model, images, labels, seed=3, batch_size=4)
-    x = images.reshape(4, -1).astype(np.float32) / 255.0
-    # Same seed path as the metric (one stateless seed per batch), compiled with XLA like the
-    # metric, since XLA's stateless sampler draws other numbers than the CPU kernel.
-    seed = tf.random.experimental.stateless_split(tf.constant([3, 7]), 4)[0]
-
-    @tf.function(jit_compile=True)
-    def nll(x):
-        z = model.encode(x).sample(seed=seed)
-        return objectives.reconstruction_nll(x, model.decode_logits(z))
-
-    expected = nll(tf.constant(x)).numpy().mean()
-    np.testing.assert_allclose(got, expected, rtol=1e-4)
+def test_reconstruction_error_is_the_mean_summed_bernoulli_nll_of_z_from_q_z_x():
+    # Bernoulli NLL of grey level x under logit a: softplus(a) - x a. Pixels 1-3 have logits
+    # (ln 3, -ln 3, ln 3): softplus(ln 3) = ln 4, softplus(-ln 3) = ln 4/3.
+    #    pixel 0 (logit z0)                  pixels 1-3
+    # A: softplus(-1) = 0.3132617             ln 4 - ln 3 + ln 4/3 + ln 3 + ln 4 = 6 ln 2 - ln 3
+    #                                         = 3.0602708
+    # B: softplus(1) - 1 = 0.3132617          ln 4 + ln 4/3 + ln 4 - ln 3 = 6 ln 2 - 2 ln 3
+    #                                         = 1.9616585
+    # C: softplus(-0.6) + 0.2 * 0.6           (ln 4 - 0.2 ln 3) + (ln 4/3 + 0.2 ln 3)
+    #    = 0.4374880 + 0.12 = 0.5574880         + (ln 4 - 0.2 ln 3) = 6 ln 2 - 1.2 ln 3 = 2.8405483
+    # A 3.3735325, B 2.2749202, C 3.3980363; mean 9.0464890 / 3 = 3.0154963.
+    # The labels' q(z|l) means (z0 = 1, -1, 0 for labels 1, 0, 2) would give other numbers.
+    model = _tiny_pse(label_scales=(1.0, 1.0, 2.0))
+    got = metrics.reconstruction_error(model, IMAGES, np.array([1, 0, 2]), seed=3, batch_size=2)
+    assert got == pytest.approx(3.0154963, abs=1e-4)  # z jitters by 1e-4
 
 
-class ConstantEvaluator(keras.Model):
-    """An 'evaluator' that returns a fixed class for every image."""
+def test_annotation_is_the_label_whose_q_z_l_is_densest_at_the_mean_of_q_z_x():
+    # log N(m; mu, s^2 I) in 2-d = -ln 2pi - 2 ln s - |m - mu|^2 / (2 s^2), ln 2pi = 1.8378771.
+    # Label scales 1, 1, 2 (2 ln 2 = 1.3862944); q(z|x) means A (-1, 3), B (1, 0), C (-0.6, 0.6).
+    # A: l0 -9/2 = -4.5, l1 -(4 + 9)/2 = -6.5, l2 -1.3862944 - 10/8 = -2.6362944
+    # B: l0 -4/2 = -2,   l1 0,                l2 -1.3862944 - 1/8 = -1.5112944
+    # C: l0 -(0.16 + 0.36)/2 = -0.26, l1 -(2.56 + 0.36)/2 = -1.46,
+    #    l2 -1.3862944 - (0.36 + 0.36)/8 = -1.4762944
+    model = _tiny_pse(label_scales=(1.0, 1.0, 2.0))
+    expected = np.array([[-6.3378771, -8.3378771, -4.4741714],
+                         [-3.8378771, -1.8378771, -3.3491714],
+                         [-2.0978771, -3.2978771, -3.3141714]])
+    np.testing.assert_allclose(model.annotation_log_likelihood(flat_float(IMAGES)), expected,
+                               atol=1e-5)
+    np.testing.assert_array_equal(metrics.annotate(model, IMAGES, batch_size=2), [2, 1, 0])
+    # Among labels one and two only: A two (-2.64 > -6.5), B one (0), C one (-1.46 > -1.476).
+    np.testing.assert_array_equal(metrics.annotate(model, IMAGES, np.eye(3)[[1, 2]]), [1, 0, 0])
+    assert metrics.annotation_accuracy(model, IMAGES, [2, 1, 1], batch_size=2) == 2 / 3
 
-    def __init__(self, num_classes, answer):
-        super().__init__()
-        self.logits = tf.one_hot(answer, num_classes) * 10.0
 
-    def call(self, images, training=False):
-        return tf.tile(self.logits[None], [tf.shape(images)[0], 1])
-
-
-def test_generation_accuracy_counts_samples_classified_as_their_label():
-    model = make_model("pse", num_classes=4)
-    result = metrics.generation_accuracy(model, ConstantEvaluator(4, 2), samples_per_label=50, repeats=3,
+def test_generation_accuracy_is_the_fraction_the_evaluator_gives_their_label():
+    # Scales at the floor: z = the label's mean, so pixel 0 = sigmoid(z0) is
+    # l0 sigmoid(-1) = 0.269, l1 sigmoid(1) = 0.731, l2 sigmoid(0) = 0.5.
+    # The evaluator takes 2x2 images and scores the classes (0, pixel0 - 0.6, 0.4 - pixel0):
+    # class 2 below 0.4, class 0 from 0.4 to 0.6, class 1 above.
+    # l0 (0, -0.331, 0.131) -> 2 (wrong), l1 (0, 0.131, -0.331) -> 1 (right),
+    # l2 (0, -0.1, -0.1) -> 0 (wrong): 1/3 in every repeat.
+    model = _tiny_pse(label_scales=(MIN_SCALE,) * 3)
+    evaluator = keras.Sequential([keras.Input((2, 2)), keras.layers.Flatten(),
+                                  keras.layers.Dense(3)])
+    kernel = np.zeros((4, 3), np.float32)
+    kernel[0, 1:] = 1.0, -1.0
+    evaluator.layers[-1].set_weights([kernel, np.array([0.0, -0.6, 0.4], np.float32)])
+    result = metrics.generation_accuracy(model, evaluator, samples_per_label=50, repeats=3,
                                          batch_size=64)
-    assert result["mean"] == 0.25 and result["std"] == 0.0 and len(result["repeats"]) == 3
-
-
-def test_summaries_and_paired_test():
-    runs = [{"reconstruction_error": 80.0, "annotation_accuracy": 0.95},
-            {"reconstruction_error": 82.0, "annotation_accuracy": 0.97}]
-    s = summarise(runs)
-    assert s["reconstruction_error"]["mean"] == 81.0
-    np.testing.assert_allclose(s["annotation_accuracy"]["mean"], 96.0)
-    assert "generation_accuracy" not in s
-    result = paired_test([0.80, 0.81, 0.82], [0.82, 0.825, 0.84])
-    assert result["p"] < 0.05 and result["t"] > 0
+    assert result == {"mean": pytest.approx(1 / 3), "std": pytest.approx(0.0),
+                      "repeats": [pytest.approx(1 / 3)] * 3}
