@@ -70,11 +70,8 @@ def save_sample_grid(model, path: str | Path, per_label: int = 10, seed: int = 0
 
 
 def _encoded_means(model, images, labels):
-    """2-d embedding of each image: the mean of q(z|x) (CVAE: of q(z|x,l) with its own label)."""
-    x = flat_float(images)
-    if model.registry_name == "cvae":
-        return model.encode_with_label(x, tf.gather(model.label_vectors, labels)).mean().numpy()
-    return model.encode(x).mean().numpy()
+    """2-d embedding of each image, where the model puts it (`LatentModel.embed`)."""
+    return model.embed(flat_float(images), tf.gather(model.label_vectors, labels)).numpy()
 
 
 def plot_latent_space(ax, model, images, labels, title: str | None = None):
