@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from pathlib import Path
 from typing import Any
 
 from pse_tf.data import DATASETS
+from pse_tf.data.catalog import check_options, parse_spec
 from pse_tf.labels import ENCODINGS as LABEL_ENCODINGS
 
 LR_SCHEDULES = ("constant", "cosine")
@@ -39,6 +41,8 @@ class ModelConfig:
         name: str. Registry key of the model (`pse`, `pse_star`, ...).
         latent_dim: int. Size of z. The paper uses 2 (figures), 10 and 20.
         image_dim: int. Flattened image size. 784 for 28x28.
+        image_shape: tuple or None. [H, W] (grey) or [H, W, C] (colour) of the images; None is a
+            square grey image of `image_dim` pixels. Set from the data by `pse_tf.runs.train`.
         hidden_units: tuple. Encoder MLP widths (784 -> 512 -> 64); the decoder mirrors them.
         classifier_units: tuple. PSE* classifier widths on the reconstruction (eq. 3).
         label_likelihood_scale: float. sigma of N(l | l_hat, sigma^2 I), the PSE* label term for
@@ -50,6 +54,7 @@ class ModelConfig:
     name: str = "pse_star"
     latent_dim: int = 10
     image_dim: int = 784
+    image_shape: tuple | None = None
     hidden_units: tuple = (512, 64)
     classifier_units: tuple = (512, 64)
     label_likelihood_scale: float = 1.0
@@ -58,6 +63,11 @@ class ModelConfig:
     def __post_init__(self):
         self.hidden_units = tuple(int(u) for u in self.hidden_units)
         self.classifier_units = tuple(int(u) for u in self.classifier_units)
+        if self.image_shape is not None:
+            self.image_shape = tuple(int(d) for d in self.image_shape)
+            if len(self.image_shape) not in (2, 3) or self.image_dim != math.prod(self.image_shape):
+                raise ConfigError(f"image_shape must be [H, W] or [H, W, C] with H*W*C = image_dim "
+                                  f"({self.image_dim}), got {list(self.image_shape)}")
         if self.latent_dim < 1:
             raise ConfigError(f"latent_dim must be >= 1, got {self.latent_dim}")
         if self.label_likelihood_scale <= 0:
@@ -71,7 +81,10 @@ class TrainConfig:
     """Everything one training run needs; `to_json`/`from_json` round-trip exactly.
 
     Args:
-        dataset: str. `mnist` or `fashion_mnist`.
+        dataset: str. `mnist`, `fashion_mnist`, `folder:PATH`, `arrays:PATH.npz` or `tfds:NAME`
+            (`pse_tf.data.catalog`).
+        data_options: dict. For your own data: image_size, color_mode, val_fraction,
+            test_fraction, split_seed (`pse_tf.data.catalog.DATA_OPTIONS`).
         label_encoding: str. `onehot` or `word2vec` (any pre-trained word vectors).
         word_vectors: str or None. Path of a word2vec/GloVe file; None uses the default GloVe 50-d.
         model: ModelConfig.
@@ -104,12 +117,16 @@ class TrainConfig:
     generation_repeats: int = 10
     generation_samples_per_label: int = 10000
     out: str = "runs"
+    data_options: dict = dataclasses.field(default_factory=dict)
 
     def __post_init__(self):
         if isinstance(self.model, dict):
             self.model = _from_dict(ModelConfig, self.model)
-        if self.dataset not in DATASETS:
-            raise ConfigError(f"dataset must be one of {DATASETS}, got {self.dataset!r}")
+        try:
+            parse_spec(self.dataset)
+            check_options(self.data_options)
+        except ValueError as e:
+            raise ConfigError(str(e)) from None
         if self.label_encoding not in LABEL_ENCODINGS:
             raise ConfigError(
                 f"label_encoding must be one of {LABEL_ENCODINGS}, got {self.label_encoding!r}"

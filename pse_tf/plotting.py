@@ -29,15 +29,36 @@ def _save(fig, path: str | Path, dpi: int) -> Path:
     return Path(path)
 
 
-def square_images(images) -> np.ndarray:
-    """Images [N, D], [N, H, W] (uint8 0..255 or float in [0, 1]) as float [N, S, S] in [0, 1],
-    S = sqrt(D): 28 for the paper's data sets."""
+def square_images(images, shape=None) -> np.ndarray:
+    """Images [N, D], [N, H, W] or [N, H, W, C] (uint8 0..255 or float in [0, 1]) as float
+    [N, H, W] or [N, H, W, C] in [0, 1]. Flat images take `shape` ((H, W) or (H, W, C)), else
+    a square S x S, S = sqrt(D): 28 for the paper's data sets."""
     x = flat_float(images).numpy()
+    if shape is None and np.ndim(images) in (3, 4):
+        shape = np.shape(images)[1:]
+    if shape is not None:
+        return x.reshape(len(x), *shape)
     side = math.isqrt(x.shape[1])
     if side * side != x.shape[1]:
         raise ValueError(f"images must be square, got {x.shape[1]} pixels per image "
-                         f"(input shape {list(np.shape(images))})")
+                         f"(input shape {list(np.shape(images))}); pass their shape")
     return x.reshape(len(x), side, side)
+
+
+def show_image(ax, image) -> None:
+    """One image on `ax`: grey ones dark on white (as the paper draws them), colour ones as is."""
+    if image.ndim == 3:
+        ax.imshow(np.clip(image, 0, 1))
+    else:
+        ax.imshow(image, cmap="gray_r", vmin=0, vmax=1)
+    ax.set_xticks([]), ax.set_yticks([])
+
+
+def model_image_shape(model) -> tuple:
+    """(H, W) or (H, W, C) of the model's images (`pse_tf.export.signatures.image_shape`)."""
+    from pse_tf.export.signatures import image_shape
+
+    return image_shape(model)
 
 
 def sample_grid_figure(model, per_label: int = 10, seed: int = 0, label_vectors=None,
@@ -48,14 +69,14 @@ def sample_grid_figure(model, per_label: int = 10, seed: int = 0, label_vectors=
     names = list(model.class_names if row_names is None else row_names)
     repeated = np.repeat(vectors, per_label, axis=0)
     images = square_images(
-        model.generate(tf.constant(repeated, tf.float32), tf.constant([seed, 0], tf.int32)))
+        model.generate(tf.constant(repeated, tf.float32), tf.constant([seed, 0], tf.int32)),
+        model_image_shape(model))
     images = images.reshape(len(vectors), per_label, *images.shape[1:])
     fig, axes = _figure(len(vectors), per_label, (per_label * 0.8 + 1.2, len(vectors) * 0.8))
     for r in range(len(vectors)):
         for c in range(per_label):
             ax = axes[r, c]
-            ax.imshow(images[r, c], cmap="gray_r", vmin=0, vmax=1)
-            ax.set_xticks([]), ax.set_yticks([])
+            show_image(ax, images[r, c])
             if c == 0:
                 ax.set_ylabel(names[r], rotation=0, ha="right", va="center", fontsize=8)
     fig.suptitle(f"{model.name}: images generated per label (Bernoulli means)", fontsize=9)
@@ -90,10 +111,10 @@ def plot_latent_space(ax, model, images, labels, title: str | None = None):
     shared = np.allclose(centres, centres[0]) and np.allclose(scales, scales[0])
     for c, name in enumerate(model.class_names):
         pts = means[labels == c]
-        ax.scatter(pts[:, 0], pts[:, 1], s=2, alpha=0.4, color=colours(c), label=name)
+        ax.scatter(pts[:, 0], pts[:, 1], s=2, alpha=0.4, color=colours(c % 10), label=name)
         if not shared:
             ax.add_patch(Ellipse(centres[c], 2 * scales[c, 0], 2 * scales[c, 1], fill=False,
-                                 lw=1.5, color=colours(c)))
+                                 lw=1.5, color=colours(c % 10)))
             ax.annotate(name, centres[c], fontsize=8, weight="bold", ha="center")
     if shared:
         ax.add_patch(Ellipse(centres[0], 2 * scales[0, 0], 2 * scales[0, 1], fill=False, lw=1.5,
@@ -131,18 +152,18 @@ def save_latent_grid(models: list, images, labels, path: str | Path, columns: in
     return _save(fig, path, 110 if len(models) == 1 else 70)
 
 
-def image_rows_figure(rows: list, row_names: list[str], title: str = ""):
+def image_rows_figure(rows: list, row_names: list[str], title: str = "", shape=None):
     """Rows of square images (each row [K, D] or [K, S, S], uint8 or float in [0, 1]) with a
     name per row; a shorter row leaves its last places blank."""
     cols = max(len(r) for r in rows)
     fig, axes = _figure(len(rows), cols, (cols * 0.8 + 1.6, len(rows) * 0.85 + 0.3))
     for r, images in enumerate(rows):
-        images = square_images(images)
+        images = square_images(images, shape)
         for c in range(cols):
             ax = axes[r, c]
             ax.set_xticks([]), ax.set_yticks([])
             if c < len(images):
-                ax.imshow(images[c], cmap="gray_r", vmin=0, vmax=1)
+                show_image(ax, images[c])
             else:
                 ax.axis("off")
             if c == 0:

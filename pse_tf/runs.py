@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import time
 from pathlib import Path
 
@@ -17,12 +18,14 @@ import keras
 from pse_tf.config import TrainConfig
 from pse_tf.registry import create_model, get_model_class
 from pse_tf import checkpoints
+from pse_tf.data.catalog import slug
 from pse_tf.training import NonFiniteError, build_model, fit
 
 FINAL_WEIGHTS = "model.weights.h5"
 CONFIG = "config.json"
 METRICS = "metrics.json"
 STATUS = "status.json"
+DATA_SUMMARY = "dataset.json"
 # Settings that do not change the trained model: a run directory made with other values of these
 # is the same run.
 NOT_THE_MODEL = ("out", "generation_repeats", "generation_samples_per_label", "checkpoint_every")
@@ -32,7 +35,7 @@ def default_run_name(config: TrainConfig) -> str:
     """<dataset>-<model>-<labels>-z<latent>-seed<seed>, then any model options (-alpha1.0)."""
     m = config.model
     options = "".join(f"-{k}{v}" for k, v in sorted(m.options.items()))
-    return (f"{config.dataset}-{m.name}-{config.label_encoding}-z{m.latent_dim}-seed{config.seed}"
+    return (f"{slug(config.dataset)}-{m.name}-{config.label_encoding}-z{m.latent_dim}-seed{config.seed}"
             f"{options}")
 
 
@@ -73,19 +76,30 @@ class RunResult:
     history: dict
 
 
-def label_encoding(config: TrainConfig):
-    """The LabelEncoding of the config's data set classes (one-hot or word-vector phrases)."""
+def label_encoding(config: TrainConfig, class_names=None):
+    """The LabelEncoding of the config's data set classes (one-hot or word-vector phrases).
+
+    `class_names` is needed for your own data (the data set's, or dataset.json's in a run
+    directory); the built-in data sets know theirs.
+    """
     from pse_tf.data import CLASS_NAMES
     from pse_tf.labels import LabelEncoding
 
-    return LabelEncoding.build(CLASS_NAMES[config.dataset], config.label_encoding,
-                               config.word_vectors)
+    if class_names is None:
+        class_names = CLASS_NAMES[config.dataset]
+    return LabelEncoding.build(class_names, config.label_encoding, config.word_vectors)
 
 
-def evaluate(model, dataset, config: TrainConfig, verbose: int = 1) -> dict:
-    """The paper's three metrics on the test set (§4), plus the evaluator's own test accuracy."""
+def evaluate(model, dataset, config: TrainConfig, verbose: int = 1,
+             run_dir: str | Path | None = None) -> dict:
+    """The paper's three metrics on the test set (§4), plus the evaluator's own test accuracy.
+
+    Your own data has no committed evaluator: one is trained on its training split and cached
+    in `run_dir` (`pse_tf.evaluation.own_evaluator`); `run_dir` is then required.
+    """
     from pse_tf.evaluation import metrics
-    from pse_tf.evaluation.evaluators import evaluator_info, load_evaluator
+    from pse_tf.evaluation.evaluators import EVALUATOR_DATASETS, evaluator_info, load_evaluator
+    from pse_tf.evaluation.own_evaluator import own_evaluator
 
     t0 = time.time()
     results = {
@@ -94,7 +108,11 @@ def evaluate(model, dataset, config: TrainConfig, verbose: int = 1) -> dict:
         "annotation_accuracy": metrics.annotation_accuracy(model, dataset.test_images,
                                                            dataset.test_labels),
     }
-    evaluator = load_evaluator(config.dataset)
+    if config.dataset in EVALUATOR_DATASETS:
+        evaluator, evaluator_record = load_evaluator(config.dataset), evaluator_info(config.dataset)
+    else:
+        evaluator, evaluator_record = own_evaluator(run_dir, dataset, seed=config.seed,
+                                                    verbose=verbose)
     generation = metrics.generation_accuracy(
         model, evaluator, samples_per_label=config.generation_samples_per_label,
         repeats=config.generation_repeats, seed=config.seed)
@@ -103,7 +121,7 @@ def evaluate(model, dataset, config: TrainConfig, verbose: int = 1) -> dict:
     results["generation_accuracy_repeats"] = generation["repeats"]
     results["generation_repeats"] = config.generation_repeats
     results["generation_samples_per_label"] = config.generation_samples_per_label
-    results["evaluator_test_accuracy"] = evaluator_info(config.dataset).get("test_accuracy")
+    results["evaluator_test_accuracy"] = evaluator_record.get("test_accuracy")
     results["evaluation_seconds"] = time.time() - t0
     if verbose:
         print(f"test: reconstruction {results['reconstruction_error']:.2f}  "
@@ -145,7 +163,7 @@ def _write_status(run_dir: Path, state: str, **details):
 
 def export_name(config: TrainConfig) -> str:
     """The export folder name of a run: <dataset>_<model>_<labels>."""
-    return f"{config.dataset}_{config.model.name}_{config.label_encoding}"
+    return f"{slug(config.dataset)}_{config.model.name}_{config.label_encoding}"
 
 
 def train(config: TrainConfig, run_dir: str | Path | None = None, verbose: int = 1,
@@ -157,12 +175,12 @@ def train(config: TrainConfig, run_dir: str | Path | None = None, verbose: int =
     same protocol reuses its metrics. A model option the model does not declare is refused
     (ConfigError) before anything is written.
     """
-    from pse_tf.data import load_dataset
-
     get_model_class(config.model.name).check_options(config.model)
+    # Data and labels first: bad data or a class name without a word vector fails before any
+    # run directory is written.
+    dataset, encoding = load_data(config)
     run_dir = prepare_run_dir(config, run_dir, overwrite)
-    dataset = load_dataset(config.dataset)
-    encoding = label_encoding(config)
+    write_data_summary(run_dir, dataset)
     model = build_model(config, encoding)
 
     t0 = time.time()
@@ -189,7 +207,8 @@ def train(config: TrainConfig, run_dir: str | Path | None = None, verbose: int =
         previous = _reusable_evaluation(run_dir, config)
         if previous is not None and verbose:
             print(f"{run_dir}: finished and evaluated with this protocol; metrics reused")
-        results.update(previous or evaluate(model, dataset, config, verbose=verbose))
+        results.update(previous or evaluate(model, dataset, config, verbose=verbose,
+                                                 run_dir=run_dir))
         _write_metrics(run_dir, results)
         if previous is None or not (run_dir / "samples.png").exists():
             from pse_tf import plotting
@@ -204,6 +223,33 @@ def train(config: TrainConfig, run_dir: str | Path | None = None, verbose: int =
         if verbose:
             print(f"exported SavedModel + TFLite to {exported.path}")
     return RunResult(run_dir, model, results, history)
+
+
+def load_data(config: TrainConfig):
+    """(Dataset, LabelEncoding) of the config's data set; for your own data, also sets
+    `config.model.image_dim` and `image_shape` from the images.
+
+    Raises:
+        DataError: bad data (one line: `pse_tf.data.catalog`).
+        OOVError: a class phrase has a word without a word vector.
+    """
+    from pse_tf.data.catalog import load, parse_spec
+
+    dataset = load(config.dataset, config.data_options)
+    if parse_spec(config.dataset)[0] != "builtin":
+        shape = tuple(int(d) for d in dataset.train_images.shape[1:])
+        config.model.image_dim = math.prod(shape)
+        config.model.image_shape = shape
+    return dataset, label_encoding(config, dataset.class_names)
+
+
+def write_data_summary(run_dir: Path, dataset) -> None:
+    """dataset.json: the spec, class names, image shape and split sizes, so `load_run` rebuilds
+    the model without the data."""
+    from pse_tf.data.catalog import DataSummary
+
+    summary = dataclasses.asdict(DataSummary.of(dataset))
+    (Path(run_dir) / DATA_SUMMARY).write_text(json.dumps(summary, indent=2) + "\n")
 
 
 def finished_run(config: TrainConfig) -> Path | None:
@@ -235,7 +281,10 @@ def load_run(run_dir: str | Path):
         raise FileNotFoundError(
             f"{run_dir} has no {FINAL_WEIGHTS}: its training has not finished; rerun "
             f"`python scripts/train.py --config {run_dir / CONFIG} --run-dir {run_dir}` to resume")
-    encoding = label_encoding(config)
+    class_names = None
+    if (run_dir / DATA_SUMMARY).is_file():
+        class_names = json.loads((run_dir / DATA_SUMMARY).read_text())["class_names"]
+    encoding = label_encoding(config, class_names)
     model = create_model(config, encoding)
     model.load_weights(run_dir / FINAL_WEIGHTS)
     return model, config, encoding

@@ -23,7 +23,12 @@ def parse_args(argv=None):
     d = TrainConfig()
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--config", help="a config.json to start from (flags below override it)")
-    p.add_argument("--dataset", choices=DATASETS, help=f"default {d.dataset}")
+    p.add_argument("--dataset", help=f"{' | '.join(DATASETS)} | folder:PATH | arrays:PATH.npz | "
+                   f"tfds:NAME (default {d.dataset})")
+    p.add_argument("--image-size", help="your own data: HxW to resize to (default: a folder's "
+                   "first image's size, an array's or tfds set's own)")
+    p.add_argument("--color-mode", choices=("auto", "grayscale", "rgb"),
+                   help="your own data: default auto (colour only if some image has colour)")
     p.add_argument("--model", choices=model_names(), help=f"default {d.model.name}")
     p.add_argument("--label-encoding", choices=LABEL_ENCODINGS, help=f"default {d.label_encoding}")
     p.add_argument("--word-vectors", help="word2vec .bin/.txt, GloVe .txt or gensim .kv file "
@@ -74,6 +79,13 @@ def parse_args(argv=None):
             values["model"]["options"][key] = json.loads(value)  # numbers and booleans
         except json.JSONDecodeError:
             values["model"]["options"][key] = value
+    if args.image_size is not None:
+        height, sep, width = args.image_size.lower().partition("x")
+        if not (sep and height.isdigit() and width.isdigit()):
+            raise ConfigError(f"--image-size takes HxW, e.g. 32x32; got {args.image_size!r}")
+        values["data_options"]["image_size"] = [int(height), int(width)]
+    if args.color_mode is not None:
+        values["data_options"]["color_mode"] = args.color_mode
     if args.no_jit:
         values["jit_compile"] = False
     config = TrainConfig.from_dict(values)

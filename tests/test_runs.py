@@ -86,7 +86,7 @@ def test_finished_run_reuses_its_metrics_unless_the_protocol_changes(tmp_path, m
     first = train(config, verbose=0, export=False)
     calls = []
 
-    def fake_evaluate(model, dataset, cfg, verbose=1):
+    def fake_evaluate(model, dataset, cfg, verbose=1, run_dir=None):
         calls.append(cfg.generation_repeats)
         return {k: -1.0 for k in runs.EVALUATION_KEYS}
 

@@ -146,7 +146,7 @@ def _write_tflite(model, path: Path) -> tuple[dict, bool]:
 
 def _metadata(model, name: str, version: int, tflite_paths: dict, needs_flex: bool,
               omitted: dict) -> dict:
-    height, width = image_shape(model)
+    shape = list(image_shape(model))
     signatures = resolved_signatures(model)
     return {
         "format_version": METADATA_FORMAT,
@@ -157,12 +157,12 @@ def _metadata(model, name: str, version: int, tflite_paths: dict, needs_flex: bo
         "label_encoding": model.label_encoding,
         "label_dim": int(model.label_dim),
         "latent_dim": int(model.model_config.latent_dim),
-        "image_shape": [height, width],
+        "image_shape": shape,
         "model_config": dataclasses.asdict(model.model_config),
         "signatures": {k: v for k, v in signatures.items() if k not in omitted},
         "omitted_signatures": omitted,
         "input_validation": {
-            "images": images_spec(height, width),
+            "images": images_spec(*shape),
             "label_vectors": label_vectors_spec(int(model.label_dim)),
             "note": "SavedModel inputs are declared with open shapes (unknown rank) and checked "
                     "in the graph; a bad request fails with InvalidArgumentError starting with "

@@ -45,9 +45,10 @@ SIGNATURES = {
 OPTIONAL_SIGNATURES = ("encode", "label_distributions")
 
 
-def images_spec(height: int, width: int) -> str:
+def images_spec(height: int, width: int, channels: int | None = None) -> str:
     """The start of every image-validation error message."""
-    return f"images must be float32 [N, {height}, {width}] with values in [0, 1]"
+    dims = f"{height}, {width}" + (f", {channels}" if channels else "")
+    return f"images must be float32 [N, {dims}] with values in [0, 1]"
 
 
 def label_vectors_spec(label_dim: int) -> str:
@@ -56,8 +57,11 @@ def label_vectors_spec(label_dim: int) -> str:
             f"L = {label_dim}) with finite values")
 
 
-def image_shape(model) -> tuple[int, int]:
-    """(H, W) of the model's images, from `model_config.image_dim` (square images only)."""
+def image_shape(model) -> tuple[int, ...]:
+    """(H, W) or (H, W, C) of the model's images: `model_config.image_shape`, else a square grey
+    image of `model_config.image_dim` pixels."""
+    if getattr(model.model_config, "image_shape", None):
+        return tuple(int(d) for d in model.model_config.image_shape)
     image_dim = int(model.model_config.image_dim)
     side = math.isqrt(image_dim)
     if side * side != image_dim:
@@ -68,11 +72,15 @@ def image_shape(model) -> tuple[int, int]:
 
 def resolved_signatures(model) -> dict:
     """`SIGNATURES` with the model's sizes: {key: {"inputs"/"outputs": {name: {dtype, shape}}}}."""
-    height, width = image_shape(model)
-    sizes = {"N": None, "H": height, "W": width, "C": int(model.num_classes),
+    image = image_shape(model)
+    sizes = {"N": None, "H": image[0], "W": image[1], "C": int(model.num_classes),
              "L": int(model.label_dim), "Z": int(model.model_config.latent_dim)}
+    # Colour images have a trailing channel axis after W.
+    channels = list(image[2:])
     return {
-        key: {side: {name: {"dtype": dtype, "shape": [sizes.get(d, d) for d in shape]}
+        key: {side: {name: {"dtype": dtype,
+                            "shape": [sizes.get(d, d) for d in shape]
+                            + (channels if shape[-1:] == ["W"] else [])}
                      for name, (dtype, shape) in entries.items()}
               for side, entries in spec.items()}
         for key, spec in SIGNATURES.items()}
@@ -91,7 +99,8 @@ class ServingFunctions:
         self.model = model
         self.validate = not tflite
         self.pair_fn = builtin_seed_pair if tflite else seed_pair
-        self.height, self.width = image_shape(model)
+        self.shape = image_shape(model)
+        self.height, self.width = self.shape[:2]
         self.label_dim = int(model.label_dim)
         self.class_names = tf.constant(list(model.class_names), tf.string)
 
@@ -103,16 +112,17 @@ class ServingFunctions:
         """Validated [N, H, W] images -> float32 [N, H*W] (`pse_tf.data.flat_float`)."""
         if not self.validate:
             return flat_float(images)
-        spec = images_spec(self.height, self.width)
+        spec = images_spec(*self.shape)
         shape = tf.shape(images)
+        rank = len(self.shape) + 1
         # Padding lets the size test run whatever the rank; the rank test decides then.
-        padded = tf.concat([shape, [-1, -1, -1]], axis=0)
-        shape_ok = tf.logical_and(tf.equal(tf.size(shape), 3),
-                                  tf.reduce_all(tf.equal(padded[1:3], [self.height, self.width])))
+        padded = tf.concat([shape, [-1] * rank], axis=0)
+        shape_ok = tf.logical_and(tf.equal(tf.size(shape), rank),
+                                  tf.reduce_all(tf.equal(padded[1:rank], list(self.shape))))
         shape_check = self._check(shape_ok, tf.strings.format(spec + "; got shape {}", [shape]))
         with tf.control_dependencies([shape_check]):
             # The input's rank is open, so the static width comes from the model.
-            flat = tf.ensure_shape(flat_float(images), [None, self.height * self.width])
+            flat = tf.ensure_shape(flat_float(images), [None, math.prod(self.shape)])
         finite = tf.math.is_finite(flat)
         values_ok = tf.reduce_all(tf.logical_and(flat >= 0.0, flat <= 1.0))  # False for NaN
         message = tf.strings.format(
@@ -152,12 +162,12 @@ class ServingFunctions:
 
         def sample():
             pixels = self.model.generate(label_vectors, self.pair_fn(seed))
-            return tf.reshape(pixels, [-1, self.height, self.width])
+            return tf.reshape(pixels, [-1, *self.shape])
 
         if not self.validate:  # TFLite: no control flow, batches are never empty there
             return {"images": sample()}
         # TFP 0.25 divides by the batch size when sampling an MVNDiag of batch [0].
-        empty = tf.zeros([0, self.height, self.width])
+        empty = tf.zeros([0, *self.shape])
         return {"images": tf.cond(tf.shape(label_vectors)[0] > 0, sample, lambda: empty)}
 
     def encode(self, images):
@@ -200,10 +210,10 @@ def tflite_functions(model) -> dict:
     Trace "generate" inside `sampler.builtin_stateless_normal()` so that it samples with builtin ops.
     """
     functions = ServingFunctions(model, tflite=True)
-    height, width = image_shape(model)
     return {
         "annotate": _function(functions.annotate,
-                              tf.TensorSpec([None, height, width], tf.float32, name="images")),
+                              tf.TensorSpec([None, *image_shape(model)], tf.float32,
+                                            name="images")),
         "generate": _function(functions.generate,
                               tf.TensorSpec([None, functions.label_dim], tf.float32,
                                             name="label_vectors"),
