@@ -1,6 +1,7 @@
 # Two commands do everything on a fresh machine, set-up included:
 #   make run    train PSE* on Fashion-MNIST with word-vector labels, evaluate, export
 #   make test   the test suite
+#   make demo   the demo page for a run (RUN=dir or export; default the newest run), on 127.0.0.1
 # Both are idempotent: the venv is rebuilt only when setup.cfg/pyproject.toml change, and the
 # data fetch is a checksum check when the cache is already good.
 
@@ -9,7 +10,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup data run test test-fast benchmark clean
+.PHONY: setup data run test test-fast benchmark clean demo browser
 
 setup: $(STAMP)
 
@@ -25,8 +26,19 @@ data: setup
 run: data
 	$(PY) scripts/train.py --label-encoding word2vec
 
-test: data
+test: data browser
 	$(PY) -m pytest -q
+
+# Headless Chromium + chromedriver for the demo page's browser test; installed as root when
+# missing. Without them (not root, no apt), that one test skips and says why.
+browser:
+	@command -v chromedriver >/dev/null && (command -v chromium || command -v chromium-browser) >/dev/null \
+	  || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	       && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; } \
+	  || echo "chromium/chromedriver not installed (needs root and apt-get): the browser test will skip"
+
+demo: setup
+	$(PY) scripts/demo.py $(RUN)
 
 test-fast: data
 	$(PY) -m pytest -q -m "not slow"

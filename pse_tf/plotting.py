@@ -185,3 +185,68 @@ def interpolate(model, label_a: int, label_b: int, steps: int = 10) -> np.ndarra
     t = np.linspace(0.0, 1.0, steps)[:, None].astype(np.float32)
     z = mu[label_a] + t * (mu[label_b] - mu[label_a])
     return tf.sigmoid(model.decode_logits(tf.constant(z))).numpy()
+
+
+def project_2d(means, stddevs):
+    """Label Gaussians (diagonal) in 2-d: the first two latent dims when Z <= 2, else the top two
+    principal axes of the label means. Returns (projection [Z, 2] or None, means [C, 2],
+    stddevs [C, 2]); a projected stddev is the root of the projected variance's diagonal (the
+    ellipse ignores the covariance between the two axes)."""
+    means, stddevs = np.asarray(means, np.float64), np.asarray(stddevs, np.float64)
+    if means.shape[1] <= 2:
+        pad = 2 - means.shape[1]
+        return (None, np.pad(means, ((0, 0), (0, pad))),
+                np.pad(stddevs, ((0, 0), (0, pad)), constant_values=0.05))
+    _, _, vt = np.linalg.svd(means - means.mean(0), full_matrices=False)
+    projection = vt[:2].T
+    return projection, means @ projection, np.sqrt(stddevs ** 2 @ projection ** 2)
+
+
+def latent_view_figure(means, stddevs, names, points=(), size=(5.0, 4.2)):
+    """The demo's 2-d view: each label Gaussian as its mean and 1-sigma ellipse, and `points`
+    [(name, mean [Z], stddev [Z], colour)] (an image's q(z|x), a phrase's q(z|l)) drawn the same
+    way, all through `project_2d`."""
+    from matplotlib import colormaps
+    from matplotlib.patches import Ellipse
+
+    projection, centres, scales = project_2d(means, stddevs)
+    fig, axes = _figure(1, 1, size)
+    ax = axes[0, 0]
+    colours = colormaps["tab10"]
+    everything = [centres - 1.5 * scales, centres + 1.5 * scales]
+    for c, name in enumerate(names):
+        ax.add_patch(Ellipse(centres[c], 2 * scales[c, 0], 2 * scales[c, 1], fill=False, lw=1.2,
+                             color=colours(c % 10)))
+        ax.plot(*centres[c], "o", ms=3, color=colours(c % 10))
+        ax.annotate(name, centres[c], fontsize=7, ha="center", va="bottom")
+    for name, mean, stddev, colour in points:
+        mean, stddev = np.asarray(mean)[None], np.asarray(stddev)[None]
+        if projection is None:
+            pad = 2 - mean.shape[1]
+            mean = np.pad(mean, ((0, 0), (0, pad)))
+            stddev = np.pad(stddev, ((0, 0), (0, pad)), constant_values=0.05)
+        else:
+            mean, stddev = mean @ projection, np.sqrt(stddev ** 2 @ projection ** 2)
+        ax.add_patch(Ellipse(mean[0], 2 * stddev[0, 0], 2 * stddev[0, 1], color=colour,
+                             alpha=0.3))
+        ax.plot(*mean[0], "*", ms=12, color=colour)
+        ax.annotate(name, mean[0], fontsize=8, weight="bold", ha="left", va="top", color=colour)
+        everything += [mean - 1.5 * stddev, mean + 1.5 * stddev]
+    low, high = np.min(np.concatenate(everything), 0), np.max(np.concatenate(everything), 0)
+    ax.set_xlim(low[0], high[0]), ax.set_ylim(low[1], high[1])
+    axis = "z" if projection is None else "PC"
+    ax.set_xlabel(f"{axis}1"), ax.set_ylabel(f"{axis}2")
+    ax.set_title("label Gaussians (1-σ)" + ("" if projection is None
+                                             else ": PCA of the label means"), fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def figure_array(fig, dpi: int = 100) -> np.ndarray:
+    """A figure rendered to uint8 RGB [H, W, 3] (for web pages)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    fig.set_dpi(dpi)
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba())[..., :3].copy()

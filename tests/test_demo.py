@@ -1,0 +1,109 @@
+"""The demo page: words and images in, clear errors out; and the page itself in headless
+Chromium (selenium), which also writes results/figures/demo.png."""
+
+import shutil
+import socket
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pse_tf.demo import (MAX_PIXELS, MAX_TEXT, DemoError, label_vector, parse_algebra,
+                         to_model_image)
+from pse_tf.labels import LabelEncoding
+
+SCREENSHOT = Path(__file__).resolve().parents[1] / "results" / "figures" / "demo.png"
+
+
+def test_algebra_of_words():
+    assert parse_algebra(" sandal + 0.5 ankle  boot - trouser") == [
+        (1.0, "sandal"), (0.5, "ankle boot"), (-1.0, "trouser")]
+    encoding = LabelEncoding.build(["a", "b", "c"], "onehot")
+    np.testing.assert_array_equal(label_vector(encoding, "a + 2 c - b"), [1, -1, 2])
+    with pytest.raises(DemoError, match="type a word"):
+        parse_algebra("  ")
+    with pytest.raises(DemoError, match=f"at most {MAX_TEXT}"):
+        parse_algebra("a" * (MAX_TEXT + 1))
+    with pytest.raises(DemoError, match="'d'"):
+        label_vector(encoding, "a + d")
+
+
+def test_uploads_become_model_inputs():
+    rgba = np.zeros((40, 50, 4), np.uint8)
+    rgba[..., :3], rgba[10:20, 10:20, 3] = 255, 255  # white ink where opaque
+    grey = to_model_image(rgba, (28, 28))
+    assert grey.shape == (28, 28) and grey.max() > 0.9 and grey[0, 0] == 0
+    assert to_model_image(rgba[..., 0], (32, 32, 3)).shape == (32, 32, 3)
+    with pytest.raises(DemoError, match="not an image"):
+        to_model_image(np.zeros((4, 4, 5), np.uint8), (28, 28))
+    with pytest.raises(DemoError, match="pixels; at most"):
+        to_model_image(np.broadcast_to(np.uint8(0), (MAX_PIXELS // 100 + 1, 100)), (28, 28))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _chromium(profile: Path):
+    """Headless Chromium with a fresh profile folder (Chromium as root needs --no-sandbox)."""
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver = shutil.which("chromedriver")
+    if not (browser and driver):
+        pytest.skip("chromium/chromedriver not installed (`make browser` installs them as root "
+                    "with apt-get)")
+    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = browser
+    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run",
+                "--window-size=1400,1000", f"--user-data-dir={profile}"):
+        options.add_argument(arg)
+    return webdriver.Chrome(options=options, service=Service(driver))
+
+
+@pytest.mark.slow
+def test_demo_page_in_headless_chromium(tmp_path):
+    pytest.importorskip("gradio")
+    pytest.importorskip("selenium")
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from pse_tf.config import ModelConfig, TrainConfig
+    from pse_tf.demo import serve
+    from pse_tf.runs import train
+
+    config = TrainConfig(dataset="fashion_mnist", label_encoding="word2vec", steps=600,
+                         steps_per_execution=100, checkpoint_every=600, out=str(tmp_path),
+                         model=ModelConfig(latent_dim=2))
+    run_dir = train(config, verbose=0, run_evaluation=False, export=False).run_dir
+    port = _free_port()
+    app = serve(run_dir, port=port, block=False)
+    driver = None
+    try:
+        driver = _chromium(tmp_path / "chromium-profile")
+        driver.get(f"http://127.0.0.1:{port}/")
+        wait = WebDriverWait(driver, 120)
+        box = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "#words textarea, #words input"))
+        box.send_keys("sneaker")
+        driver.find_element(By.ID, "generate").click()
+        wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#gallery img")) >= 8)
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#latent-generate img"))
+        assert "sneaker" in driver.find_element(By.ID, "generate-note").text
+        time.sleep(1)  # let the images finish painting
+        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        driver.save_screenshot(str(SCREENSHOT))
+        # A word without a word vector is a one-line error on the page, not a crash.
+        box.clear()
+        box.send_keys("qqqzzxx")
+        driver.find_element(By.ID, "generate").click()
+        wait.until(lambda d: "not in the word-vector vocabulary" in d.page_source)
+    finally:
+        if driver is not None:
+            driver.quit()
+        app.close()
+
