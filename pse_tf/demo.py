@@ -255,7 +255,8 @@ class Demo:
             raise DemoError(f"number of images must be 1..{MAX_IMAGES}, got {count}")
         vector = label_vector(self.backend.encoding, text)
         images = self.backend.generate(np.repeat(vector[None], count, 0), int(seed))
-        terms = " ".join(f"{'+' if w > 0 else '-'} {abs(w):g}·{p}" for w, p in parse_algebra(text))
+        terms = " ".join(f"{'+' if w > 0 else '-'} {'' if abs(w) == 1 else f'{abs(w):g}·'}{p}"
+                         for w, p in parse_algebra(text))
         points = []
         gaussian = (self.backend.label_gaussians(vector[None])
                     if isinstance(self.backend, RunBackend) else None)
@@ -319,7 +320,7 @@ def build_app(backend):
             go = gr.Button("Generate", variant="primary", elem_id="generate")
             note = gr.Markdown(elem_id="generate-note")
             with gr.Row():
-                gallery = gr.Gallery(label="Generated", columns=8, height=300, elem_id="gallery")
+                gallery = gr.Gallery(label="Generated", columns=4, height=460, elem_id="gallery")
                 view = gr.Image(label="Latent space", elem_id="latent-generate")
             inputs, outputs = [words, count, seed], [gallery, note, view]
             go.click(guarded(demo.generate), inputs, outputs)

@@ -81,6 +81,16 @@ def test_demo_page_in_headless_chromium(tmp_path):
                          steps_per_execution=100, checkpoint_every=600, out=str(tmp_path),
                          model=ModelConfig(latent_dim=2))
     run_dir = train(config, verbose=0, run_evaluation=False, export=False).run_dir
+    # Annotation of an uploaded image: class names plus an extra word, ranked, and a reconstruction.
+    from pse_tf.data import load_dataset
+    from pse_tf.demo import Demo, open_backend
+
+    sandal = load_dataset("fashion_mnist").test_images[np.flatnonzero(
+        load_dataset("fashion_mnist").test_labels == 5)[0]]
+    ranked, recon, view = Demo(open_backend(run_dir)).annotate(sandal, "shoe, sandal")
+    assert list(ranked)[-1] == "shoe" and len(ranked) == 11
+    assert abs(sum(ranked.values()) - 1) < 1e-4 and recon.shape[:2] == (112, 112)
+    assert view.ndim == 3
     port = _free_port()
     app = serve(run_dir, port=port, block=False)
     driver = None

@@ -90,7 +90,7 @@ def test_finished_run_reuses_its_metrics_unless_the_protocol_changes(tmp_path, m
         calls.append(cfg.generation_repeats)
         return {k: -1.0 for k in runs.EVALUATION_KEYS}
 
-    monkeypatch.setattr(training, "evaluate", fake_evaluate)
+    monkeypatch.setattr(runs, "evaluate", fake_evaluate)
     again = train(config, verbose=0, export=False)
     assert calls == []
     assert {k: again.metrics[k] for k in runs.EVALUATION_KEYS} == \

@@ -120,3 +120,19 @@ def test_class_without_word_vector_fails_before_the_run_dir(tmp_path):
     result = train(config, verbose=0, run_evaluation=False, export=False)
     summary = json.loads((result.run_dir / "dataset.json").read_text())
     assert summary["class_names"] == list(names) and summary["image_shape"] == [28, 28]
+
+
+def test_train_script_takes_a_spec_and_data_options():
+    import importlib.util
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[2] / "scripts" / "train.py"
+    spec = importlib.util.spec_from_file_location("train_script_own", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    _, config = module.parse_args(["--dataset", "folder:photos", "--image-size", "32x24",
+                                   "--color-mode", "rgb"])
+    assert config.dataset == "folder:photos"
+    assert config.data_options == {"image_size": [32, 24], "color_mode": "rgb"}
+    with pytest.raises(ConfigError, match="HxW"):
+        module.parse_args(["--dataset", "folder:photos", "--image-size", "32"])
