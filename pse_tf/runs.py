@@ -240,6 +240,9 @@ def load_data(config: TrainConfig):
         shape = tuple(int(d) for d in dataset.train_images.shape[1:])
         config.model.image_dim = math.prod(shape)
         config.model.image_shape = shape
+    if config.batch_size > len(dataset.train_images):
+        raise ValueError(f"batch_size {config.batch_size} exceeds the {len(dataset.train_images)} "
+                         f"training images of {config.dataset}; pass a smaller --batch-size")
     return dataset, label_encoding(config, dataset.class_names)
 
 

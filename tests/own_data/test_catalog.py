@@ -109,9 +109,14 @@ def test_class_without_word_vector_fails_before_the_run_dir(tmp_path):
     names = np.array(["trouser", "sandal", "zzqxboot"])
     path = write_arrays(tmp_path / "oov.npz", per_class=5, class_names=names)
     config = TrainConfig(dataset=f"arrays:{path}", label_encoding="word2vec", steps=1,
-                         out=str(tmp_path / "runs"))
+                         batch_size=4, out=str(tmp_path / "runs"))
     with pytest.raises(OOVError, match="zzqxboot"):
         train(config, verbose=0, export=False)
+    assert not (tmp_path / "runs").exists()
+    too_big = TrainConfig(dataset=f"arrays:{path}", label_encoding="onehot", batch_size=100,
+                          out=str(tmp_path / "runs"))
+    with pytest.raises(ValueError, match="batch_size 100 exceeds the 9 training images"):
+        train(too_big, verbose=0, export=False)
     assert not (tmp_path / "runs").exists()
     # One-hot labels need no word vectors.
     config = TrainConfig(dataset=f"arrays:{path}", label_encoding="onehot", steps=2,
