@@ -32,7 +32,6 @@ reason under `omitted_signatures` in export_metadata.json) but keep `embed_label
 from __future__ import annotations
 
 import os
-import tempfile
 
 import numpy as np
 import tensorflow as tf
@@ -145,6 +144,11 @@ class TextFunctions:
                 self.asset, tf.string, tf.lookup.TextFileIndex.WHOLE_LINE,
                 tf.int64, tf.lookup.TextFileIndex.LINE_NUMBER),
             default_value=-1)
+        # A class name gets the model's stored row, as `LabelEncoding.encode` does.
+        self.classes = tf.lookup.StaticHashTable(
+            tf.lookup.KeyValueTensorInitializer(
+                tf.constant(list(model.class_names), tf.string),
+                tf.range(len(model.class_names), dtype=tf.int64)), default_value=-1)
         self.words = tf.constant(words, tf.string)
         self.vectors = tf.constant(np.asarray(vectors, np.float32))
 
@@ -155,25 +159,29 @@ class TextFunctions:
         spec = phrases_spec()
         rank_ok = tf.equal(tf.rank(phrases), 1)
         with tf.control_dependencies([self._check(
-                rank_ok, [spec + "; got shape ",
-                          tf.strings.as_string(tf.size(tf.shape(phrases))), "-d"])]):
+                rank_ok, [spec + "; got a rank-", tf.strings.as_string(tf.rank(phrases)),
+                          " tensor"])]):
             phrases = tf.reshape(phrases, [-1])
         rows, words = phrase_rows(self.table, phrases)
-        counts = rows.row_lengths()
-        empty = tf.equal(counts, 0)
-        first_empty = tf.argmax(tf.cast(empty, tf.int32), output_type=tf.int64)
+        class_index = self.classes.lookup(phrases)
+        is_class = class_index >= 0
+        empty = tf.logical_and(tf.equal(rows.row_lengths(), 0), tf.logical_not(is_class))
+        # Padded with one entry so that the index lookups work on empty inputs too.
+        first_empty = tf.argmax(tf.cast(tf.concat([empty, [True]], 0), tf.int32),
+                                output_type=tf.int64)
+        padded_phrases = tf.concat([phrases, [""]], 0)
         empty_check = self._check(
             tf.logical_not(tf.reduce_any(empty)),
             [spec + "; phrase ", tf.strings.as_string(first_empty), " (",
-             tf.gather(phrases, tf.minimum(first_empty, tf.size(phrases, tf.int64) - 1)),
-             ") has no words"])
-        missing = rows.flat_values < 0
-        first = tf.argmax(tf.cast(missing, tf.int32), output_type=tf.int64)
-        last = tf.maximum(tf.size(missing, tf.int64) - 1, 0)
-        word = tf.gather(tf.concat([words.flat_values, [""]], 0), tf.minimum(first, last))
-        phrase = tf.gather(tf.concat([phrases, [""]], 0),
-                           tf.gather(tf.concat([rows.value_rowids(), [0]], 0),
-                                     tf.minimum(first, last)))
+             tf.gather(padded_phrases, first_empty), ") has no words"])
+        missing = tf.logical_and(rows.flat_values < 0,
+                                 tf.logical_not(tf.gather(is_class, rows.value_rowids())))
+        first = tf.argmax(tf.cast(tf.concat([missing, [True]], 0), tf.int32),
+                          output_type=tf.int64)
+        word = tf.gather(tf.concat([words.flat_values, [""]], 0), first)
+        phrase = tf.gather(padded_phrases,
+                           tf.gather(tf.concat([rows.value_rowids(), [tf.size(phrases, tf.int64)]],
+                                               0), first))
         oov_check = self._check(
             tf.logical_not(tf.reduce_any(missing)),
             ["word `", word, "` of phrase `", phrase, "` is not in the export vocabulary "
@@ -182,7 +190,10 @@ class TextFunctions:
         with tf.control_dependencies([empty_check, oov_check]):
             vectors = tf.gather(tf.cast(self.vectors, tf.float64), tf.maximum(rows, 0))
             # float64 mean, like the Python encoder (`phrase_vector`)
-            return {"label_vectors": tf.cast(tf.reduce_mean(vectors, axis=1), tf.float32)}
+            means = tf.cast(tf.reduce_mean(vectors, axis=1), tf.float32)
+            stored = tf.gather(tf.convert_to_tensor(self.model.label_vectors),
+                               tf.maximum(class_index, 0))
+            return {"label_vectors": tf.where(is_class[:, None], stored, means)}
 
     def generate_text(self, phrases, seed):
         return self.serving.generate(self.phrase_vectors(phrases)["label_vectors"], seed)
@@ -250,12 +261,13 @@ def add_text_endpoints(archive, model, staging_dir, word_vectors=None,
     path = os.path.join(staging_dir, VOCABULARY_ASSET)
     with open(path, "w", encoding="utf-8") as f:
         f.write("\n".join(words) + "\n")
-    source = DEFAULT_SOURCE if word_vectors is None else str(word_vectors)
+    source = (DEFAULT_SOURCE if word_vectors is None else
+              os.fspath(word_vectors) if isinstance(word_vectors, (str, os.PathLike)) else
+              f"in-memory {type(word_vectors).__name__}")
     text = TextFunctions(model, words, vectors, path, top_k, source)
     archive.track(text.table)
+    archive.track(text.classes)
     phrases = tf.TensorSpec(None, tf.string, name="phrases")
-    height, width = image_shape(model)
-    del height, width
     for key, traced in (
             ("phrase_vectors", _function(text.phrase_vectors, phrases)),
             ("generate_text", _function(text.generate_text, phrases,
@@ -287,7 +299,3 @@ def resolved_text_signatures(model, top_k: int) -> dict:
                   for side, entries in spec.items()}
             for key, spec in TEXT_SIGNATURES.items()}
 
-
-def scratch_dir() -> str:
-    """A temporary folder for the vocabulary file while a SavedModel is written."""
-    return tempfile.mkdtemp(prefix="pse-text-")
