@@ -65,7 +65,7 @@ def markdown(rows: list[dict]) -> str:
         for direction in ("text_to_image", "image_to_text"):
             for kind, values in row["results"][direction].items():
                 lines.append(f"| {row['dataset']} | {direction.replace('_', ' ')} | "
-                             f"{SCORE_TEXT[kind]} | {100 * values['r_precision']:.2f} | "
+                             f"{SCORE_TEXT[kind].replace('|', chr(92) + '|')} | {100 * values['r_precision']:.2f} | "
                              f"{100 * values['map_at_r']:.2f} |")
     return "\n".join(lines)
 

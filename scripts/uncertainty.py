@@ -38,7 +38,7 @@ def markdown(reports: dict) -> str:
                                                  for d in r["by_decile"])
                      + f" | {100 * r['accuracy']:.1f} | {r['ece']:.4f} |")
     lines += ["", "## sigma(x) and accuracy under corruption", "",
-              "| data set | images | mean sigma | accuracy (%) | ECE | share with sigma above clean |",
+              "| data set | input | mean sigma | accuracy (%) | ECE | share with sigma above clean |",
               "|---|---|---|---|---|---|"]
     for name, r in reports.items():
         for kind, c in r["corruptions"].items():

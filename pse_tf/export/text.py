@@ -228,7 +228,8 @@ def add_text_endpoints(archive, model, staging_dir, word_vectors=None,
         staging_dir: str. A folder that outlives `archive.write_out` (the vocabulary is written
             there, then copied into the SavedModel's assets/).
         word_vectors: KeyedVectors, path or None (the default GloVe 6B 50-d). word2vec models only.
-        vocabulary_size: int. How many of the most frequent words the export knows.
+        vocabulary_size: int. How many of the most frequent words the export knows; 0 exports
+            no word signatures.
         top_k: int. Words per image returned by annotate_words.
 
     Returns:
@@ -244,8 +245,9 @@ def add_text_endpoints(archive, model, staging_dir, word_vectors=None,
         archive.add_endpoint("embed_labels", traced)
     except NotImplementedError as error:
         omitted["embed_labels"] = str(error)
-    if model.label_encoding != "word2vec":
-        reason = f"{model.label_encoding} labels have no word vectors"
+    if model.label_encoding != "word2vec" or vocabulary_size == 0:
+        reason = (f"{model.label_encoding} labels have no word vectors"
+                  if model.label_encoding != "word2vec" else "exported with vocabulary_size=0")
         omitted.update({key: reason for key in WORD_SIGNATURES})
         return omitted, {}
 
