@@ -254,6 +254,14 @@ class PSE:
     def dataset(self):
         return self.backend.dataset
 
+    def training(self) -> dict:
+        """{"model_name", "latent_dim", "steps", "seed"} of a run directory; {} for an export."""
+        config = getattr(self.backend, "config", None)
+        if config is None:
+            return {}
+        return {"model_name": config.model.name, "latent_dim": config.model.latent_dim,
+                "steps": config.steps, "seed": config.seed}
+
     def describe(self) -> str:
         return f"{self.backend.kind} {self.backend.path} ({self.backend.label_encoding} labels)"
 

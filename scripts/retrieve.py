@@ -70,6 +70,15 @@ def markdown(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def runs_text(rows: list[dict]) -> str:
+    """One line per evaluated model: where it is, its training budget and the wall time."""
+    lines = ["Models (wall time = loading + encoding the test split + scoring, on this machine):"]
+    for r in rows:
+        budget = f", {r['steps']:,} steps, seed {r['seed']}" if "steps" in r else ""
+        lines.append(f"- {r['dataset']}: `{r['model']}`{budget}, {r['wall_seconds']:.1f} s")
+    return "\n".join(lines)
+
+
 def evaluate(args) -> int:
     from pathlib import Path
 
@@ -82,7 +91,7 @@ def evaluate(args) -> int:
         pse = load(model)
         dataset, images, labels = _test_split(pse, args.dataset)
         results = retrieval_table(pse, images, labels)
-        rows.append({"model": str(pse.backend.path), "dataset": dataset, "results": results,
+        rows.append({"model": str(pse.backend.path), **pse.training(), "dataset": dataset, "results": results,
                      "wall_seconds": time.time() - t0})
         print(f"{dataset}: {pse.describe()} in {time.time() - t0:.1f} s")
     out = Path(args.results)
@@ -94,7 +103,7 @@ def evaluate(args) -> int:
         "--evaluate`; method in `pse_tf/evaluation/retrieval.py`. Text -> image: each class name "
         "queries the 10,000 test images, R = the images of that class. Image -> text: each test "
         "image ranks the class names, R = 1, so both metrics equal top-1 accuracy.\n\n"
-        + table + "\n")
+        + table + "\n\n" + runs_text(rows) + "\n")
     print(table)
     print(f"wrote {out.with_suffix('.md')} and {out.with_suffix('.json')}")
     return 0

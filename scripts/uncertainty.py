@@ -55,6 +55,9 @@ def main(argv=None) -> int:
     from pse_tf.evaluation.uncertainty import uncertainty_report
     from pse_tf.inference import load
 
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from retrieve import runs_text
+
     reports, summary = {}, []
     try:
         for model in args.models:
@@ -65,7 +68,7 @@ def main(argv=None) -> int:
             data = load_dataset(pse.dataset)
             reports[pse.dataset] = uncertainty_report(pse, data.test_images, data.test_labels,
                                                       seed=args.seed)
-            summary.append({"dataset": pse.dataset, "model": str(pse.backend.path),
+            summary.append({"dataset": pse.dataset, "model": str(pse.backend.path), **pse.training(),
                             "wall_seconds": time.time() - t0})
             print(f"{pse.dataset}: {pse.describe()} in {time.time() - t0:.1f} s")
     except (ValueError, FileNotFoundError) as err:
@@ -83,7 +86,8 @@ def main(argv=None) -> int:
         "# Uncertainty of q(z|x)\n\nWritten by `python scripts/uncertainty.py`; method in "
         "`pse_tf/evaluation/uncertainty.py` (sigma(x) = mean stddev of q(z|x); ECE over 15 bins "
         "of the softmax over classes of log q(mean | l); occlusion: one random 14x14 square "
-        f"zeroed; noise: N(0, 0.3^2) clipped to [0, 1]). Figure: `{figure}`.\n\n" + table + "\n")
+        f"zeroed; noise: N(0, 0.3^2) clipped to [0, 1]; seed {args.seed}). Figure: `{figure}`.\n\n"
+        + table + "\n\n" + runs_text(summary) + "\n")
     print(table)
     print(f"wrote {out.with_suffix('.md')}, {out.with_suffix('.json')} and {figure}")
     return 0
