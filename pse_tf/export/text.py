@@ -6,7 +6,7 @@ class names, stored as
 
     assets/vocabulary.txt     one word per line; line i is row i of the vector matrix
     a StaticHashTable          word -> row (initialised from that asset)
-    a constant [K, L] matrix   the words' vectors
+    a [K, L] variable          the words' vectors (in variables/)
 
 and four more signatures (`TEXT_SIGNATURES`):
 
@@ -149,8 +149,12 @@ class TextFunctions:
             tf.lookup.KeyValueTensorInitializer(
                 tf.constant(list(model.class_names), tf.string),
                 tf.range(len(model.class_names), dtype=tf.int64)), default_value=-1)
-        self.words = tf.constant(words, tf.string)
-        self.vectors = tf.constant(np.asarray(vectors, np.float32))
+        # Variables, not constants: they land in variables/ and keep saved_model.pb small (a
+        # graph proto cannot pass 2 GiB, which a large word2vec vocabulary would).
+        self.words = tf.Variable(tf.constant(words, tf.string), trainable=False,
+                                 name="vocabulary_words")
+        self.vectors = tf.Variable(np.asarray(vectors, np.float32), trainable=False,
+                                   name="vocabulary_vectors")
 
     def _check(self, ok, parts):
         return tf.debugging.Assert(ok, [tf.strings.join(parts)], summarize=1)
