@@ -242,6 +242,33 @@ def latent_view_figure(means, stddevs, names, points=(), size=(5.0, 4.2)):
     return fig
 
 
+def uncertainty_figure(reports: dict):
+    """One row per data set ({name: `pse_tf.evaluation.uncertainty.uncertainty_report`}):
+    accuracy per decile of sigma(x), the reliability diagram, and sigma(x) on clean, occluded
+    and noised test images."""
+    fig, axes = _figure(len(reports), 3, (12, 3.3 * len(reports)))
+    for row, (name, report) in zip(axes, reports.items()):
+        deciles = report["by_decile"]
+        row[0].bar([d["decile"] for d in deciles], [100 * d["accuracy"] for d in deciles])
+        row[0].set_xlabel("decile of sigma(x) (1 = most certain)")
+        row[0].set_ylabel("annotation accuracy (%)")
+        row[0].set_title(f"{name}: accuracy by sigma(x)", fontsize=9)
+        bins = [b for b in report["reliability"] if b["count"]]
+        row[1].plot([0, 1], [0, 1], color="grey", lw=0.8, ls="--")
+        row[1].plot([b["confidence"] for b in bins], [b["accuracy"] for b in bins], marker="o")
+        row[1].set_xlabel("confidence (max softmax)")
+        row[1].set_ylabel("accuracy")
+        row[1].set_title(f"{name}: reliability, ECE {report['ece']:.3f}", fontsize=9)
+        for kind, sigma in report["sigma"].items():
+            row[2].hist(sigma, bins=60, histtype="step", density=True,
+                        label=f"{kind} (mean {np.mean(sigma):.3f})")
+        row[2].set_xlabel("sigma(x) = mean stddev of q(z|x)")
+        row[2].set_title(f"{name}: sigma(x) under corruption", fontsize=9)
+        row[2].legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
 def figure_array(fig, dpi: int = 100) -> np.ndarray:
     """A figure rendered to uint8 RGB [H, W, 3] (for web pages)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -250,3 +277,8 @@ def figure_array(fig, dpi: int = 100) -> np.ndarray:
     fig.set_dpi(dpi)
     canvas.draw()
     return np.asarray(canvas.buffer_rgba())[..., :3].copy()
+
+
+def save_uncertainty_figure(reports: dict, path: str | Path) -> Path:
+    """`uncertainty_figure` as a file (100 dpi)."""
+    return _save(uncertainty_figure(reports), path, 100)

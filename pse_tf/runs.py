@@ -217,7 +217,8 @@ def train(config: TrainConfig, run_dir: str | Path | None = None, verbose: int =
     if export:
         from pse_tf.export import export_model
 
-        exported = export_model(model, export_name(config), export_dir=export_dir)
+        exported = export_model(model, export_name(config), export_dir=export_dir,
+                                text_options={"word_vectors": config.word_vectors})
         results["export"] = str(exported.path)
         _write_metrics(run_dir, results)
         if verbose:

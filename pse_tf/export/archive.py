@@ -29,6 +29,7 @@ from pse_tf.export.signatures import (
     saved_model_functions,
     tflite_functions,
 )
+from pse_tf.export.text import add_text_endpoints, resolved_text_signatures
 
 METADATA_FILE = "export_metadata.json"
 ANNOTATOR_FILE = "annotator.tflite"
@@ -82,8 +83,9 @@ def _resolve_version(model_dir: Path, version) -> int:
     return int(version)
 
 
-def _write_saved_model(model, path: Path) -> dict:
-    """Writes the SavedModel; returns {signature: reason} for the optional ones the model lacks.
+def _write_saved_model(model, path: Path, text_options: dict | None = None) -> tuple[dict, dict]:
+    """Writes the SavedModel; returns ({signature: reason} for the optional ones the model lacks,
+    the text metadata of `pse_tf.export.text.add_text_endpoints`).
 
     A model whose `encode` or `label_distribution` raises NotImplementedError (CVAE has no
     image-only encoder) is exported without that signature; annotate and generate are required.
@@ -104,8 +106,11 @@ def _write_saved_model(model, path: Path) -> dict:
     if omitted:
         warnings.warn(f"{type(model).__name__} exported without {sorted(omitted)}: {omitted}",
                       stacklevel=3)
-    archive.write_out(str(path), verbose=False)
-    return omitted
+    with tempfile.TemporaryDirectory() as vocabulary_dir:  # copied into assets/ by write_out
+        text_omitted, text_info = add_text_endpoints(archive, model, vocabulary_dir,
+                                                     **(text_options or {}))
+        archive.write_out(str(path), verbose=False)
+    return {**omitted, **text_omitted}, text_info
 
 
 def _random_ops(concrete_function) -> list[str]:
@@ -145,9 +150,10 @@ def _write_tflite(model, path: Path) -> tuple[dict, bool]:
 
 
 def _metadata(model, name: str, version: int, tflite_paths: dict, needs_flex: bool,
-              omitted: dict) -> dict:
+              omitted: dict, text_info: dict | None = None) -> dict:
     shape = list(image_shape(model))
-    signatures = resolved_signatures(model)
+    signatures = {**resolved_signatures(model),
+                  **resolved_text_signatures(model, (text_info or {}).get("top_k", 0))}
     return {
         "format_version": METADATA_FORMAT,
         "name": name,
@@ -161,6 +167,7 @@ def _metadata(model, name: str, version: int, tflite_paths: dict, needs_flex: bo
         "model_config": dataclasses.asdict(model.model_config),
         "signatures": {k: v for k, v in signatures.items() if k not in omitted},
         "omitted_signatures": omitted,
+        "text": text_info or {},
         "input_validation": {
             "images": images_spec(*shape),
             "label_vectors": label_vectors_spec(int(model.label_dim)),
@@ -184,7 +191,7 @@ def _metadata(model, name: str, version: int, tflite_paths: dict, needs_flex: bo
 
 
 def export_model(model, name: str, export_dir="exported", version: int | None = None,
-                 tflite: bool = True) -> ExportResult:
+                 tflite: bool = True, text_options: dict | None = None) -> ExportResult:
     """Export `model` for serving as `<export_dir>/<name>/<version>/`.
 
     Args:
@@ -195,6 +202,8 @@ def export_model(model, name: str, export_dir="exported", version: int | None = 
         version: int or None. None takes 1 + the largest existing integer version (or 1). An
             existing version is an error, never overwritten.
         tflite: bool. Also write annotator.tflite and generator.tflite.
+        text_options: dict or None. Keyword arguments of `pse_tf.export.text.add_text_endpoints`
+            for a word-vector model: `word_vectors`, `vocabulary_size` (default 50,000), `top_k`.
 
     Returns:
         ExportResult(path, version, tflite_paths).
@@ -210,9 +219,9 @@ def export_model(model, name: str, export_dir="exported", version: int | None = 
     final = model_dir / str(version)
     staging = Path(tempfile.mkdtemp(prefix=f".tmp-{version}-", dir=model_dir))
     try:
-        omitted = _write_saved_model(model, staging)
+        omitted, text_info = _write_saved_model(model, staging, text_options)
         tflite_paths, needs_flex = _write_tflite(model, staging) if tflite else ({}, False)
-        metadata = _metadata(model, name, version, tflite_paths, needs_flex, omitted)
+        metadata = _metadata(model, name, version, tflite_paths, needs_flex, omitted, text_info)
         (staging / METADATA_FILE).write_text(json.dumps(metadata, indent=2) + "\n")
         os.chmod(staging, 0o755)  # mkdtemp makes it 0700; a server may run as another user
         if final.exists():

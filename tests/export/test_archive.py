@@ -7,6 +7,7 @@ import pytest
 import tensorflow as tf
 
 from pse_tf import export
+from pse_tf.export.text import WORD_SIGNATURES
 from pse_tf.config import ModelConfig
 from pse_tf.registry import get_model_class
 
@@ -42,8 +43,10 @@ def test_layout_and_metadata(exported):
     assert meta["latent_dim"] == model.model_config.latent_dim
     assert meta["image_shape"] == [height, width]
     assert meta["model_config"]["image_dim"] == height * width
-    assert sorted(meta["signatures"]) == sorted(SIGNATURE_KEYS)
-    assert meta["omitted_signatures"] == {}
+    # Text signatures (pse_tf.export.text): all for word vectors, embed_labels only for one-hot.
+    words = () if model.label_encoding == "onehot" else WORD_SIGNATURES
+    assert sorted(meta["signatures"]) == sorted([*SIGNATURE_KEYS, "embed_labels", *words])
+    assert set(meta["omitted_signatures"]) == set(WORD_SIGNATURES) - set(words)
     assert meta["signatures"]["generate"]["inputs"]["label_vectors"] == {
         "dtype": "float32", "shape": [None, model.label_dim]}
     assert meta["signatures"]["encode"]["outputs"]["mean"] == {

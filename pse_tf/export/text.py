@@ -1,0 +1,307 @@
+"""Text inside the SavedModel: phrases in, images out; images in, words out (issue 12 §4).
+
+A word-vector export carries a vocabulary: the `vocabulary_size` most frequent words of the word
+vectors (their file order; GloVe and word2vec files are frequency-ordered) plus every word of the
+class names, stored as
+
+    assets/vocabulary.txt     one word per line; line i is row i of the vector matrix
+    a StaticHashTable          word -> row (initialised from that asset)
+    a [K, L] variable          the words' vectors (in variables/)
+
+and four more signatures (`TEXT_SIGNATURES`):
+
+    phrase_vectors   phrases string [N]               -> label_vectors float32 [N, L]
+    generate_text    phrases string [N], seed int64   -> images float32 [N, H, W]
+    annotate_words   images float32 [N, H, W]         -> words string [N, k], scores float32 [N, k]
+    embed_labels     label_vectors float32 [N, L]     -> mean, stddev float32 [N, Z] of q(z|l)
+
+`annotate_words` scores every vocabulary word by log q(mean of q(z|x) | l_word) (paper §2) and
+returns the k best with their softmax probability over the whole vocabulary. `embed_labels` has
+no text in it; it is what a client needs to score its own label vectors (`pse_tf.inference`).
+
+Tokenisation is `pse_tf.labels.phrase_tokens` re-expressed with tf.strings ops (`phrase_rows`);
+tests/export/test_text.py checks that both give the same words on phrases with case,
+punctuation, hyphens, slashes and runs of whitespace. The one difference is the vocabulary: the
+graph knows only the export's K words, so a rarer word fails there with an InvalidArgumentError
+naming it, and the Python encoder (which holds all 400,000) accepts it.
+
+One-hot exports have no word vectors: they skip the three text signatures (listed with the
+reason under `omitted_signatures` in export_metadata.json) but keep `embed_labels`.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import tensorflow as tf
+
+from pse_tf.export.signatures import ServingFunctions, image_shape
+
+VOCABULARY_ASSET = "vocabulary.txt"
+DEFAULT_VOCABULARY_SIZE = 50_000
+DEFAULT_TOP_K = 10
+TEXT_SIGNATURES = {
+    "phrase_vectors": {"inputs": {"phrases": ("string", ["N"])},
+                       "outputs": {"label_vectors": ("float32", ["N", "L"])}},
+    "generate_text": {"inputs": {"phrases": ("string", ["N"]), "seed": ("int64", [])},
+                      "outputs": {"images": ("float32", ["N", "H", "W"])}},
+    "annotate_words": {"inputs": {"images": ("float32", ["N", "H", "W"])},
+                       "outputs": {"words": ("string", ["N", "k"]),
+                                   "scores": ("float32", ["N", "k"])}},
+    "embed_labels": {"inputs": {"label_vectors": ("float32", ["N", "L"])},
+                     "outputs": {"mean": ("float32", ["N", "Z"]),
+                                 "stddev": ("float32", ["N", "Z"])}},
+}
+# The signatures that need word vectors; a one-hot export omits them.
+WORD_SIGNATURES = ("phrase_vectors", "generate_text", "annotate_words")
+
+# Python's str.split() separators (str.isspace), for RE2, which knows only ASCII \s.
+_WHITESPACE = (r"[\t\n\x0b\x0c\r\x1c-\x1f \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}"
+               r"\x{2029}\x{202f}\x{205f}\x{3000}]+")
+_COMPOUND = r"[-/]+"  # pse_tf.labels.vectors._COMPOUND_SPLIT
+
+
+def phrases_spec() -> str:
+    """The start of every phrase-validation error message."""
+    return "phrases must be a string vector [N] of non-empty phrases"
+
+
+def vocabulary_words(kv, size: int, class_names=()) -> list[str]:
+    """The first `size` words of `kv` (frequency order), then any class-name word not among them.
+
+    Args:
+        kv: gensim KeyedVectors.
+        size: int. How many of the most frequent words, >= 1.
+        class_names: sequence of str. Their words (`phrase_tokens`) are always included, so every
+            training label encodes in the graph.
+    """
+    from pse_tf.labels import phrase_tokens
+
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
+        raise ValueError(f"vocabulary_size must be a positive int, got {size!r}")
+    words = [w for w in kv.index_to_key[:size] if isinstance(w, str) and w and "\n" not in w]
+    seen = set(words)
+    for name in class_names:
+        for word in phrase_tokens(kv, name):
+            if word not in seen:
+                seen.add(word)
+                words.append(word)
+    return words
+
+
+def phrase_rows(table, phrases):
+    """`phrase_tokens` in tf.strings ops: the table rows of each phrase's words.
+
+    Split on whitespace (Python's `str.split()` set); look each token up as given, then
+    lowercased; a token still missing is replaced by its parts split on '-' and '/' (when it has
+    any), each looked up the same way.
+
+    Args:
+        table: StaticHashTable string -> int64 row, default -1.
+        phrases: string [N].
+
+    Returns:
+        (rows, words): RaggedTensors [N, (T)] of int64 rows (-1 for a word not in the table) and
+        of the words looked up (for error messages).
+    """
+    def lookup(words):
+        rows = table.lookup(words)
+        return tf.where(rows >= 0, rows, table.lookup(tf.strings.lower(words, encoding="utf-8")))
+
+    tokens = tf.strings.split(tf.strings.regex_replace(phrases, _WHITESPACE, " "), sep=None)
+    flat = tokens.flat_values
+    compound = tf.strings.regex_replace(flat, _COMPOUND, " ")
+    has_parts = tf.strings.length(tf.strings.strip(compound)) > 0
+    # A found token stays whole; a missing one without parts ("---") stays whole so that the
+    # error names it, as the Python encoder does.
+    source = tf.where(tf.logical_or(lookup(flat) >= 0, tf.logical_not(has_parts)), flat, compound)
+    words = tokens.with_flat_values(tf.strings.split(source, sep=None)).merge_dims(1, 2)
+    return words.with_flat_values(lookup(words.flat_values)), words
+
+
+class TextFunctions:
+    """The text signatures of one word-vector model.
+
+    Args:
+        model: LatentModel. Built, label_encoding "word2vec".
+        words: list of str. The vocabulary, row order.
+        vectors: float32 [K, L]. Row i is the vector of words[i].
+        vocabulary_file: str. A file with `words`, one per line (the asset the table reads).
+        top_k: int. Words returned per image by annotate_words.
+        source: str. Where the vectors came from (for error messages).
+    """
+
+    def __init__(self, model, words, vectors, vocabulary_file, top_k=DEFAULT_TOP_K, source=""):
+        self.serving = ServingFunctions(model)
+        self.model = model
+        self.top_k = int(min(top_k, len(words)))
+        self.size = len(words)
+        self.source = source
+        self.asset = tf.saved_model.Asset(vocabulary_file)
+        self.table = tf.lookup.StaticHashTable(
+            tf.lookup.TextFileInitializer(
+                self.asset, tf.string, tf.lookup.TextFileIndex.WHOLE_LINE,
+                tf.int64, tf.lookup.TextFileIndex.LINE_NUMBER),
+            default_value=-1)
+        # A class name gets the model's stored row, as `LabelEncoding.encode` does.
+        self.classes = tf.lookup.StaticHashTable(
+            tf.lookup.KeyValueTensorInitializer(
+                tf.constant(list(model.class_names), tf.string),
+                tf.range(len(model.class_names), dtype=tf.int64)), default_value=-1)
+        # Variables, not constants: they land in variables/ and keep saved_model.pb small (a
+        # graph proto cannot pass 2 GiB, which a large word2vec vocabulary would).
+        self.words = tf.Variable(tf.constant(words, tf.string), trainable=False,
+                                 name="vocabulary_words")
+        self.vectors = tf.Variable(np.asarray(vectors, np.float32), trainable=False,
+                                   name="vocabulary_vectors")
+
+    def _check(self, ok, parts):
+        return tf.debugging.Assert(ok, [tf.strings.join(parts)], summarize=1)
+
+    def phrase_vectors(self, phrases):
+        spec = phrases_spec()
+        rank_ok = tf.equal(tf.rank(phrases), 1)
+        with tf.control_dependencies([self._check(
+                rank_ok, [spec + "; got a rank-", tf.strings.as_string(tf.rank(phrases)),
+                          " tensor"])]):
+            phrases = tf.reshape(phrases, [-1])
+        rows, words = phrase_rows(self.table, phrases)
+        class_index = self.classes.lookup(phrases)
+        is_class = class_index >= 0
+        empty = tf.logical_and(tf.equal(rows.row_lengths(), 0), tf.logical_not(is_class))
+        # Padded with one entry so that the index lookups work on empty inputs too.
+        first_empty = tf.argmax(tf.cast(tf.concat([empty, [True]], 0), tf.int32),
+                                output_type=tf.int64)
+        padded_phrases = tf.concat([phrases, [""]], 0)
+        empty_check = self._check(
+            tf.logical_not(tf.reduce_any(empty)),
+            [spec + "; phrase ", tf.strings.as_string(first_empty), " (",
+             tf.gather(padded_phrases, first_empty), ") has no words"])
+        missing = tf.logical_and(rows.flat_values < 0,
+                                 tf.logical_not(tf.gather(is_class, rows.value_rowids())))
+        first = tf.argmax(tf.cast(tf.concat([missing, [True]], 0), tf.int32),
+                          output_type=tf.int64)
+        word = tf.gather(tf.concat([words.flat_values, [""]], 0), first)
+        phrase = tf.gather(padded_phrases,
+                           tf.gather(tf.concat([rows.value_rowids(), [tf.size(phrases, tf.int64)]],
+                                               0), first))
+        oov_check = self._check(
+            tf.logical_not(tf.reduce_any(missing)),
+            ["word `", word, "` of phrase `", phrase, "` is not in the export vocabulary "
+             f"(the {self.size} words of {VOCABULARY_ASSET}: the most frequent of "
+             f"{self.source or 'the word vectors'} and the class-name words)"])
+        with tf.control_dependencies([empty_check, oov_check]):
+            vectors = tf.gather(tf.cast(self.vectors, tf.float64), tf.maximum(rows, 0))
+            # float64 mean, like the Python encoder (`phrase_vector`)
+            means = tf.cast(tf.reduce_mean(vectors, axis=1), tf.float32)
+            stored = tf.gather(tf.convert_to_tensor(self.model.label_vectors),
+                               tf.maximum(class_index, 0))
+            return {"label_vectors": tf.where(is_class[:, None], stored, means)}
+
+    def generate_text(self, phrases, seed):
+        return self.serving.generate(self.phrase_vectors(phrases)["label_vectors"], seed)
+
+    def annotate_words(self, images):
+        mean = self.model.encode(self.serving.flat_images(images)).mean()
+        log_likelihood = self.model.label_distribution(self.vectors).log_prob(mean[:, None, :])
+        scores, index = tf.math.top_k(tf.nn.softmax(log_likelihood, axis=-1), k=self.top_k)
+        return {"words": tf.gather(self.words, index), "scores": scores}
+
+
+def embed_labels(serving: ServingFunctions):
+    """q(z|l) of any label vectors; the base of every client-side score (`pse_tf.inference`)."""
+    def fn(label_vectors):
+        q_z_l = serving.model.label_distribution(serving.checked_label_vectors(label_vectors))
+        return {"mean": q_z_l.mean(), "stddev": q_z_l.stddev()}
+    return fn
+
+
+def _function(fn, *input_signature):
+    return tf.function(fn, input_signature=list(input_signature), autograph=False)
+
+
+def add_text_endpoints(archive, model, staging_dir, word_vectors=None,
+                       vocabulary_size: int = DEFAULT_VOCABULARY_SIZE,
+                       top_k: int = DEFAULT_TOP_K) -> tuple[dict, dict]:
+    """Adds `TEXT_SIGNATURES` to a keras ExportArchive.
+
+    Args:
+        archive: keras.export.ExportArchive.
+        model: LatentModel. Built.
+        staging_dir: str. A folder that outlives `archive.write_out` (the vocabulary is written
+            there, then copied into the SavedModel's assets/).
+        word_vectors: KeyedVectors, path or None (the default GloVe 6B 50-d). word2vec models only.
+        vocabulary_size: int. How many of the most frequent words the export knows; 0 exports
+            no word signatures.
+        top_k: int. Words per image returned by annotate_words.
+
+    Returns:
+        (omitted, info): {signature: reason} for the signatures left out, and the metadata entry
+        {"vocabulary_size", "vocabulary_file", "top_k", "word_vectors"} ({} when omitted).
+    """
+    serving = ServingFunctions(model)
+    omitted = {}
+    label_vectors = tf.TensorSpec(None, tf.float32, name="label_vectors")
+    try:
+        traced = _function(embed_labels(serving), label_vectors)
+        traced.get_concrete_function()
+        archive.add_endpoint("embed_labels", traced)
+    except NotImplementedError as error:
+        omitted["embed_labels"] = str(error)
+    if model.label_encoding != "word2vec" or vocabulary_size == 0:
+        reason = (f"{model.label_encoding} labels have no word vectors"
+                  if model.label_encoding != "word2vec" else "exported with vocabulary_size=0")
+        omitted.update({key: reason for key in WORD_SIGNATURES})
+        return omitted, {}
+
+    from pse_tf.labels import DEFAULT_SOURCE, load_word_vectors
+
+    kv = load_word_vectors(word_vectors) if isinstance(word_vectors, (str, os.PathLike, type(None))) \
+        else word_vectors
+    words = vocabulary_words(kv, vocabulary_size, model.class_names)
+    if kv.vectors.shape[1] != model.label_dim:
+        raise ValueError(f"word vectors have {kv.vectors.shape[1]} dimensions but the model's "
+                         f"label vectors have {model.label_dim}")
+    vectors = kv.vectors[[kv.key_to_index[w] for w in words]]
+    path = os.path.join(staging_dir, VOCABULARY_ASSET)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("\n".join(words) + "\n")
+    source = (DEFAULT_SOURCE if word_vectors is None else
+              os.fspath(word_vectors) if isinstance(word_vectors, (str, os.PathLike)) else
+              f"in-memory {type(word_vectors).__name__}")
+    text = TextFunctions(model, words, vectors, path, top_k, source)
+    archive.track(text.table)
+    archive.track(text.classes)
+    phrases = tf.TensorSpec(None, tf.string, name="phrases")
+    for key, traced in (
+            ("phrase_vectors", _function(text.phrase_vectors, phrases)),
+            ("generate_text", _function(text.generate_text, phrases,
+                                        tf.TensorSpec([], tf.int64, name="seed"))),
+            ("annotate_words", _function(text.annotate_words,
+                                         tf.TensorSpec(None, tf.float32, name="images")))):
+        traced.get_concrete_function()
+        archive.add_endpoint(key, traced)
+    # keep the asset alive in the SavedModel object graph (the table references it)
+    archive._pse_text_asset = text.asset
+    return omitted, {"vocabulary_size": len(words), "vocabulary_file": f"assets/{VOCABULARY_ASSET}",
+                     "most_frequent_words": int(vocabulary_size), "top_k": text.top_k,
+                     "word_vectors": source,
+                     "tokenisation": "split on whitespace; each token looked up as given, then "
+                                     "lowercased; a missing token is split on '-' and '/' and "
+                                     "each part looked up the same way; phrase vector = mean of "
+                                     "its words' vectors (pse_tf.labels.phrase_tokens)",
+                     "annotate_words": "scores = softmax over the whole vocabulary of "
+                                       "log q(mean of q(z|x) | l_word); the top_k words"}
+
+
+def resolved_text_signatures(model, top_k: int) -> dict:
+    """`TEXT_SIGNATURES` with the model's sizes, as `signatures.resolved_signatures` does."""
+    height, width = image_shape(model)
+    sizes = {"N": None, "H": height, "W": width, "L": int(model.label_dim),
+             "Z": int(model.model_config.latent_dim), "k": int(top_k)}
+    return {key: {side: {name: {"dtype": dtype, "shape": [sizes.get(d, d) for d in shape]}
+                         for name, (dtype, shape) in entries.items()}
+                  for side, entries in spec.items()}
+            for key, spec in TEXT_SIGNATURES.items()}
+

@@ -1,0 +1,71 @@
+#!/usr/bin/env python
+"""Annotate images with words: the top-k words of a vocabulary for each image, with probabilities.
+
+    python scripts/annotate.py RUN_OR_EXPORT shoe.png digits.npy --top-k 5
+    python scripts/annotate.py RUN_OR_EXPORT shoe.png --words my_words.txt --json
+
+Each word w is scored by log q(mean of q(z|x) | l_w) (the paper's annotation rule) and the
+probabilities are the softmax of those scores over the vocabulary. The vocabulary is a word file
+(`--words`, one word or phrase per line) or the `--vocabulary-size` most frequent words of the
+word vectors that start with a letter (of the export's own vocabulary for an export); a one-hot
+model ranks its class names.
+
+Images: PNG/JPEG files read as greyscale, which must be 28x28 unless `--resize` (bilinear, aspect
+ratio not kept); `.npy` files holding [28, 28], [N, 28, 28] or [N, 784], uint8 or float in [0, 1].
+The data sets draw light strokes on black: pass `--invert` for dark-on-light pictures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def parse_args(argv=None):
+    from pse_tf.inference import DEFAULT_VOCABULARY_SIZE
+
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("model", help="a run directory (runs/...) or an export (exported/<name>[/<v>])")
+    p.add_argument("images", nargs="+", help="PNG/JPEG files or .npy batches")
+    p.add_argument("--words", help="vocabulary file: one word or phrase per line")
+    p.add_argument("--vocabulary-size", type=int, default=DEFAULT_VOCABULARY_SIZE,
+                   help=f"most frequent words ranked without --words "
+                        f"(default {DEFAULT_VOCABULARY_SIZE})")
+    p.add_argument("--top-k", type=int, default=5, help="words printed per image (default 5)")
+    p.add_argument("--resize", action="store_true", help="scale pictures of another size")
+    p.add_argument("--invert", action="store_true", help="use 1 - pixel (dark strokes on light)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    return p.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    from pse_tf.inference import load, read_images, read_word_file
+
+    try:
+        pse = load(args.model)
+        images, names = read_images(args.images, pse.image_shape, args.resize, args.invert)
+        vocabulary = read_word_file(args.words) if args.words else \
+            pse.vocabulary(args.vocabulary_size)
+        results = pse.annotate(images, vocabulary, args.top_k)
+    except (ValueError, FileNotFoundError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps({"model": str(pse.backend.path), "vocabulary_size": len(vocabulary),
+                          "images": [{"image": n, "words": [w for w, _ in r],
+                                      "probabilities": [p for _, p in r]}
+                                     for n, r in zip(names, results)]}, indent=1))
+        return 0
+    print(f"{pse.describe()}; {len(vocabulary)} words ranked")
+    for name, ranked in zip(names, results):
+        print(f"{name}: " + "  ".join(f"{w} {p:.3f}" for w, p in ranked))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

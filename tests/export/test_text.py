@@ -1,0 +1,188 @@
+"""Text inside the SavedModel: the tokeniser's parity with the Python encoder, the text
+signatures' parity with the Keras model, their errors, and what saved_model_cli shows."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from gensim.models import KeyedVectors
+
+from pse_tf import export
+from pse_tf.config import ModelConfig
+from pse_tf.export.text import TEXT_SIGNATURES, WORD_SIGNATURES, phrase_rows, vocabulary_words
+from pse_tf.labels import OOVError, phrase_tokens, phrase_vector
+from pse_tf.registry import get_model_class
+
+from .conftest import TOL, Exported, random_images, randomise_weights, tiny
+
+WORDS = ["the", "ankle", "boot", "boots", "t-shirt", "shirt", "t", "top", "new", "york",
+         "Paris", "paris", "sandal", "high", "heel", ",", "boot,", "e-mail", "café", "über"]
+CLASSES = ["ankle boot", "t-shirt/top", "sandal"]
+# Case, punctuation, hyphens, slashes, runs of (unicode) whitespace, accents.
+PHRASES = ["ankle boot", "Ankle BOOT", "  ankle   boot  ", "ankle\tboot\n", "ankle\u00a0boot",
+           "ankle\u3000boot", "t-shirt", "T-Shirt", "t-shirt/top", "T-SHIRT/Top", "new-york",
+           "new/york", "boot,", "Boot,", "boot , high-heel", "Paris", "PARIS", "paris", "e-mail",
+           "E-Mail", "Café", "ÜBER boot", "ankle--boot", "ankle-/-boot", "-boot-", "ankle boot"]
+OOV = ["jeans", "boot.", "ankle brogue", "---", "new-jersey", "t-shirt/jeans", "high-heels"]
+
+
+def small_vectors(dim=5, seed=0):
+    kv = KeyedVectors(dim)
+    kv.add_vectors(WORDS, np.random.default_rng(seed).normal(size=(len(WORDS), dim)))
+    return kv
+
+
+def word_table(words):
+    keys = tf.constant(words)
+    return tf.lookup.StaticHashTable(
+        tf.lookup.KeyValueTensorInitializer(keys, tf.range(len(words), dtype=tf.int64)), -1)
+
+
+def graph_tokens(words, phrases):
+    """phrase_rows on a table of `words`: per phrase, the words found, or ("OOV", first word)."""
+    rows, looked_up = phrase_rows(word_table(words), tf.constant(phrases))
+    out = []
+    for row, text in zip(rows.to_list(), looked_up.to_list()):
+        missing = [t.decode() for r, t in zip(row, text) if r < 0]
+        out.append(("OOV", missing[0]) if missing else [words[r] for r in row])
+    return out
+
+
+def python_tokens(kv, phrases):
+    out = []
+    for phrase in phrases:
+        try:
+            out.append(phrase_tokens(kv, phrase))
+        except OOVError as err:
+            out.append(("OOV", err.word))
+    return out
+
+
+def test_graph_tokeniser_matches_python_encoder():
+    kv = small_vectors()
+    assert graph_tokens(WORDS, PHRASES + OOV) == python_tokens(kv, PHRASES + OOV)
+    assert python_tokens(kv, ["T-SHIRT/Top"]) == [["t", "shirt", "top"]]  # the cases are real
+    assert [t[0] for t in python_tokens(kv, OOV)] == ["OOV"] * len(OOV)
+
+
+def test_vocabulary_is_most_frequent_words_plus_class_words():
+    kv = small_vectors()
+    assert vocabulary_words(kv, 3, CLASSES) == ["the", "ankle", "boot", "t", "shirt", "top",
+                                                "sandal"]
+    with pytest.raises(ValueError, match="positive int"):
+        vocabulary_words(kv, 0)
+
+
+def word_model(kv, classes=CLASSES, latent_dim=3):
+    vectors = np.stack([phrase_vector(kv, c) for c in classes])
+    config = ModelConfig(name="pse_star", latent_dim=latent_dim, hidden_units=(32, 16),
+                         classifier_units=(16,))
+    model = get_model_class("pse_star")(config, vectors, classes, "word2vec", seed=0).build_all()
+    randomise_weights(model, seed=5)
+    return model
+
+
+@pytest.fixture(scope="module")
+def text_export(tmp_path_factory):
+    kv = small_vectors()
+    model = word_model(kv)
+    result = export.export_model(model, "text", tmp_path_factory.mktemp("text"), tflite=False,
+                                 text_options={"word_vectors": kv, "vocabulary_size": len(WORDS),
+                                               "top_k": 4})
+    exported = Exported(model, result)
+    exported.kv = kv
+    return exported
+
+
+def test_text_signatures_listed_with_vocabulary(text_export):
+    meta = text_export.metadata
+    assert set(TEXT_SIGNATURES) <= set(meta["signatures"]) <= set(text_export.loaded.signatures)
+    assert meta["signatures"]["annotate_words"]["outputs"]["words"] == {"dtype": "string",
+                                                                       "shape": [None, 4]}
+    words = (text_export.result.path / meta["text"]["vocabulary_file"]).read_text().split("\n")
+    assert words[:-1] == vocabulary_words(text_export.kv, len(WORDS), CLASSES) == WORDS
+    assert meta["text"]["vocabulary_size"] == len(words) - 1
+
+
+def test_phrase_vectors_and_generate_text_equal_python_path(text_export):
+    kv, model = text_export.kv, text_export.model
+    phrases = ["ankle boot", "Ankle  BOOT", "t-shirt/top", "boot , t-shirt", "ANKLE\tboot"]
+    expected = np.stack([phrase_vector(kv, p) for p in phrases])
+    got = text_export.call("phrase_vectors", phrases=phrases)["label_vectors"]
+    np.testing.assert_allclose(got, expected, atol=1e-6)
+    for seed in (0, 7, 2**40 + 3):
+        images = text_export.call("generate_text", phrases=phrases, seed=np.int64(seed))["images"]
+        pixels = model.generate(expected, export.seed_pair(seed)).numpy().reshape(images.shape)
+        np.testing.assert_allclose(images, pixels, atol=TOL)
+
+
+def test_class_name_gets_the_stored_label_vector(text_export):
+    got = text_export.call("phrase_vectors", phrases=CLASSES)["label_vectors"]
+    np.testing.assert_allclose(got, text_export.model.label_vectors.numpy(), atol=1e-7)
+
+
+def test_annotate_words_equals_python_ranking(text_export):
+    model = text_export.model
+    images = random_images(model, count=5)
+    out = text_export.call("annotate_words", images=images)
+    words = (text_export.result.path / "assets" / "vocabulary.txt").read_text().split("\n")[:-1]
+    vectors = np.stack([text_export.kv[w] for w in words])
+    log_likelihood = model.annotation_log_likelihood(images.reshape(5, -1), vectors).numpy()
+    probs = tf.nn.softmax(log_likelihood).numpy()
+    best = np.argsort(-probs, axis=1, kind="stable")[:, :4]
+    assert out["words"].shape == (5, 4) and out["scores"].dtype == np.float32
+    np.testing.assert_allclose(out["scores"], np.take_along_axis(probs, best, 1), atol=1e-5)
+    assert [[w.decode() for w in row] for row in out["words"]] == \
+        [[words[j] for j in row] for row in best]
+
+
+@pytest.mark.parametrize("phrases, message", [
+    ([""], r"phrases must be a string vector \[N\] of non-empty phrases; phrase 0 \(\) has no"),
+    (["boot", "   "], r"phrase 1 \(   \) has no words"),
+    (["boot", "ankle jeans"], r"word `jeans` of phrase `ankle jeans` is not in the export "
+                              r"vocabulary \(the 20 words"),
+    (["boot."], r"word `boot.` of phrase `boot.`"),
+    ([["boot"]], r"phrases must be a string vector \[N\].*got a rank-2 tensor"),
+])
+def test_bad_phrases_fail_with_clear_errors(text_export, phrases, message):
+    for key, extra in (("phrase_vectors", {}), ("generate_text", {"seed": np.int64(0)})):
+        with pytest.raises(tf.errors.InvalidArgumentError, match=message):
+            text_export.call(key, phrases=np.array(phrases, dtype=object), **extra)
+
+
+def test_non_string_phrases_are_refused(text_export):
+    with pytest.raises((TypeError, ValueError, tf.errors.InvalidArgumentError),
+                       match="string"):
+        text_export.loaded.signatures["phrase_vectors"](phrases=tf.constant([1.0, 2.0]))
+
+
+def test_empty_batch(text_export):
+    out = text_export.loaded.signatures["generate_text"](phrases=tf.constant([], tf.string),
+                                                         seed=tf.constant(0, tf.int64))
+    assert out["images"].shape == (0, 28, 28)
+
+
+def test_saved_model_cli_lists_text_signatures(text_export):
+    cli = Path(sys.executable).parent / "saved_model_cli"
+    text = subprocess.run([str(cli), "show", "--dir", str(text_export.result.path), "--all"],
+                          capture_output=True, text=True, check=True, timeout=300).stdout
+    for key, spec in TEXT_SIGNATURES.items():
+        assert f"signature_def['{key}']" in text
+    body = text.split("signature_def['generate_text']")[1].split("signature_def[")[0]
+    assert "inputs['phrases'] tensor_info:\n        dtype: DT_STRING" in body
+    assert "inputs['seed'] tensor_info:\n        dtype: DT_INT64" in body
+
+
+def test_onehot_export_skips_word_signatures(tmp_path):
+    result = export.export_model(tiny(), "onehot", tmp_path, tflite=False)
+    meta = json.loads(result.metadata_path.read_text())
+    assert set(meta["omitted_signatures"]) == set(WORD_SIGNATURES)
+    assert "no word vectors" in meta["omitted_signatures"]["generate_text"]
+    loaded = tf.saved_model.load(str(result.path))
+    assert "embed_labels" in loaded.signatures and "generate_text" not in loaded.signatures

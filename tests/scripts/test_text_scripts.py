@@ -1,0 +1,120 @@
+"""The text commands (generate, annotate, retrieve, uncertainty) on a tiny trained run and on its
+export: both back ends give the same answers, and bad input is one clear line with exit code 2."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pse_tf.config import ModelConfig, TrainConfig
+from pse_tf.inference import load
+
+SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
+pytestmark = pytest.mark.slow  # trains a 50-step run and exports it (minutes on a shared CPU)
+
+
+def script(name):
+    spec = importlib.util.spec_from_file_location(f"{name}_script", SCRIPTS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.main
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    from pse_tf.runs import train
+
+    root = tmp_path_factory.mktemp("textrun")
+    config = TrainConfig(dataset="fashion_mnist", label_encoding="word2vec", steps=50,
+                         generation_repeats=1, generation_samples_per_label=10, out=str(root),
+                         model=ModelConfig(name="pse_star"))
+    result = train(config, verbose=0, export_dir=root / "exported")
+    return result.run_dir, Path(result.metrics["export"])
+
+
+@pytest.fixture(scope="module", params=["run", "export"])
+def model_path(request, tiny_run):
+    return tiny_run[0] if request.param == "run" else tiny_run[1].parent  # <name>: newest version
+
+
+def test_run_and_export_agree(tiny_run):
+    run, exported = load(tiny_run[0]), load(tiny_run[1])
+    queries = ["sneaker + sandal", "ankle boot - ankle", "T-Shirt"]
+    np.testing.assert_allclose(run.query_vectors(queries), exported.query_vectors(queries),
+                               atol=1e-6)
+    np.testing.assert_allclose(run.generate(queries, 3, seed=5), exported.generate(queries, 3, 5),
+                               atol=1e-4)
+    images = run.generate(["bag"], 4, seed=1)[0]
+    words = ["bag", "sandal", "coat", "ankle boot", "purse"]
+    ranked_run, ranked_export = run.annotate(images, words, 3), exported.annotate(images, words, 3)
+    assert [[w for w, _ in r] for r in ranked_run] == [[w for w, _ in r] for r in ranked_export]
+    for kind in ("log_likelihood", "neg_kl", "neg_wasserstein"):
+        np.testing.assert_allclose(run.scores(images, run.phrase_vectors(words), kind),
+                                   exported.scores(images, exported.phrase_vectors(words), kind),
+                                   rtol=1e-4, atol=1e-3)
+
+
+def test_generate_writes_a_grid(model_path, tmp_path, capsys):
+    out = tmp_path / "g.png"
+    assert script("generate")([str(model_path), "sneaker + sandal", "boot - ankle",
+                               "--samples", "3", "--out", str(out)]) == 0
+    assert out.is_file() and f"wrote {out}" in capsys.readouterr().out
+    assert script("generate")([str(model_path), "--interpolate", "sandal", "ankle boot",
+                               "--steps", "3", "--samples", "2", "--out", str(out)]) == 0
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["sneakr"], "word 'sneakr' of phrase 'sneakr' is not in"),
+    (["boot +"], "ends with an operator"),
+    ([""], "is empty"),
+])
+def test_generate_bad_text_is_one_line(model_path, tmp_path, capsys, argv, message):
+    assert script("generate")([str(model_path), *argv, "--out", str(tmp_path / "x.png")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and message in err and "\n" not in err
+    if "sneakr" in argv:
+        assert "'sneaker'" in err  # a close spelling is suggested
+
+
+def test_annotate_json(model_path, tmp_path, capsys):
+    from PIL import Image
+
+    from pse_tf.data import load_dataset
+
+    test = load_dataset("fashion_mnist").test_images
+    Image.fromarray(test[0]).save(tmp_path / "x.png")
+    np.save(tmp_path / "b.npy", test[1:3])
+    assert script("annotate")([str(model_path), str(tmp_path / "x.png"), str(tmp_path / "b.npy"),
+                               "--vocabulary-size", "200", "--top-k", "3", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["vocabulary_size"] == 200
+    assert [i["image"] for i in out["images"]] == ["x.png", "b.npy[0]", "b.npy[1]"]
+    assert all(len(i["words"]) == 3 and i["probabilities"] == sorted(i["probabilities"],
+                                                                     reverse=True)
+               for i in out["images"])
+    (tmp_path / "bad.npy").write_bytes(b"junk")
+    assert script("annotate")([str(model_path), str(tmp_path / "bad.npy")]) == 2
+    assert "not a readable .npy array" in capsys.readouterr().err
+
+
+def test_retrieve_and_uncertainty(tiny_run, tmp_path, capsys):
+    run_dir = str(tiny_run[0])
+    assert script("retrieve")([run_dir, "--text", "ankle boot", "--top", "4",
+                               "--out", str(tmp_path / "r.png")]) == 0
+    assert capsys.readouterr().out.count("test image") == 4
+    assert script("retrieve")([run_dir, str(tiny_run[1]), "--evaluate",
+                               "--results", str(tmp_path / "retrieval")]) == 0
+    rows = json.loads((tmp_path / "retrieval.json").read_text())
+    assert len(rows) == 2
+    for a, b in zip(rows[0]["results"]["text_to_image"].values(),
+                    rows[1]["results"]["text_to_image"].values()):
+        assert a["map_at_r"] == pytest.approx(b["map_at_r"], abs=1e-3)  # run == export
+    assert script("uncertainty")([run_dir, "--results", str(tmp_path / "u"),
+                                  "--figure", str(tmp_path / "u.png")]) == 0
+    report = json.loads((tmp_path / "u.json").read_text())["reports"]["fashion_mnist"]
+    assert len(report["by_decile"]) == 10 and 0 <= report["ece"] <= 1
+    assert (tmp_path / "u.png").is_file()

@@ -1,0 +1,86 @@
+"""pse_tf.inference without a trained model: query algebra, inputs, and both back ends on a tiny
+model (a run directory written by hand, and its export)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from pse_tf.inference import (
+    InputError,
+    check_images,
+    frequent_words,
+    parse_query,
+    read_images,
+    read_word_file,
+)
+
+
+@pytest.mark.parametrize("query, terms", [
+    ("sneaker", [(1.0, "sneaker")]),
+    ("sneaker + sandal", [(1.0, "sneaker"), (1.0, "sandal")]),
+    ("ankle boot - ankle", [(1.0, "ankle boot"), (-1.0, "ankle")]),
+    ("t-shirt - shirt + top", [(1.0, "t-shirt"), (-1.0, "shirt"), (1.0, "top")]),
+    ("  boot   -  ankle ", [(1.0, "boot"), (-1.0, "ankle")]),
+])
+def test_parse_query(query, terms):
+    assert parse_query(query) == terms
+
+
+@pytest.mark.parametrize("query, message", [
+    ("", "is empty"), ("   ", "is empty"), ("+ boot", "must stand between"),
+    ("boot +", "ends with an operator"), ("boot + - shoe", "must stand between"),
+])
+def test_bad_queries(query, message):
+    with pytest.raises(InputError, match=message):
+        parse_query(query)
+
+
+def test_frequent_words_skip_punctuation_and_numbers():
+    assert frequent_words(["the", ",", "of", "1990", "'s", "u.s.", "e-mail", "x"], 4) == \
+        ["the", "of", "u.s.", "e-mail"]
+    with pytest.raises(InputError, match="positive int"):
+        frequent_words(["a"], 0)
+
+
+def test_word_file(tmp_path):
+    path = tmp_path / "words.txt"
+    path.write_text("# comment\nboot\n\nankle boot\nboot\n")
+    assert read_word_file(path) == ["boot", "ankle boot"]
+    (tmp_path / "empty.txt").write_text("\n# nothing\n")
+    with pytest.raises(InputError, match="has no words"):
+        read_word_file(tmp_path / "empty.txt")
+    with pytest.raises(InputError, match="does not exist"):
+        read_word_file(tmp_path / "missing.txt")
+
+
+def test_check_images_shapes_and_ranges():
+    assert check_images(np.zeros((28, 28), np.uint8), (28, 28)).shape == (1, 28, 28)
+    assert check_images(np.full((3, 784), 255, np.uint8), (28, 28)).max() == 1.0
+    with pytest.raises(InputError, match=r"must be \[N, 28, 28\].*got shape \[2, 32, 32\]"):
+        check_images(np.zeros((2, 32, 32), np.float32), (28, 28))
+    with pytest.raises(InputError, match=r"in \[0, 1\]"):
+        check_images(np.full((1, 28, 28), 2.0), (28, 28))
+    with pytest.raises(InputError, match="uint8"):
+        check_images(np.zeros((1, 28, 28), np.int64), (28, 28))
+
+
+def test_read_images(tmp_path):
+    pixels = np.random.default_rng(0).integers(0, 256, (28, 28)).astype(np.uint8)
+    Image.fromarray(pixels).save(tmp_path / "a.png")
+    Image.fromarray(np.zeros((40, 30), np.uint8)).save(tmp_path / "big.png")
+    np.save(tmp_path / "b.npy", np.zeros((2, 28, 28), np.float32))
+    images, names = read_images([tmp_path / "a.png", tmp_path / "b.npy"], (28, 28))
+    assert images.shape == (3, 28, 28) and names == ["a.png", "b.npy[0]", "b.npy[1]"]
+    np.testing.assert_allclose(images[0], pixels / 255.0, atol=1e-6)
+    inverted, _ = read_images([tmp_path / "a.png"], (28, 28), invert=True)
+    np.testing.assert_allclose(inverted[0], 1 - pixels / 255.0, atol=1e-6)
+    with pytest.raises(InputError, match="is 30x40 pixels.*--resize"):
+        read_images([tmp_path / "big.png"], (28, 28))
+    assert read_images([tmp_path / "big.png"], (28, 28), resize=True)[0].shape == (1, 28, 28)
+    (tmp_path / "bad.png").write_text("not an image")
+    with pytest.raises(InputError, match="not a readable image file"):
+        read_images([tmp_path / "bad.png"], (28, 28))
+    with pytest.raises(InputError, match="does not exist"):
+        read_images([tmp_path / "none.png"], (28, 28))
