@@ -70,20 +70,26 @@ def image_shape(model) -> tuple[int, ...]:
     return side, side
 
 
-def resolved_signatures(model) -> dict:
-    """`SIGNATURES` with the model's sizes: {key: {"inputs"/"outputs": {name: {dtype, shape}}}}."""
+def resolve_spec(model, spec: dict, **sizes) -> dict:
+    """A signature spec {key: {"inputs"/"outputs": {name: (dtype, shape)}}} with the model's
+    sizes filled in (N, H, W, C, L, Z, and any `sizes` given): {key: {side: {name: {dtype,
+    shape}}}}. Colour images get their trailing channel axis after W."""
     image = image_shape(model)
     sizes = {"N": None, "H": image[0], "W": image[1], "C": int(model.num_classes),
-             "L": int(model.label_dim), "Z": int(model.model_config.latent_dim)}
-    # Colour images have a trailing channel axis after W.
+             "L": int(model.label_dim), "Z": int(model.model_config.latent_dim), **sizes}
     channels = list(image[2:])
     return {
         key: {side: {name: {"dtype": dtype,
                             "shape": [sizes.get(d, d) for d in shape]
                             + (channels if shape[-1:] == ["W"] else [])}
                      for name, (dtype, shape) in entries.items()}
-              for side, entries in spec.items()}
-        for key, spec in SIGNATURES.items()}
+              for side, entries in entry.items()}
+        for key, entry in spec.items()}
+
+
+def resolved_signatures(model) -> dict:
+    """`SIGNATURES` with the model's sizes: {key: {"inputs"/"outputs": {name: {dtype, shape}}}}."""
+    return resolve_spec(model, SIGNATURES)
 
 
 class ServingFunctions:

@@ -36,7 +36,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from pse_tf.export.signatures import ServingFunctions, image_shape
+from pse_tf.export.signatures import ServingFunctions, resolve_spec
 
 VOCABULARY_ASSET = "vocabulary.txt"
 DEFAULT_VOCABULARY_SIZE = 50_000
@@ -297,11 +297,5 @@ def add_text_endpoints(archive, model, staging_dir, word_vectors=None,
 
 def resolved_text_signatures(model, top_k: int) -> dict:
     """`TEXT_SIGNATURES` with the model's sizes, as `signatures.resolved_signatures` does."""
-    height, width = image_shape(model)
-    sizes = {"N": None, "H": height, "W": width, "L": int(model.label_dim),
-             "Z": int(model.model_config.latent_dim), "k": int(top_k)}
-    return {key: {side: {name: {"dtype": dtype, "shape": [sizes.get(d, d) for d in shape]}
-                         for name, (dtype, shape) in entries.items()}
-                  for side, entries in spec.items()}
-            for key, spec in TEXT_SIGNATURES.items()}
+    return resolve_spec(model, TEXT_SIGNATURES, k=int(top_k))
 
