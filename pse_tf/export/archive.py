@@ -19,7 +19,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from pse_tf.export.sampler import builtin_stateless_normal
+from pse_tf.export.sampler import tflite_builtins
 from pse_tf.export.signatures import (
     OPTIONAL_SIGNATURES,
     image_shape,
@@ -27,6 +27,7 @@ from pse_tf.export.signatures import (
     label_vectors_spec,
     resolved_signatures,
     saved_model_functions,
+    seed_spec,
     tflite_functions,
 )
 
@@ -121,8 +122,8 @@ def _write_tflite(model, path: Path) -> tuple[dict, bool]:
     weights here (NaN outputs), and without trackable_obj it takes a deprecated path.
     """
     functions = tflite_functions(model)
-    functions["annotate"].get_concrete_function()
-    with builtin_stateless_normal():
+    with tflite_builtins():  # traced here; the archive below reuses these traces
+        functions["annotate"].get_concrete_function()
         leftover = _random_ops(functions["generate"].get_concrete_function())
     if leftover:
         warnings.warn(f"{type(model).__name__}.generate uses random ops {leftover} with no TFLite "
@@ -164,9 +165,11 @@ def _metadata(model, name: str, version: int, tflite_paths: dict, needs_flex: bo
         "input_validation": {
             "images": images_spec(height, width),
             "label_vectors": label_vectors_spec(int(model.label_dim)),
+            "seed": seed_spec(),
             "note": "SavedModel inputs are declared with open shapes (unknown rank) and checked "
                     "in the graph; a bad request fails with InvalidArgumentError starting with "
-                    "these texts. The TFLite files do not validate (no Assert kernel)."},
+                    "these texts. The TFLite files do not validate (no Assert kernel); "
+                    "pse_tf.export.TFLiteModel checks in Python with the same texts."},
         "seed": "generate's int64 seed s becomes TFP's stateless int32 pair "
                 "[s mod 2^32 (wrapped to int32), floor(s / 2^32)], i.e. its low and high words",
         "tflite": {
