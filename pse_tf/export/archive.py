@@ -1,11 +1,13 @@
 """Writing an export: version directories, the SavedModel, the TFLite files and the metadata.
 
 The version directory is written under a hidden temporary name and renamed when complete, so a
-TF Serving instance watching `<export_dir>/<name>` never loads a half-written version.
+TF Serving instance watching `<export_dir>/<name>` never loads a half-written version; a write that
+fails (a full disk) removes it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -208,11 +210,13 @@ def export_model(model, name: str, export_dir="exported", version: int | None = 
     if not model.built:
         raise ValueError(f"{type(model).__name__} is not built; call model.build_all() first")
     model_dir = Path(export_dir) / name
-    model_dir.mkdir(parents=True, exist_ok=True)
     version = _resolve_version(model_dir, version)
+    created = not model_dir.exists()
+    model_dir.mkdir(parents=True, exist_ok=True)
     final = model_dir / str(version)
-    staging = Path(tempfile.mkdtemp(prefix=f".tmp-{version}-", dir=model_dir))
+    staging = None
     try:
+        staging = Path(tempfile.mkdtemp(prefix=f".tmp-{version}-", dir=model_dir))
         omitted = _write_saved_model(model, staging)
         tflite_paths, needs_flex = _write_tflite(model, staging) if tflite else ({}, False)
         metadata = _metadata(model, name, version, tflite_paths, needs_flex, omitted)
@@ -222,7 +226,11 @@ def export_model(model, name: str, export_dir="exported", version: int | None = 
             raise FileExistsError(f"{final} appeared while exporting (a concurrent export?)")
         staging.rename(final)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+        if created:  # a failed first export leaves no empty model folder either
+            with contextlib.suppress(OSError):
+                model_dir.rmdir()
         raise
     return ExportResult(path=final, version=version,
                         tflite_paths={k: final / p.name for k, p in tflite_paths.items()})

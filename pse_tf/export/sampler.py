@@ -124,7 +124,7 @@ def philox_stateless_normal(shape, seed, mean=0.0, stddev=1.0, dtype=tf.float32,
 
 
 def stable_softplus(features, name=None):
-    """`tf.nn.softplus` from TFLite builtin ops that do not overflow: max(x, 0) + log(1 + exp(-|x|)).
+    """`tf.nn.softplus` from builtin ops that do not overflow: max(x, 0) + log(1 + exp(-|x|)).
 
     Equal to TF's softplus within 1e-7 everywhere (below x ~ -16, where TF returns exp(x) and this
     returns 0, the difference is exp(x) itself).

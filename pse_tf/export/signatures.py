@@ -156,7 +156,7 @@ class ServingFunctions:
             return tf.identity(flat)
 
     def checked_label_vectors(self, label_vectors):
-        """Validated [N, L] label vectors, every value in [-LABEL_VALUE_LIMIT, LABEL_VALUE_LIMIT]."""
+        """Validated [N, L] label vectors, all in [-LABEL_VALUE_LIMIT, LABEL_VALUE_LIMIT]."""
         if not self.validate:
             return label_vectors
         spec = label_vectors_spec(self.label_dim)

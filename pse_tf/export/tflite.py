@@ -1,13 +1,13 @@
 """Running an export's TFLite files with the input checks TFLite cannot make itself.
 
-`annotator.tflite` and `generator.tflite` have no Assert kernel, so a bad request is never refused
-by the file: the LiteRT interpreter reshapes whatever it is given to the declared rank when it can
-(flat [N, H*W] images, a single [H, W] image, [N, L, 1] label vectors all run), returns NaN
-probabilities or images for NaN/inf or huge (3e38) inputs, fails with an internal RuntimeError naming a
-node for wrong trailing sizes ("XNNPack delegate failed to reshape runtime") and divides by zero
-on an empty generator batch. `TFLiteModel` checks every input in Python first, with the texts of
-the SavedModel's in-graph checks (`images_spec`, `label_vectors_spec`, `seed_spec`), and raises
-ValueError; only then does it call the interpreter.
+`annotator.tflite` and `generator.tflite` have no Assert kernel, so the files refuse nothing: the
+LiteRT interpreter reshapes what it is given to the declared rank when it can (flat [N, H*W]
+images, one [H, W] image, [N, L, 1] label vectors all run), returns NaN probabilities or images
+for NaN/inf or huge (3e38) inputs, fails with an internal RuntimeError naming a node for wrong
+trailing sizes ("XNNPack delegate failed to reshape runtime"), and divides by zero on an empty
+generator batch. `TFLiteModel` checks every input in Python first and raises ValueError with the
+texts of the SavedModel's in-graph checks (`images_spec`, `label_vectors_spec`, `seed_spec`);
+only then does it call the interpreter.
 
     model = TFLiteModel("exported/fashion_mnist_pse_star_word2vec/1")
     model.annotate(images)["label_name"]          # images: float [N, H, W] in [0, 1]
@@ -62,10 +62,10 @@ def _checked(array: np.ndarray, trailing: tuple, low: float, high: float, spec: 
     if array.ndim != 1 + len(trailing) or array.shape[1:] != trailing:
         raise ValueError(f"{spec}; got shape {shape_text(array.shape)}")
     if not np.all((array >= low) & (array <= high)):  # False for NaN
-        finite = np.isfinite(array)
-        low, high = (array[finite].min(), array[finite].max()) if finite.any() else (np.inf, -np.inf)
-        raise ValueError(f"{spec}; got {int(array.size - finite.sum())} NaN/inf value(s) and "
-                         f"finite values from {low:g} to {high:g}")
+        finite = array[np.isfinite(array)]
+        smallest, largest = (finite.min(), finite.max()) if finite.size else (np.inf, -np.inf)
+        raise ValueError(f"{spec}; got {array.size - finite.size} NaN/inf value(s) and finite "
+                         f"values from {smallest:g} to {largest:g}")
     return array
 
 
@@ -158,7 +158,7 @@ class TFLiteModel:
 
     Every method raises ValueError, before the interpreter runs, for an input the SavedModel
     signature would refuse, with the same text. The files are opened when first used; a method
-    whose file is absent raises FileNotFoundError.
+    whose file is absent raises FileNotFoundError. Not thread-safe (one interpreter per file).
     """
 
     def __init__(self, path, num_threads: int | None = None):

@@ -11,19 +11,12 @@ import numpy as np
 import pytest
 from hypothesis import given
 
+from pse_tf.benchmark.serving import time_exported_annotator
 from pse_tf.export import TFLiteModel
 from pse_tf.export.tflite import load_interpreter
 
+from . import hostile_requests as hr
 from .conftest import TOL
-from .hostile import (
-    BUDGETS,
-    assert_refused,
-    hostile_settings,
-    image_requests,
-    label_requests,
-    outcome,
-    seed_requests,
-)
 
 
 def test_the_bare_interpreter_checks_nothing(hostile):
@@ -60,18 +53,16 @@ def test_sizes_come_from_the_files(hostile, tmp_path):
         TFLiteModel(tmp_path / "model.tflite")
 
 
-@pytest.mark.parametrize("budget", BUDGETS)
+@pytest.mark.parametrize("budget", hr.BUDGETS)
 def test_annotate_answers_or_refuses(hostile, budget):
     signature = hostile.loaded.signatures["annotate"]
 
-    @hostile_settings(budget)
-    @given(request=image_requests(hostile.height, hostile.width, tensors=False))
+    @hr.hostile_settings(budget)
+    @given(request=hr.image_requests(hostile.height, hostile.width, tensors=False))
     def check(request):
-        out, error = outcome(lambda: hostile.tflite.annotate(request.value))
-        if request.refusals:
-            assert_refused(error, request.refusals, repr(request))
+        out = hr.answer(lambda: hostile.tflite.annotate(request.value), request)
+        if out is None:
             return
-        assert error is None, f"refused a valid request {request}: {error}"
         expected = signature(images=request.array)
         np.testing.assert_allclose(out["label_probs"], expected["label_probs"].numpy(), atol=TOL)
         probs, index = out["label_probs"], out["label_index"]
@@ -83,19 +74,17 @@ def test_annotate_answers_or_refuses(hostile, budget):
     check()
 
 
-@pytest.mark.parametrize("budget", BUDGETS)
+@pytest.mark.parametrize("budget", hr.BUDGETS)
 def test_generate_answers_or_refuses(hostile, budget):
     signature = hostile.loaded.signatures["generate"]
 
-    @hostile_settings(budget)
-    @given(vectors=label_requests(hostile.label_dim, hostile.model.num_classes, tensors=False),
-           seed=seed_requests(tensors=False))
+    @hr.hostile_settings(budget)
+    @given(vectors=hr.label_requests(hostile.label_dim, hostile.model.num_classes, tensors=False),
+           seed=hr.seed_requests(tensors=False))
     def check(vectors, seed):
-        out, error = outcome(lambda: hostile.tflite.generate(vectors.value, seed.value))
-        if vectors.refusals or seed.refusals:
-            assert_refused(error, vectors.refusals + seed.refusals, f"{vectors} {seed}")
+        out = hr.answer(lambda: hostile.tflite.generate(vectors.value, seed.value), vectors, seed)
+        if out is None:
             return
-        assert error is None, f"refused a valid request {vectors} {seed}: {error}"
         images = out["images"]
         assert images.shape == (len(vectors.array), hostile.height, hostile.width)
         assert images.dtype == np.float32
@@ -103,6 +92,16 @@ def test_generate_answers_or_refuses(hostile, budget):
         again = hostile.tflite.generate(vectors.value, seed.value)["images"]
         np.testing.assert_array_equal(again, images)
         expected = signature(label_vectors=vectors.array, seed=seed.array)["images"].numpy()
-        np.testing.assert_allclose(images, expected, atol=TOL)
+        np.testing.assert_allclose(images, expected, atol=hr.generation_tolerance(vectors.array))
 
     check()
+
+
+def test_the_benchmark_times_the_checked_annotator(hostile):
+    images = np.random.default_rng(1).uniform(size=(4, hostile.height, hostile.width))
+    rows = time_exported_annotator(hostile.result.path, hostile.result.tflite_paths["annotator"],
+                                   images.astype(np.float32), batch_sizes=(1, 4), calls=2,
+                                   num_threads=1, log=lambda line: None)
+    assert [(r["runtime"].split(" ")[0], r["batch"]) for r in rows] == [
+        ("saved_model", 1), ("tflite", 1), ("saved_model", 4), ("tflite", 4)]
+    assert all(r["images_per_s"] > 0 for r in rows)
