@@ -11,11 +11,14 @@ expected shapes are in `export_metadata.json`, in exported/README.md and in the 
 The TFLite forms have fixed trailing sizes and no checks (TFLite has no Assert kernel);
 `pse_tf.export.tflite.TFLiteModel` makes the same checks in Python.
 
-A tensor of another dtype never reaches these checks: the signature's input binding refuses it
-with an InvalidArgumentError ("... was expected to be a float tensor but is a double tensor"), as
-TF Serving does over REST/gRPC. A Python client passing numpy arrays or Python numbers gets TF's
-conversion to the declared dtype first (float64 -> float32, ints and bools -> float32), then
-these checks; a value TF cannot convert (a string, an int beyond int64) is a TypeError.
+A tensor of another dtype never reaches these checks. A Python client gets an InvalidArgumentError
+before the graph runs ("... was expected to be a float tensor but is a double tensor") when every
+argument is a tensor, or a TypeError ("Can not cast TensorSpec(... dtype=tf.float64 ...) to
+TensorSpec(... dtype=tf.float32 ...)") when some are numpy arrays or Python numbers; TF Serving
+answers such a request INVALID_ARGUMENT over REST and gRPC. Numpy arrays and Python numbers are
+converted to the declared dtype first (float64 -> float32, ints and bools -> float32, a uint64
+seed wraps), then checked here; what TF cannot convert (a string, an int beyond int64, a float
+seed) is a TypeError.
 """
 
 from __future__ import annotations

@@ -47,13 +47,19 @@ def load_interpreter(path, num_threads: int | None = None):
 
 
 def _floats(value, spec: str, what: str) -> np.ndarray:
-    """`value` as float32, refusing what is not a real floating array (ints, bools, strings)."""
+    """`value` as float32, refusing what is not a real floating array (ints, bools, strings).
+
+    Subnormal values become 0, as TF's CPU kernels flush them: the SavedModel takes a pixel of
+    -1e-45 for 0, and so does this check.
+    """
     array = np.asarray(value)
     if array.dtype.kind != "f":
         hint = "; divide uint8 images by 255" if array.dtype == np.uint8 else ""
         raise ValueError(f"{spec}; got {what} of dtype {array.dtype}{hint}")
     with np.errstate(over="ignore"):  # float64 beyond float32's range becomes inf: refused below
-        return np.asarray(array, dtype=np.float32, order="C")  # keeps a 0-d array 0-d
+        array = np.asarray(array, dtype=np.float32, order="C")  # keeps a 0-d array 0-d
+    subnormal = np.abs(array) < np.finfo(np.float32).smallest_normal
+    return np.where(subnormal, np.float32(0), array) if subnormal.any() else array
 
 
 def _checked(array: np.ndarray, trailing: tuple, low: float, high: float, spec: str):

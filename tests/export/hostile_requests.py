@@ -145,6 +145,8 @@ def requests(draw, name: str, trailing: tuple, confusable: tuple, bounds: tuple,
         with np.errstate(over="ignore"):
             array = value.astype(np.float32)
     error = tf.errors.InvalidArgumentError if tensors else ValueError
+    # TF's CPU kernels flush subnormals to 0 (a -1e-45 pixel is 0 to the model); TFLiteModel too.
+    array = np.where(np.abs(array) < np.finfo(np.float32).smallest_normal, np.float32(0), array)
     if array.ndim != 1 + len(trailing) or array.shape[1:] != trailing:
         return Request(value, array, [Refusal(error, (f"{spec}; got shape {shape_text(shape)}",))])
     if not np.all((array >= bounds[0]) & (array <= bounds[1])):
