@@ -72,7 +72,7 @@ class Request:
     array: np.ndarray | None
     refusals: list
 
-    def __repr__(self):  # what hypothesis prints for a failing example
+    def __repr__(self):  # short, for assertion messages (hypothesis prints every field itself)
         shape = getattr(self.value, "shape", None)
         dtype = getattr(self.value, "dtype", type(self.value).__name__)
         return f"Request({type(self.value).__name__} {dtype} {shape}, refusals={self.refusals})"
