@@ -12,7 +12,6 @@ import math
 from pathlib import Path
 from typing import Any
 
-from pse_tf.data import DATASETS
 from pse_tf.data.catalog import check_options, parse_spec
 from pse_tf.labels import ENCODINGS as LABEL_ENCODINGS
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import os
 import time
 from pathlib import Path
 
 import keras
+import tensorflow as tf
 
 from pse_tf.config import TrainConfig
 from pse_tf.registry import create_model, get_model_class
@@ -37,6 +39,27 @@ def default_run_name(config: TrainConfig) -> str:
     options = "".join(f"-{k}{v}" for k, v in sorted(m.options.items()))
     return (f"{slug(config.dataset)}-{m.name}-{config.label_encoding}-z{m.latent_dim}-seed{config.seed}"
             f"{options}")
+
+
+class ExportError(RuntimeError):
+    """The export of a finished run could not be written; the run directory is complete."""
+
+
+def check_writable(path: str | Path, what: str):
+    """Refuse a folder that cannot be created or written, before any work is done.
+
+    Raises:
+        NotADirectoryError: `path`, or the nearest part of it that exists, is a file.
+        PermissionError: that part is a folder this process cannot write.
+    """
+    path = Path(path).absolute()
+    existing = path
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise NotADirectoryError(f"cannot create the {what} {path}: {existing} is a file")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise PermissionError(f"cannot write the {what} {path}: {existing} is not writable")
 
 
 def prepare_run_dir(config: TrainConfig, run_dir: Path | None, overwrite: bool) -> Path:
@@ -172,16 +195,25 @@ def train(config: TrainConfig, run_dir: str | Path | None = None, verbose: int =
     """Train, evaluate on the test set, draw samples and export: the whole job of scripts/train.py.
 
     A run interrupted part-way resumes from its checkpoint; a finished run evaluated with the
-    same protocol reuses its metrics. A model option the model does not declare is refused
-    (ConfigError) before anything is written.
+    same protocol reuses its metrics. Bad input is refused before anything is written: a model
+    option the model does not declare (ConfigError), a run or export folder that cannot be
+    written (OSError), missing data or word vectors, a word they lack (OSError, ValueError).
+
+    Raises:
+        ExportError: the run finished but its export could not be written (a full disk); no
+            partial export version is left and running the same call again exports it.
     """
     get_model_class(config.model.name).check_options(config.model)
-    # Data and labels first: bad data or a class name without a word vector fails before any
-    # run directory is written.
+    run_dir = Path(run_dir or Path(config.out) / default_run_name(config))
+    check_writable(run_dir, "run directory")
+    if export:
+        check_writable(export_dir, "export directory")
+    # Everything a bad input can fail (data, a class name without a word vector) comes before the
+    # run directory exists, so a run that never started leaves no directory that looks like a run.
     dataset, encoding = load_data(config)
+    model = build_model(config, encoding)
     run_dir = prepare_run_dir(config, run_dir, overwrite)
     write_data_summary(run_dir, dataset)
-    model = build_model(config, encoding)
 
     t0 = time.time()
     _write_status(run_dir, "training")
@@ -217,8 +249,14 @@ def train(config: TrainConfig, run_dir: str | Path | None = None, verbose: int =
     if export:
         from pse_tf.export import export_model
 
-        exported = export_model(model, export_name(config), export_dir=export_dir,
-                                text_options={"word_vectors": config.word_vectors})
+        try:
+            exported = export_model(model, export_name(config), export_dir=export_dir,
+                                    text_options={"word_vectors": config.word_vectors})
+        except (OSError, tf.errors.OpError) as e:  # TF's own file writes raise OpError
+            raise ExportError(
+                f"could not export to {Path(export_dir) / export_name(config)}: "
+                f"{' '.join(str(e).split())}; the run in {run_dir} finished and is kept: run "
+                "the same command again to export it") from e
         results["export"] = str(exported.path)
         _write_metrics(run_dir, results)
         if verbose:

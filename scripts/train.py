@@ -95,22 +95,28 @@ def parse_args(argv=None):
     return args, config
 
 
-def main(argv=None) -> int:
-    from pse_tf.config import ConfigError
+def _print_error(error: BaseException, context: str = ""):
+    """`error: <message>` on one line of stderr, whatever line breaks the message has."""
+    print("error: " + context + " ".join(str(error).split()), file=sys.stderr)
 
+
+def main(argv=None) -> int:
     try:
         args, config = parse_args(argv)
-    except ConfigError as e:
-        print(f"error: {e}", file=sys.stderr)
+    except (ValueError, OSError) as e:  # ConfigError; a --config file missing or not JSON
+        _print_error(e, "--config is not JSON: " if isinstance(e, json.JSONDecodeError) else "")
         return 2
+    import tensorflow as tf
+
     from pse_tf.runs import train
 
     try:
         result = train(config, run_dir=args.run_dir, overwrite=args.overwrite,
                        verbose=1 if sys.stdout.isatty() else 2,
                        export=not args.no_export, export_dir=args.export_dir)
-    except (FileExistsError, FileNotFoundError, ValueError, RuntimeError) as e:
-        print(f"error: {e}", file=sys.stderr)
+    except (OSError, ValueError, RuntimeError, tf.errors.OpError) as e:
+        # Files, folders, a full disk (TF's own writes raise OpError), bad word vectors, ...
+        _print_error(e)
         return 1
     print(f"run directory: {result.run_dir}")
     return 0

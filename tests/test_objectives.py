@@ -1,7 +1,6 @@
 """Each objective (eqs. 1-6, SCAN) against a hand computation on tiny tensors."""
 
 import numpy as np
-import pytest
 import tensorflow as tf
 import tensorflow_probability as tfp
 

@@ -13,10 +13,12 @@ A model whose `encode` or `label_distribution` raises NotImplementedError (CVAE)
 without that signature and the metadata lists it under `omitted_signatures`.
 
 Modules, one job each:
-    sampler     int64 seed -> TFP's int32 seed pair; TF's stateless Philox normal sampler rebuilt
-                from TFLite builtin ops, swapped in while the TFLite generator is traced
+    sampler     int64 seed -> TFP's int32 seed pair; TF's stateless Philox normal sampler and a
+                softplus that does not overflow, from TFLite builtin ops, swapped in while the
+                TFLite functions are traced
     signatures  the signature spec and the serving functions, with in-graph input validation
     archive     versions, SavedModel and TFLite writing, metadata, `export_model`
+    tflite      `TFLiteModel`: the TFLite files run with the input checks TFLite cannot make
 """
 
 from pse_tf.export.archive import (
@@ -31,22 +33,27 @@ from pse_tf.export.archive import (
 )
 from pse_tf.export.sampler import philox_stateless_normal, seed_pair
 from pse_tf.export.signatures import (
+    LABEL_VALUE_LIMIT,
     OPTIONAL_SIGNATURES,
     SIGNATURES,
     image_shape,
     images_spec,
     label_vectors_spec,
+    seed_spec,
 )
+from pse_tf.export.tflite import TFLiteModel
 
 __all__ = [
     "ANNOTATOR_FILE",
     "GENERATOR_FILE",
+    "LABEL_VALUE_LIMIT",
     "METADATA_FILE",
     "METADATA_FORMAT",
     "OPTIONAL_SIGNATURES",
     "SIGNATURES",
     "TFLITE_FILES",
     "ExportResult",
+    "TFLiteModel",
     "existing_versions",
     "export_model",
     "image_shape",
@@ -54,4 +61,5 @@ __all__ = [
     "label_vectors_spec",
     "philox_stateless_normal",
     "seed_pair",
+    "seed_spec",
 ]

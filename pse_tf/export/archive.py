@@ -1,11 +1,13 @@
 """Writing an export: version directories, the SavedModel, the TFLite files and the metadata.
 
 The version directory is written under a hidden temporary name and renamed when complete, so a
-TF Serving instance watching `<export_dir>/<name>` never loads a half-written version.
+TF Serving instance watching `<export_dir>/<name>` never loads a half-written version; a write that
+fails (a full disk) removes it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -19,7 +21,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from pse_tf.export.sampler import builtin_stateless_normal
+from pse_tf.export.sampler import tflite_builtins
 from pse_tf.export.signatures import (
     OPTIONAL_SIGNATURES,
     image_shape,
@@ -27,6 +29,7 @@ from pse_tf.export.signatures import (
     label_vectors_spec,
     resolved_signatures,
     saved_model_functions,
+    seed_spec,
     tflite_functions,
 )
 from pse_tf.export.text import add_text_endpoints, resolved_text_signatures
@@ -126,8 +129,8 @@ def _write_tflite(model, path: Path) -> tuple[dict, bool]:
     weights here (NaN outputs), and without trackable_obj it takes a deprecated path.
     """
     functions = tflite_functions(model)
-    functions["annotate"].get_concrete_function()
-    with builtin_stateless_normal():
+    with tflite_builtins():  # traced here; the archive below reuses these traces
+        functions["annotate"].get_concrete_function()
         leftover = _random_ops(functions["generate"].get_concrete_function())
     if leftover:
         warnings.warn(f"{type(model).__name__}.generate uses random ops {leftover} with no TFLite "
@@ -171,9 +174,11 @@ def _metadata(model, name: str, version: int, tflite_paths: dict, needs_flex: bo
         "input_validation": {
             "images": images_spec(*shape),
             "label_vectors": label_vectors_spec(int(model.label_dim)),
+            "seed": seed_spec(),
             "note": "SavedModel inputs are declared with open shapes (unknown rank) and checked "
                     "in the graph; a bad request fails with InvalidArgumentError starting with "
-                    "these texts. The TFLite files do not validate (no Assert kernel)."},
+                    "these texts. The TFLite files do not validate (no Assert kernel); "
+                    "pse_tf.export.TFLiteModel checks in Python with the same texts."},
         "seed": "generate's int64 seed s becomes TFP's stateless int32 pair "
                 "[s mod 2^32 (wrapped to int32), floor(s / 2^32)], i.e. its low and high words",
         "tflite": {
@@ -214,11 +219,13 @@ def export_model(model, name: str, export_dir="exported", version: int | None = 
     if not model.built:
         raise ValueError(f"{type(model).__name__} is not built; call model.build_all() first")
     model_dir = Path(export_dir) / name
-    model_dir.mkdir(parents=True, exist_ok=True)
     version = _resolve_version(model_dir, version)
+    created = not model_dir.exists()
+    model_dir.mkdir(parents=True, exist_ok=True)
     final = model_dir / str(version)
-    staging = Path(tempfile.mkdtemp(prefix=f".tmp-{version}-", dir=model_dir))
+    staging = None
     try:
+        staging = Path(tempfile.mkdtemp(prefix=f".tmp-{version}-", dir=model_dir))
         omitted, text_info = _write_saved_model(model, staging, text_options)
         tflite_paths, needs_flex = _write_tflite(model, staging) if tflite else ({}, False)
         metadata = _metadata(model, name, version, tflite_paths, needs_flex, omitted, text_info)
@@ -228,7 +235,11 @@ def export_model(model, name: str, export_dir="exported", version: int | None = 
             raise FileExistsError(f"{final} appeared while exporting (a concurrent export?)")
         staging.rename(final)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+        if created:  # a failed first export leaves no empty model folder either
+            with contextlib.suppress(OSError):
+                model_dir.rmdir()
         raise
     return ExportResult(path=final, version=version,
                         tflite_paths={k: final / p.name for k, p in tflite_paths.items()})

@@ -1,14 +1,19 @@
-"""Seeds, and `tf.random.stateless_normal` rebuilt from TFLite builtin ops.
+"""Seeds, and the TF ops that TFLite lacks or converts badly, rebuilt from TFLite builtin ops.
 
 Seeds: `generate` takes one int64 seed. TFP's stateless samplers want an int32 pair; `seed_pair`
 maps the seed to its low and high 32-bit words, so every int64 is a distinct, repeatable seed.
 
 TFLite has no builtin kernel for TF's stateless random ops (StatelessRandomGetKeyCounter,
 StatelessRandomNormalV2), and neither the LiteRT interpreter nor tf.lite.Interpreter in our stack
-links the Flex delegate. The generator is therefore converted inside `builtin_stateless_normal()`,
-which replaces `tf.random.stateless_normal` by `philox_stateless_normal`: TF's own algorithm
-(Philox-4x32-10 + Box-Muller) written with uint32 builtin ops, which draws the same numbers as TF
-up to float rounding (~1e-6).
+links the Flex delegate. `philox_stateless_normal` is TF's own algorithm (Philox-4x32-10 +
+Box-Muller) written with uint32 builtin ops, which draws the same numbers as TF up to float
+rounding (~1e-6).
+
+The converter lowers Softplus to log(exp(x) + 1), which is inf from x ~ 88.7 on: a label vector
+with values ~200 made generator.tflite return all-NaN images where the SavedModel's were finite.
+`stable_softplus` is max(x, 0) + log(1 + exp(-|x|)) with the same builtins.
+
+The TFLite functions are traced inside `tflite_builtins()`, which swaps both in.
 """
 
 from __future__ import annotations
@@ -118,18 +123,41 @@ def philox_stateless_normal(shape, seed, mean=0.0, stddev=1.0, dtype=tf.float32,
         return tf.cast(normals * stddev + mean, dtype)
 
 
-@contextlib.contextmanager
-def builtin_stateless_normal():
-    """While tracing, route tf.random.stateless_normal (TFP's and Keras' sampler) to ours.
+def stable_softplus(features, name=None):
+    """`tf.nn.softplus` from builtin ops that do not overflow: max(x, 0) + log(1 + exp(-|x|)).
 
-    It swaps a module attribute, so it is not thread-safe: only the TFLite trace runs inside it.
+    Equal to TF's softplus within 1e-7 everywhere (below x ~ -16, where TF returns exp(x) and this
+    returns 0, the difference is exp(x) itself).
     """
-    modules = [tf.random, tf_v2.random]
-    originals = [m.stateless_normal for m in modules]
+    with tf.name_scope(name or "stable_softplus"):
+        features = tf.convert_to_tensor(features)
+        return tf.maximum(features, 0.0) + tf.math.log(1.0 + tf.exp(-tf.abs(features)))
+
+
+@contextlib.contextmanager
+def _swapped(attribute: str, replacement, modules):
+    """Sets `attribute` of every module to `replacement` for the duration, then restores it.
+
+    It swaps module attributes, so it is not thread-safe: only the TFLite trace runs inside it.
+    """
+    originals = [getattr(m, attribute) for m in modules]
     try:
         for m in modules:
-            m.stateless_normal = philox_stateless_normal
+            setattr(m, attribute, replacement)
         yield
     finally:
         for m, original in zip(modules, originals):
-            m.stateless_normal = original
+            setattr(m, attribute, original)
+
+
+def builtin_stateless_normal():
+    """While tracing, route tf.random.stateless_normal (TFP's and Keras' sampler) to ours."""
+    return _swapped("stateless_normal", philox_stateless_normal, [tf.random, tf_v2.random])
+
+
+@contextlib.contextmanager
+def tflite_builtins():
+    """While tracing a TFLite function: our stateless normal sampler and `stable_softplus`."""
+    with builtin_stateless_normal(), _swapped("softplus", stable_softplus,
+                                              [tf.nn, tf.math, tf_v2.nn, tf_v2.math]):
+        yield

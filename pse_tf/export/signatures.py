@@ -8,7 +8,17 @@ says what was received and what is expected (`images_spec`, `label_vectors_spec`
 the SavedModel input signatures leave the shapes open (unknown rank): a fixed [None, H, W]
 signature would make a Python client fail in argument binding before the check could run. The
 expected shapes are in `export_metadata.json`, in exported/README.md and in the error messages.
-The TFLite forms have fixed trailing sizes and no checks (TFLite has no Assert kernel).
+The TFLite forms have fixed trailing sizes and no checks (TFLite has no Assert kernel);
+`pse_tf.export.tflite.TFLiteModel` makes the same checks in Python.
+
+A tensor of another dtype never reaches these checks. A Python client gets an InvalidArgumentError
+before the graph runs ("... was expected to be a float tensor but is a double tensor") when every
+argument is a tensor, or a TypeError ("Can not cast TensorSpec(... dtype=tf.float64 ...) to
+TensorSpec(... dtype=tf.float32 ...)") when some are numpy arrays or Python numbers; TF Serving
+answers such a request INVALID_ARGUMENT over REST and gRPC. Numpy arrays and Python numbers are
+converted to the declared dtype first (float64 -> float32, ints and bools -> float32, a uint64
+seed wraps), then checked here; what TF cannot convert (a string, an int beyond int64, a float
+seed) is a TypeError.
 """
 
 from __future__ import annotations
@@ -41,6 +51,11 @@ SIGNATURES = {
                                         "mean": ("float32", ["C", "Z"]),
                                         "stddev": ("float32", ["C", "Z"])}},
 }
+# The largest label-vector value `generate` accepts: far beyond any label encoding (one-hot 0/1,
+# word vectors |v| < 10) and far below where the networks overflow float32. A finite 3e38 made
+# the SavedModel return NaN images silently, or finite ones where Keras returned NaN.
+_LIMIT_TEXT = "1e6"
+LABEL_VALUE_LIMIT = float(_LIMIT_TEXT)
 # Signatures a model may lack (its method raises NotImplementedError); the others are required.
 OPTIONAL_SIGNATURES = ("encode", "label_distributions")
 
@@ -54,7 +69,17 @@ def images_spec(height: int, width: int, channels: int | None = None) -> str:
 def label_vectors_spec(label_dim: int) -> str:
     """The start of every label-vector validation error message."""
     return (f"label_vectors must be float32 [N, {label_dim}] (one label encoding per row, "
-            f"L = {label_dim}) with finite values")
+            f"L = {label_dim}) with values in [-{_LIMIT_TEXT}, {_LIMIT_TEXT}]")
+
+
+def seed_spec() -> str:
+    """The start of the seed validation error message."""
+    return "seed must be an int64 scalar (shape [])"
+
+
+def shape_text(shape) -> str:
+    """A shape as the in-graph messages print it: [2 784], [] for a scalar."""
+    return "[" + " ".join(str(int(d)) for d in shape) + "]"
 
 
 def image_shape(model) -> tuple[int, ...]:
@@ -106,7 +131,6 @@ class ServingFunctions:
         self.validate = not tflite
         self.pair_fn = builtin_seed_pair if tflite else seed_pair
         self.shape = image_shape(model)
-        self.height, self.width = self.shape[:2]
         self.label_dim = int(model.label_dim)
         self.class_names = tf.constant(list(model.class_names), tf.string)
 
@@ -114,46 +138,49 @@ class ServingFunctions:
         """An Assert whose failure text is `message` (a string tensor)."""
         return tf.debugging.Assert(ok, [message], summarize=1)
 
+    def _shape_check(self, tensor, trailing, spec: str):
+        """An Assert that `tensor` is [N, *trailing], or a scalar where `trailing` is None."""
+        shape = tf.shape(tensor)
+        if trailing is None:
+            return self._check(tf.equal(tf.size(shape), 0), _got_shape(spec, shape))
+        rank = len(trailing) + 1
+        # Padding lets the size test run whatever the rank; the rank test decides then.
+        padded = tf.concat([shape, tf.fill([rank], -1)], axis=0)
+        ok = tf.logical_and(tf.equal(tf.size(shape), rank),
+                            tf.reduce_all(tf.equal(padded[1:rank], list(trailing))))
+        return self._check(ok, _got_shape(spec, shape))
+
+    def _range_check(self, values, low: float, high: float, spec: str):
+        """An Assert that every value is in [low, high] (NaN is not); its text counts the NaN/inf
+        values and gives the range of the finite ones."""
+        finite = tf.math.is_finite(values)
+        message = tf.strings.format(
+            spec + "; got {} NaN/inf value(s) and finite values from {} to {}",
+            [tf.reduce_sum(tf.cast(tf.logical_not(finite), tf.int32)),
+             tf.reduce_min(tf.where(finite, values, np.inf)),
+             tf.reduce_max(tf.where(finite, values, -np.inf))])
+        return self._check(tf.reduce_all(tf.logical_and(values >= low, values <= high)), message)
+
     def flat_images(self, images):
         """Validated [N, H, W] images -> float32 [N, H*W] (`pse_tf.data.flat_float`)."""
         if not self.validate:
             return flat_float(images)
         spec = images_spec(*self.shape)
-        shape = tf.shape(images)
-        rank = len(self.shape) + 1
-        # Padding lets the size test run whatever the rank; the rank test decides then.
-        padded = tf.concat([shape, [-1] * rank], axis=0)
-        shape_ok = tf.logical_and(tf.equal(tf.size(shape), rank),
-                                  tf.reduce_all(tf.equal(padded[1:rank], list(self.shape))))
-        shape_check = self._check(shape_ok, tf.strings.format(spec + "; got shape {}", [shape]))
-        with tf.control_dependencies([shape_check]):
+        with tf.control_dependencies([self._shape_check(images, self.shape, spec)]):
             # The input's rank is open, so the static width comes from the model.
             flat = tf.ensure_shape(flat_float(images), [None, math.prod(self.shape)])
-        finite = tf.math.is_finite(flat)
-        values_ok = tf.reduce_all(tf.logical_and(flat >= 0.0, flat <= 1.0))  # False for NaN
-        message = tf.strings.format(
-            spec + "; got {} NaN/inf value(s) and finite values from {} to {}",
-            [tf.reduce_sum(tf.cast(tf.logical_not(finite), tf.int32)),
-             tf.reduce_min(tf.where(finite, flat, np.inf)),
-             tf.reduce_max(tf.where(finite, flat, -np.inf))])
-        with tf.control_dependencies([self._check(values_ok, message)]):
+        with tf.control_dependencies([self._range_check(flat, 0.0, 1.0, spec)]):
             return tf.identity(flat)
 
     def checked_label_vectors(self, label_vectors):
+        """Validated [N, L] label vectors, all in [-LABEL_VALUE_LIMIT, LABEL_VALUE_LIMIT]."""
         if not self.validate:
             return label_vectors
         spec = label_vectors_spec(self.label_dim)
-        shape = tf.shape(label_vectors)
-        padded = tf.concat([shape, [-1, -1]], axis=0)
-        shape_ok = tf.logical_and(tf.equal(tf.size(shape), 2), tf.equal(padded[1], self.label_dim))
-        shape_check = self._check(shape_ok, tf.strings.format(spec + "; got shape {}", [shape]))
-        with tf.control_dependencies([shape_check]):
+        with tf.control_dependencies([self._shape_check(label_vectors, (self.label_dim,), spec)]):
             label_vectors = tf.reshape(label_vectors, [-1, self.label_dim])  # static shape
-        finite_ok = tf.reduce_all(tf.math.is_finite(label_vectors))
-        message = tf.strings.format(
-            spec + "; got {} NaN/inf value(s)",
-            [tf.reduce_sum(tf.cast(tf.logical_not(tf.math.is_finite(label_vectors)), tf.int32))])
-        with tf.control_dependencies([self._check(finite_ok, message)]):
+        check = self._range_check(label_vectors, -LABEL_VALUE_LIMIT, LABEL_VALUE_LIMIT, spec)
+        with tf.control_dependencies([check]):
             return tf.identity(label_vectors)
 
     def annotate(self, images):
@@ -163,8 +190,17 @@ class ServingFunctions:
                 "label_index": index,
                 "label_name": tf.gather(self.class_names, index)}
 
+    def checked_seed(self, seed):
+        """The seed, checked to be a scalar (a seed of shape [k] failed deep inside the sampler:
+        "seed must have shape [2], not [2,k]")."""
+        if not self.validate:
+            return seed
+        with tf.control_dependencies([self._shape_check(seed, None, seed_spec())]):
+            return tf.reshape(seed, [])
+
     def generate(self, label_vectors, seed):
         label_vectors = self.checked_label_vectors(label_vectors)
+        seed = self.checked_seed(seed)
 
         def sample():
             pixels = self.model.generate(label_vectors, self.pair_fn(seed))
@@ -187,6 +223,11 @@ class ServingFunctions:
                 "mean": q_z_l.mean(), "stddev": q_z_l.stddev()}
 
 
+def _got_shape(spec: str, shape):
+    """`spec`; got shape [d0 d1 ...]: every dimension (the default summary elides past six)."""
+    return tf.strings.format(spec + "; got shape {}", [shape], summarize=-1)
+
+
 def _function(fn, *input_signature):
     return tf.function(fn, input_signature=list(input_signature), autograph=False)
 
@@ -198,13 +239,15 @@ def saved_model_functions(model) -> dict:
     its method (CVAE's `encode`).
     """
     functions = ServingFunctions(model)
-    images = tf.TensorSpec(None, tf.float32, name="images")  # open shape: checked in the graph
+    # Open shapes, checked in the graph. A declared shape is not enforced when a client passes
+    # tensors, and it is folded into the graph when tracing, so no check could see a wrong one.
+    images = tf.TensorSpec(None, tf.float32, name="images")
     return {
         "serving_default": _function(functions.annotate, images),
         "annotate": _function(functions.annotate, images),
         "generate": _function(functions.generate,
                               tf.TensorSpec(None, tf.float32, name="label_vectors"),
-                              tf.TensorSpec([], tf.int64, name="seed")),
+                              tf.TensorSpec(None, tf.int64, name="seed")),
         "encode": _function(functions.encode, images),
         "label_distributions": _function(functions.label_distributions),
     }
@@ -213,7 +256,8 @@ def saved_model_functions(model) -> dict:
 def tflite_functions(model) -> dict:
     """{"annotate", "generate": tf.function} in the TFLite form, with fixed trailing sizes.
 
-    Trace "generate" inside `sampler.builtin_stateless_normal()` so that it samples with builtin ops.
+    Trace them inside `sampler.tflite_builtins()`, so that they sample and take softplus with
+    builtin ops.
     """
     functions = ServingFunctions(model, tflite=True)
     return {

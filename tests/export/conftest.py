@@ -101,3 +101,28 @@ def exported(request, tmp_path_factory):
 def images():
     """Six random images at the default model's size (28 x 28)."""
     return random_images(tiny())
+
+
+class Hostile(Exported):
+    """A tiny PSE* (H = W = 16, C = 4 classes, L = 6 label dims, Z = 3) with its TFLite files.
+
+    L differs from C, so a label vector of width C is as wrong as any other width.
+    """
+
+    def __init__(self, model, result):
+        super().__init__(model, result)
+        self.height, self.width = export.image_shape(model)
+        self.label_dim = int(model.label_dim)
+        self.tflite = export.TFLiteModel(result.path)
+
+
+@pytest.fixture(scope="package")
+def hostile(tmp_path_factory):
+    """The export the hostile-request tests hit, written once for the whole package."""
+    config = ModelConfig(name="pse_star", latent_dim=3, image_dim=256, hidden_units=(32, 16),
+                         classifier_units=(16,))
+    vectors = np.random.default_rng(7).normal(size=(4, 6)).astype(np.float32)
+    names = ["ankle boot", "bag", "coat", "dress"]
+    model = get_model_class("pse_star")(config, vectors, names, "word2vec", seed=0).build_all()
+    randomise_weights(model, seed=2)
+    return Hostile(model, export.export_model(model, "hostile", tmp_path_factory.mktemp("hostile")))

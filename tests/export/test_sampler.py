@@ -1,4 +1,4 @@
-"""Seeds and the builtin-op Philox sampler: equal to TF's words and numbers."""
+"""Seeds, and the builtin-op Philox sampler and softplus: equal to TF's words and numbers."""
 
 from __future__ import annotations
 
@@ -37,3 +37,22 @@ def test_builtin_stateless_normal_swaps_in_and_restores():
             assert tf_v2.random.stateless_normal is sampler.philox_stateless_normal
             raise RuntimeError("inside")  # restored on errors too
     assert (tf.random.stateless_normal, tf_v2.random.stateless_normal) == originals
+
+
+def test_stable_softplus_matches_tf_and_does_not_overflow():
+    x = tf.constant(np.concatenate([np.linspace(-30, 30, 601), [-1e30, 88.0, 89.0, 200.0, 3e38]]),
+                    tf.float32)
+    ours = sampler.stable_softplus(x).numpy()
+    np.testing.assert_allclose(ours, tf.nn.softplus(x).numpy(), rtol=1e-6, atol=1e-6)
+    assert np.isfinite(ours).all()
+
+
+def test_tflite_builtins_swaps_softplus_too_and_restores():
+    originals = (tf.nn.softplus, tf.math.softplus, tf.random.stateless_normal)
+    with pytest.raises(RuntimeError, match="inside"):
+        with sampler.tflite_builtins():
+            assert tf.nn.softplus is tf.math.softplus is sampler.stable_softplus
+            assert tf_v2.nn.softplus is sampler.stable_softplus
+            assert tf.random.stateless_normal is sampler.philox_stateless_normal
+            raise RuntimeError("inside")
+    assert (tf.nn.softplus, tf.math.softplus, tf.random.stateless_normal) == originals
