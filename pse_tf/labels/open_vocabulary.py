@@ -240,6 +240,10 @@ class OpenVocabulary:
         return vectors
 
 
+# The measured default (results/unseen_words.md).
+DEFAULT = OpenVocabulary(plurals="labels", numerals=True, mapping="soft_assign", similarity="csls")
+
+
 def csls_penalty(encoding, vocabulary_size: int = CSLS_VOCABULARY, k: int = CSLS_K) -> np.ndarray:
     """`hub_penalty` of an encoding's class vectors over its word vectors' `vocabulary_size` most
     frequent words (cached per encoding)."""
