@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -159,6 +158,7 @@ def main(argv=None) -> int:
     import numpy as np
 
     from pse_tf.evaluation.evaluators import classify, load_evaluator
+    from pse_tf.evaluation.results_file import ResultsFile
     from pse_tf.evaluation.vocabulary import score_words
     from pse_tf.labels.open_vocabulary import nearest_class, unseen_words
 
@@ -172,16 +172,8 @@ def main(argv=None) -> int:
     p.add_argument("--commit", action="store_true", help="git-commit the results after each row")
     args = p.parse_args(argv)
     out = Path(args.out)
-    path = out / "unseen_words.json"
-    state = json.loads(path.read_text()) if path.exists() else {"rows": [], "words": {}}
-
-    def save(message, extra=()):
-        path.write_text(json.dumps(state, indent=1) + "\n")
-        (out / "unseen_words.md").write_text(summarise(state))
-        if args.commit:
-            subprocess.run(["git", "add", str(path), str(out / "unseen_words.md"), *extra],
-                           check=False)
-            subprocess.run(["git", "commit", "-qm", message], check=False)
+    results = ResultsFile(out, "unseen_words", {"rows": [], "words": {}}, summarise, args.commit)
+    state, save = results.state, results.save
 
     for seed in args.seeds:
         for ds in args.datasets:

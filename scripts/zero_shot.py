@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -162,6 +161,7 @@ def main(argv=None) -> int:
     from pse_tf.data import CLASS_NAMES
     from pse_tf.evaluation import zero_shot as zs
     from pse_tf.evaluation.evaluators import load_evaluator
+    from pse_tf.evaluation.results_file import ResultsFile
 
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--datasets", nargs="+", default=["fashion_mnist", "mnist"])
@@ -175,16 +175,9 @@ def main(argv=None) -> int:
     p.add_argument("--runs", default="results/runs/zero_shot")
     p.add_argument("--commit", action="store_true", help="git-commit the results after each row")
     args = p.parse_args(argv)
-    out = Path(args.out)
-    path = out / "zero_shot.json"
-    state = json.loads(path.read_text()) if path.exists() else {"rows": [], "devise": {}}
-
-    def save(message):
-        path.write_text(json.dumps(state, indent=1) + "\n")
-        (out / "zero_shot.md").write_text(summarise(state["rows"], state["devise"]))
-        if args.commit:
-            subprocess.run(["git", "add", str(path), str(out / "zero_shot.md")], check=False)
-            subprocess.run(["git", "commit", "-qm", message], check=False)
+    results = ResultsFile(args.out, "zero_shot", {"rows": [], "devise": {}},
+                          lambda state: summarise(state["rows"], state["devise"]), args.commit)
+    state, save = results.state, results.save
 
     for ds in args.datasets:
         splits = zs.held_out_splits(len(CLASS_NAMES[ds]))

@@ -1,29 +1,16 @@
 """Zero-shot protocol: held-out classes never reach training; ZSL/GZSL/H by hand."""
 
-import dataclasses
-
 import numpy as np
 import pytest
 
+from pse_tf.data.datasets import Dataset
 from pse_tf.evaluation import zero_shot as zs
-
-
-@dataclasses.dataclass(frozen=True)
-class TinyDataset:
-    name: str
-    class_names: tuple
-    train_images: np.ndarray
-    train_labels: np.ndarray
-    val_images: np.ndarray
-    val_labels: np.ndarray
-    test_images: np.ndarray
-    test_labels: np.ndarray
 
 
 def tiny_dataset(num_classes=5, per_class=3):
     labels = np.repeat(np.arange(num_classes, dtype=np.int32), per_class)
     images = (labels[:, None, None] * np.ones((1, 28, 28))).astype(np.uint8)  # pixel = class
-    return TinyDataset("tiny", tuple(f"c{i}" for i in range(num_classes)), images, labels,
+    return Dataset("tiny", tuple(f"c{i}" for i in range(num_classes)), images, labels,
                        images.copy(), labels.copy(), images.copy(), labels.copy())
 
 
