@@ -144,8 +144,7 @@ def draw(model, encoding, words, figure, seed, per_word=8):
         rows.append(images)
         names.append(f"{w['word']} → {w['class']} ({hits}/{per_word})")
     figure.parent.mkdir(parents=True, exist_ok=True)
-    plotting.save_image_rows(rows, names, figure, title=f"unseen words, option {DEFAULT.name}; "
-                             "(k/8): images the evaluator puts in the intended class")
+    plotting.save_image_rows(rows, names, figure, title=f"{DEFAULT.name}\n(k/8): in the intended class")
 
 
 def model_dataset(encoding):

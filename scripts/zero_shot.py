@@ -200,6 +200,13 @@ def main(argv=None) -> int:
                 print(json.dumps({m: row[m] for m in MAPPINGS}), flush=True)
                 state["rows"].append(row)
                 save(f"zero_shot: {ds} split {k} seed {seed} ({args.steps} steps)")
+    if state["rows"]:
+        from pse_tf import plotting
+
+        figure = Path(args.out) / "figures" / "zero_shot.png"
+        figure.parent.mkdir(parents=True, exist_ok=True)
+        plotting.save_zero_shot_figure(state["rows"], state["devise"], figure)
+        save("zero_shot: figure", [figure])
     return 0
 
 
