@@ -159,7 +159,7 @@ def main(argv=None) -> int:
     from pse_tf.evaluation.evaluators import classify, load_evaluator
     from pse_tf.evaluation.results_file import ResultsFile
     from pse_tf.evaluation.vocabulary import score_words
-    from pse_tf.labels.open_vocabulary import nearest_class, unseen_words
+    from pse_tf.labels.open_vocabulary import DEFAULT, nearest_class, unseen_words
 
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--datasets", nargs="+", default=["fashion_mnist", "mnist"])
@@ -168,6 +168,8 @@ def main(argv=None) -> int:
     p.add_argument("--samples", type=int, default=1000)
     p.add_argument("--out", default="results")
     p.add_argument("--runs", default="results/runs/vocab")
+    p.add_argument("--options", nargs="+", help="option names to score (default: all; e.g. "
+                   "`raw default`)")
     p.add_argument("--commit", action="store_true", help="git-commit the results after each row")
     args = p.parse_args(argv)
     out = Path(args.out)
@@ -178,7 +180,9 @@ def main(argv=None) -> int:
         for ds in args.datasets:
             words = unseen_words(ds)
             state["words"][ds] = words
-            todo = [o for o in options() if not any(
+            wanted = [o for o in options() if not args.options or o.name in args.options
+                      or (o == DEFAULT and "default" in args.options)]
+            todo = [o for o in wanted if not any(
                 r["dataset"] == ds and r["seed"] == seed and r["steps"] == args.steps
                 and r["option"] == o.name and r["samples"] == args.samples
                 for r in state["rows"])]
