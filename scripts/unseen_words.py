@@ -186,7 +186,9 @@ def main(argv=None) -> int:
                 r["dataset"] == ds and r["seed"] == seed and r["steps"] == args.steps
                 and r["option"] == o.name and r["samples"] == args.samples
                 for r in state["rows"])]
-            if not todo:
+            figure = out / "figures" / f"unseen_words_{ds}.png"
+            draw_figure = seed == args.seeds[0] and not figure.exists()
+            if not todo and not draw_figure:
                 continue
             model, encoding, metrics = model_run(ds, args.steps, seed, args.runs)
             evaluator = load_evaluator(ds)
@@ -218,8 +220,7 @@ def main(argv=None) -> int:
                       f"accuracy {row['mean_accuracy']:.3f} word vectors "
                       f"{row['word_vectors_alone']:.3f}", flush=True)
                 save(f"unseen_words: {ds} seed {seed} {option.name}")
-            figure = out / "figures" / f"unseen_words_{ds}.png"
-            if seed == args.seeds[0] and not figure.exists():
+            if draw_figure:
                 draw(model, encoding, words, figure, seed)
                 save(f"unseen_words: figure {figure.name}", [str(figure)])
     return 0
