@@ -242,6 +242,44 @@ def latent_view_figure(means, stddevs, names, points=(), size=(5.0, 4.2)):
     return fig
 
 
+def zero_shot_figure(rows: list[dict], devise: dict, metrics=("zsl_top1", "H", "generation_unseen")):
+    """Bars per held-out split of `scripts/zero_shot.py`'s rows: one row of panels per data set,
+    one panel per metric; PSE* (raw and projected unseen names, mean ± std over seeds), the
+    DeViSE-style baseline and chance (dashed)."""
+    datasets = sorted({r["dataset"] for r in rows})
+    titles = {"zsl_top1": "ZSL top-1 (%)", "H": "GZSL H (%)", "S": "GZSL S (%)", "U": "GZSL U (%)",
+              "generation_unseen": "generation, unseen (%)"}
+    chance = {"zsl_top1": 50.0, "H": 10.0, "S": 10.0, "U": 10.0, "generation_unseen": 10.0}
+    fig, axes = _figure(len(datasets), len(metrics), (4.2 * len(metrics), 3.0 * len(datasets)))
+    methods = (("PSE* raw", "raw"), ("PSE* project", "project"), ("DeViSE-style", None))
+    width = 0.27
+    for i, ds in enumerate(datasets):
+        splits = sorted({r["split"] for r in rows if r["dataset"] == ds})
+        names = {r["split"]: "\n".join(r["held_out_names"]) for r in rows if r["dataset"] == ds}
+        for j, metric in enumerate(metrics):
+            ax = axes[i, j]
+            for m, (label, key) in enumerate(methods):
+                means, stds = [], []
+                for k in splits:
+                    if key is None:
+                        value = devise.get(f"{ds}/{k}", {}).get(metric)
+                        values = [] if value is None else [value]
+                    else:
+                        values = [r[key][metric] for r in rows
+                                  if r["dataset"] == ds and r["split"] == k]
+                    means.append(100 * np.mean(values) if values else np.nan)
+                    stds.append(100 * np.std(values) if values else 0.0)
+                ax.bar(np.arange(len(splits)) + (m - 1) * width, means, width, yerr=stds,
+                       label=label, capsize=2)
+            ax.axhline(chance[metric], color="k", linestyle="--", linewidth=0.8, label="chance")
+            ax.set_xticks(np.arange(len(splits)), [names[k] for k in splits], fontsize=7)
+            ax.set_title(f"{ds}: {titles.get(metric, metric)}", fontsize=9)
+            ax.set_ylim(0, 100)
+    axes[0, 0].legend(fontsize=7, loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
 def uncertainty_figure(reports: dict):
     """One row per data set ({name: `pse_tf.evaluation.uncertainty.uncertainty_report`}):
     accuracy per decile of sigma(x), the reliability diagram, and sigma(x) on clean, occluded
@@ -282,3 +320,8 @@ def figure_array(fig, dpi: int = 100) -> np.ndarray:
 def save_uncertainty_figure(reports: dict, path: str | Path) -> Path:
     """`uncertainty_figure` as a file (100 dpi)."""
     return _save(uncertainty_figure(reports), path, 100)
+
+
+def save_zero_shot_figure(rows: list[dict], devise: dict, path: str | Path) -> Path:
+    """`zero_shot_figure` as a file (100 dpi)."""
+    return _save(zero_shot_figure(rows, devise), path, 100)

@@ -1,6 +1,7 @@
 """Label encodings: one-hot or phrase vectors from pre-trained word vectors (paper §2.1)."""
 
 from pse_tf.labels.encoding import ENCODINGS, LabelEncoding, label_matrix
+from pse_tf.labels.open_vocabulary import OpenVocabulary, unseen_words
 from pse_tf.labels.vectors import (
     DEFAULT_SOURCE,
     OOVError,
@@ -15,9 +16,11 @@ __all__ = [
     "ENCODINGS",
     "LabelEncoding",
     "OOVError",
+    "OpenVocabulary",
     "default_word_vectors_path",
     "label_matrix",
     "load_word_vectors",
     "phrase_tokens",
     "phrase_vector",
+    "unseen_words",
 ]

@@ -125,4 +125,7 @@ def hostile(tmp_path_factory):
     names = ["ankle boot", "bag", "coat", "dress"]
     model = get_model_class("pse_star")(config, vectors, names, "word2vec", seed=0).build_all()
     randomise_weights(model, seed=2)
-    return Hostile(model, export.export_model(model, "hostile", tmp_path_factory.mktemp("hostile")))
+    # Its label vectors are synthetic, not GloVe's: no text vocabulary (tests/export/test_text.py
+    # covers the text signatures' bad inputs).
+    return Hostile(model, export.export_model(model, "hostile", tmp_path_factory.mktemp("hostile"),
+                                              text_options={"vocabulary_size": 0}))

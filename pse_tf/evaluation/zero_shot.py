@@ -1,0 +1,117 @@
+"""Zero-shot learning on held-out classes with word-vector labels (paper §5, measured).
+
+Protocol: some classes are held out; the model is trained only on the images of the other
+(seen) classes, with a label table holding only the seen class names. On the test set:
+
+- ZSL top-1: images of unseen classes annotated among the unseen names only, accuracy averaged
+  per class;
+- GZSL: every test image annotated among all names; S = per-class accuracy on seen classes,
+  U = the same on unseen classes, H = 2SU / (S + U) (Xian et al., 2018, "Zero-shot learning -
+  a comprehensive evaluation of the good, the bad and the ugly");
+- generation accuracy of each unseen class: images from q(z | unseen name) classified by the
+  fixed evaluator;
+- baselines: chance, and a DeViSE-style map (Frome et al., 2013): ridge regression from pixels to
+  the word-vector space on seen-class images, then the cosine-nearest class name.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+import numpy as np
+
+from pse_tf.data import flat_float
+
+
+def held_out_splits(num_classes: int = 10, held_out: int = 2, seed: int = 0) -> list[tuple]:
+    """Disjoint held-out sets covering every class once: num_classes // held_out tuples of
+    `held_out` sorted class indices, from a fixed permutation."""
+    order = np.random.default_rng(seed).permutation(num_classes)
+    count = num_classes // held_out
+    return [tuple(sorted(int(c) for c in order[i * held_out:(i + 1) * held_out]))
+            for i in range(count)]
+
+
+def seen_classes(num_classes: int, held_out: Sequence[int]) -> tuple:
+    """The classes not held out, in index order."""
+    held = set(int(c) for c in held_out)
+    unknown = held - set(range(num_classes))
+    if unknown:
+        raise ValueError(f"held-out classes {sorted(unknown)} are not in 0..{num_classes - 1}")
+    return tuple(c for c in range(num_classes) if c not in held)
+
+
+def seen_dataset(dataset, held_out: Sequence[int]):
+    """`dataset` with only seen-class images in train and validation, their labels renumbered
+    0..S-1 in `seen_classes` order, and class_names the seen names; test untouched (original
+    labels, all classes), for evaluation only."""
+    seen = seen_classes(len(dataset.class_names), held_out)
+    remap = np.full(len(dataset.class_names), -1, np.int32)
+    remap[list(seen)] = np.arange(len(seen), dtype=np.int32)
+
+    def keep(images, labels):
+        mask = remap[labels] >= 0
+        return images[mask], remap[labels[mask]]
+
+    train_images, train_labels = keep(dataset.train_images, dataset.train_labels)
+    val_images, val_labels = keep(dataset.val_images, dataset.val_labels)
+    return dataclasses.replace(
+        dataset, class_names=tuple(dataset.class_names[c] for c in seen),
+        train_images=train_images, train_labels=train_labels,
+        val_images=val_images, val_labels=val_labels)
+
+
+# -- metrics ---------------------------------------------------------------------------------------
+def per_class_accuracy(predicted, labels, classes: Sequence[int]) -> float:
+    """Mean over `classes` of the accuracy on the images of that class (classes without images
+    are skipped)."""
+    predicted, labels = np.asarray(predicted), np.asarray(labels)
+    accuracies = [np.mean(predicted[labels == c] == c) for c in classes if np.any(labels == c)]
+    return float(np.mean(accuracies)) if accuracies else float("nan")
+
+
+def harmonic_mean(seen: float, unseen: float) -> float:
+    """H = 2 S U / (S + U); 0 when S + U = 0."""
+    return 0.0 if seen + unseen == 0 else 2 * seen * unseen / (seen + unseen)
+
+
+def zsl_top1(scores_unseen, labels, unseen: Sequence[int]) -> float:
+    """ZSL top-1 of unseen-class images scored among the unseen names only.
+
+    Args:
+        scores_unseen: [N, U]. Column j scores unseen[j]; rows are the images of `labels`.
+        labels: [N] original class indices (images of other classes are ignored).
+        unseen: U class indices.
+    """
+    labels = np.asarray(labels)
+    mask = np.isin(labels, unseen)
+    predicted = np.asarray(unseen)[np.argmax(np.asarray(scores_unseen)[mask], axis=1)]
+    return per_class_accuracy(predicted, labels[mask], unseen)
+
+
+def gzsl(scores_all, labels, seen: Sequence[int], unseen: Sequence[int]) -> dict:
+    """GZSL S, U, H of images scored among all names ([N, C], column c scores class c)."""
+    predicted = np.argmax(np.asarray(scores_all), axis=1)
+    s = per_class_accuracy(predicted, labels, seen)
+    u = per_class_accuracy(predicted, labels, unseen)
+    return {"S": s, "U": u, "H": harmonic_mean(s, u)}
+
+
+# -- DeViSE-style baseline ---------------------------------------------------------------------------
+def fit_linear_map(images, targets, ridge: float = 1.0) -> np.ndarray:
+    """Ridge regression from flattened pixels in [0, 1] (plus a bias) to targets: W [D + 1, L]."""
+    x = flat_float(images).numpy().astype(np.float64)
+    x = np.concatenate([x, np.ones((len(x), 1))], axis=1)
+    gram = x.T @ x + ridge * np.eye(x.shape[1])
+    return np.linalg.solve(gram, x.T @ np.asarray(targets, np.float64))
+
+
+def linear_map_scores(weights, images, class_vectors) -> np.ndarray:
+    """Cosine of each image's mapped vector to each class vector: [N, C]."""
+    x = flat_float(images).numpy().astype(np.float64)
+    mapped = np.concatenate([x, np.ones((len(x), 1))], axis=1) @ weights
+    mapped /= np.maximum(np.linalg.norm(mapped, axis=1, keepdims=True), 1e-12)
+    c = np.asarray(class_vectors, np.float64)
+    c = c / np.maximum(np.linalg.norm(c, axis=1, keepdims=True), 1e-12)
+    return mapped @ c.T

@@ -1,0 +1,279 @@
+"""Open vocabulary: encoding words that are not training labels (paper §5, Fig. 6).
+
+A PSE label encoder is one dense layer, q(z|l) = N(W l + b, softplus(V l + c)). Trained on C
+class vectors in an L-dimensional word space (C = 10, L = 50 here), gradient descent only ever
+moves W inside the span of those C vectors: the other L - C directions of W keep their random
+initialisation. A new word's vector has most of its length outside that span, so its q(z|word)
+is mostly set by untrained weights. Second, in GloVe 50-d some class vectors are hubs (nearest to
+many words: "shirt" on Fashion-MNIST), so even the word vectors' own nearest class is often wrong.
+
+The fixes here are pure functions of vectors, applied when a new phrase is encoded; the class
+names keep their stored rows, so the trained model and the paper's three metrics are unchanged:
+
+- `singular_tokens`: plural -> singular when the singular is a word of a class name
+  ("sandals" -> "sandal"); restricted to class-name words so "jeans" does not become "jean".
+- `project_onto_span`: the vector's orthogonal projection onto the affine span of the class
+  vectors, i.e. the input a minimum-norm label encoder sees (`W P = W_min-norm`).
+- `class_scores` with `similarity="csls"`: cross-domain similarity local scaling (Conneau et al.,
+  2018, "Word translation without parallel data"): 2 cos(w, c) - r(c), r(c) the mean cosine of
+  class c to its k nearest vocabulary words, which penalises hubs.
+- `soft_assign`: sum_c softmax(score / temperature)_c l_c, a word expressed as a mixture of class
+  vectors by its (hub-corrected) similarities: the model then sees only inputs it was trained on.
+
+`OpenVocabulary` chains them; `DEFAULT` is the measured default (results/unseen_words.md).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import importlib.resources
+import json
+from collections.abc import Sequence
+
+import numpy as np
+
+from pse_tf.labels.vectors import phrase_tokens
+
+SIMILARITIES = ("cosine", "centred", "csls")
+MAPPINGS = ("raw", "project", "soft_assign")
+PLURALS = ("off", "labels")
+NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+                "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen",
+                "seventeen", "eighteen", "nineteen", "twenty")
+# Vocabulary words (most frequent first) among which CSLS finds a class's neighbours.
+CSLS_VOCABULARY = 50000
+CSLS_K = 10
+
+
+def unseen_words(dataset: str) -> list[dict]:
+    """The committed list of words outside `dataset`'s training labels (unseen_words.json).
+
+    Returns:
+        list of {"word": str, "class": str (a class name), "why": str}.
+    """
+    text = (importlib.resources.files("pse_tf.labels") / "unseen_words.json").read_text()
+    table = json.loads(text)
+    if dataset not in table:
+        raise ValueError(f"no unseen words for data set {dataset!r}; have "
+                         f"{sorted(k for k in table if not k.startswith('_'))}")
+    return list(table[dataset])
+
+
+# -- text normalisation ---------------------------------------------------------------------------
+def singular(word: str, targets: set[str]) -> str:
+    """`word` in its singular form if that form is in `targets`, else `word` unchanged.
+
+    English rules, most specific first: -ies -> -y, -(s|x|ch|sh)es -> drop -es, -s -> drop -s.
+    """
+    lower = word.lower()
+    candidates = []
+    if lower.endswith("ies"):
+        candidates.append(lower[:-3] + "y")
+    if lower.endswith("es"):
+        candidates.append(lower[:-2])
+    if lower.endswith("s") and not lower.endswith("ss"):
+        candidates.append(lower[:-1])
+    for candidate in candidates:
+        if candidate in targets:
+            return candidate
+    return word
+
+
+def singular_tokens(phrase: str, targets: set[str]) -> str:
+    """`phrase` with each whitespace token made singular by `singular` ("t-shirts" -> "t-shirt"
+    when "t-shirt" is a target)."""
+    return " ".join(singular(token, targets) for token in phrase.split())
+
+
+def spell_numerals(phrase: str) -> str:
+    """`phrase` with each token that is a whole number 0..20 spelt out ("7" -> "seven")."""
+    return " ".join(NUMBER_WORDS[int(t)] if t.isdigit() and int(t) < len(NUMBER_WORDS) else t
+                    for t in phrase.split())
+
+
+# -- vector geometry ------------------------------------------------------------------------------
+def _unit(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, np.float64)
+    norm = np.linalg.norm(x, axis=-1, keepdims=True)
+    return x / np.maximum(norm, 1e-12)
+
+
+def hub_penalty(class_vectors: np.ndarray, vocabulary: np.ndarray, k: int = CSLS_K) -> np.ndarray:
+    """r(c): mean cosine of each class vector to its k nearest rows of `vocabulary`, [C].
+
+    A hub (a vector close to many words) has a large r(c); CSLS subtracts it.
+    """
+    cos = _unit(class_vectors) @ _unit(vocabulary).T  # [C, V]
+    k = min(int(k), cos.shape[1])
+    top = -np.sort(-cos, axis=1)[:, :k]
+    return top.mean(axis=1)
+
+
+def class_scores(vectors: np.ndarray, class_vectors: np.ndarray, similarity: str = "cosine",
+                 penalty: np.ndarray | None = None) -> np.ndarray:
+    """How close each vector is to each class vector: [N, C], larger is closer.
+
+    Args:
+        vectors: [N, L]. Word or phrase vectors.
+        class_vectors: [C, L]. The training labels' vectors.
+        similarity: "cosine"; "centred" (cosine after subtracting the mean class vector from
+            both); "csls" (2 cos - r(c), `penalty` = `hub_penalty`, required).
+        penalty: [C] or None.
+    """
+    vectors, class_vectors = np.atleast_2d(vectors), np.atleast_2d(class_vectors)
+    if similarity == "cosine":
+        return _unit(vectors) @ _unit(class_vectors).T
+    if similarity == "centred":
+        mean = class_vectors.mean(axis=0)
+        return _unit(vectors - mean) @ _unit(class_vectors - mean).T
+    if similarity == "csls":
+        if penalty is None:
+            raise ValueError("similarity 'csls' needs the hub penalty r(c) (hub_penalty)")
+        return 2 * (_unit(vectors) @ _unit(class_vectors).T) - np.asarray(penalty)[None, :]
+    raise ValueError(f"similarity must be one of {SIMILARITIES}, got {similarity!r}")
+
+
+def project_onto_span(vectors: np.ndarray, class_vectors: np.ndarray) -> np.ndarray:
+    """Orthogonal projection of each vector onto the affine span of the class vectors, [N, L].
+
+    A class vector is its own projection. For a label encoder l -> W l + b trained only on the
+    class vectors, W applied to the projection is what a minimum-norm W would give the vector.
+    """
+    vectors = np.atleast_2d(np.asarray(vectors, np.float64))
+    class_vectors = np.asarray(class_vectors, np.float64)
+    mean = class_vectors.mean(axis=0)
+    basis = class_vectors - mean  # [C, L]; spans a (C-1)-dim subspace
+    coefficients, *_ = np.linalg.lstsq(basis.T, (vectors - mean).T, rcond=None)
+    return (mean + (basis.T @ coefficients).T).astype(np.float32)
+
+
+def soft_assign(scores: np.ndarray, class_vectors: np.ndarray,
+                temperature: float) -> np.ndarray:
+    """sum_c softmax(scores / temperature)_c class_vectors[c] for each row of scores, [N, L].
+
+    temperature 0 takes the best-scoring class's vector.
+    """
+    scores = np.atleast_2d(np.asarray(scores, np.float64))
+    class_vectors = np.asarray(class_vectors, np.float64)
+    if temperature < 0:
+        raise ValueError(f"temperature must be >= 0, got {temperature}")
+    if temperature == 0:
+        weights = np.eye(class_vectors.shape[0])[np.argmax(scores, axis=1)]
+    else:
+        logits = scores / temperature
+        logits -= logits.max(axis=1, keepdims=True)
+        weights = np.exp(logits)
+        weights /= weights.sum(axis=1, keepdims=True)
+    return (weights @ class_vectors).astype(np.float32)
+
+
+# -- the chain ------------------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class OpenVocabulary:
+    """How a phrase that is not a class name becomes a label vector.
+
+    Args:
+        plurals: str. "off" or "labels" (`singular_tokens` towards class-name words).
+        numerals: bool. Spell out numbers 0..20 first (`spell_numerals`).
+        mapping: str. "raw" (the phrase vector, the paper), "project" (`project_onto_span`) or
+            "soft_assign" (`soft_assign` of the `similarity` scores).
+        similarity: str. Scores for "soft_assign": "cosine", "centred" or "csls".
+        temperature: float. Softmax temperature of "soft_assign"; 0 is the nearest class.
+    """
+
+    plurals: str = "off"
+    numerals: bool = False
+    mapping: str = "raw"
+    similarity: str = "cosine"
+    temperature: float = 0.0
+
+    def __post_init__(self):
+        for name, allowed in (("plurals", PLURALS), ("mapping", MAPPINGS),
+                              ("similarity", SIMILARITIES)):
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}")
+        if self.temperature < 0:
+            raise ValueError(f"temperature must be >= 0, got {self.temperature}")
+
+    @property
+    def name(self) -> str:
+        parts = [self.mapping]
+        if self.mapping == "soft_assign":
+            parts.append(f"{self.similarity}-t{self.temperature:g}")
+        if self.plurals != "off":
+            parts.append(f"plurals-{self.plurals}")
+        if self.numerals:
+            parts.append("numerals")
+        return "+".join(parts)
+
+    def normalise(self, phrase: str, class_names: Sequence[str]) -> str:
+        """The phrase after text normalisation (`numerals`, then `plurals`)."""
+        if self.numerals:
+            phrase = spell_numerals(phrase)
+        if self.plurals == "off":
+            return phrase
+        targets = set(class_names) | {t for n in class_names for t in n.split()}
+        return singular_tokens(phrase, targets)
+
+    def encode(self, encoding, phrases: Sequence[str]) -> np.ndarray:
+        """Label vectors [N, L] for `phrases` under a word-vector `LabelEncoding`.
+
+        A phrase that is (or normalises to) a class name gets that class's stored row.
+        """
+        if encoding.encoding != "word2vec":
+            raise ValueError("open vocabulary needs a word-vector label encoding, "
+                             f"got {encoding.encoding!r}")
+        names = encoding.class_names
+        normalised = [self.normalise(p, names) for p in phrases]
+        vectors = encoding.encode(normalised)
+        is_class = np.array([p in names for p in normalised])
+        new = ~is_class
+        if not new.any() or self.mapping == "raw":
+            return vectors
+        if self.mapping == "project":
+            vectors[new] = project_onto_span(vectors[new], encoding.vectors)
+            return vectors
+        penalty = (csls_penalty(encoding) if self.similarity == "csls" else None)
+        scores = class_scores(vectors[new], encoding.vectors, self.similarity, penalty)
+        vectors[new] = soft_assign(scores, encoding.vectors, self.temperature)
+        return vectors
+
+
+# The measured default (results/unseen_words.md): text normalisation only. Span projection and
+# hub-corrected soft assignment did not land more words than it on either data set.
+DEFAULT = OpenVocabulary(plurals="labels", numerals=True)
+
+
+def csls_penalty(encoding, vocabulary_size: int = CSLS_VOCABULARY, k: int = CSLS_K) -> np.ndarray:
+    """`hub_penalty` of an encoding's class vectors over its word vectors' `vocabulary_size` most
+    frequent words (cached per encoding)."""
+    return _csls_penalty(encoding, vocabulary_size, k)
+
+
+@functools.lru_cache(maxsize=8)
+def _csls_penalty(encoding, vocabulary_size: int, k: int) -> np.ndarray:
+    kv = encoding.word_vectors()
+    return hub_penalty(encoding.vectors, kv.vectors[:vocabulary_size], k)
+
+
+def nearest_class(encoding, phrases: Sequence[str], similarity: str = "cosine",
+                  plurals: str = "off", numerals: bool = False) -> np.ndarray:
+    """The word vectors' own guess: index of the class whose phrase vector scores highest, [N].
+
+    The baseline that says how much of an open-vocabulary score the word vectors already give.
+    """
+    vocab = OpenVocabulary(plurals=plurals, numerals=numerals)
+    normalised = [vocab.normalise(p, encoding.class_names) for p in phrases]
+    vectors = encoding.encode(normalised)
+    penalty = csls_penalty(encoding) if similarity == "csls" else None
+    return np.argmax(class_scores(vectors, encoding.vectors, similarity, penalty), axis=1)
+
+
+def tokens_known(kv, phrase: str) -> bool:
+    """Whether every word of `phrase` is in the word vectors' vocabulary."""
+    try:
+        phrase_tokens(kv, phrase)
+    except ValueError:
+        return False
+    return True

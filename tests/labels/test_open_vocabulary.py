@@ -1,0 +1,103 @@
+"""Open-vocabulary options: the committed word list, and each fix as a pure function on tiny
+vectors."""
+
+import numpy as np
+import pytest
+
+from pse_tf.data import CLASS_NAMES
+from pse_tf.labels import LabelEncoding, load_word_vectors, phrase_tokens
+from pse_tf.labels import open_vocabulary as ov
+
+
+@pytest.mark.parametrize("dataset", ["fashion_mnist", "mnist"])
+def test_word_list_is_in_glove_and_not_a_training_label(dataset):
+    words = ov.unseen_words(dataset)
+    kv = load_word_vectors()
+    names = CLASS_NAMES[dataset]
+    assert len(words) >= 30
+    assert len({w["word"] for w in words}) == len(words)
+    for w in words:
+        assert w["word"] not in names and w["class"] in names and w["why"]
+        assert w["word"] in kv.key_to_index, w["word"]  # one GloVe token, no splitting
+        assert phrase_tokens(kv, w["word"]) == [w["word"]]
+
+
+def test_unknown_dataset_names_the_known_ones():
+    with pytest.raises(ValueError, match="mnist"):
+        ov.unseen_words("cifar10")
+
+
+def test_singular_only_towards_targets():
+    targets = {"sandal", "t-shirt", "bag", "one", "booty"}
+    assert ov.singular("sandals", targets) == "sandal"
+    assert ov.singular("T-shirts", targets) == "t-shirt"
+    assert ov.singular("bags", targets) == "bag"
+    assert ov.singular("ones", targets) == "one"
+    assert ov.singular("booties", targets) == "booty"  # -ies -> -y when that is a target
+    assert ov.singular("jeans", targets) == "jeans"  # "jean" is no target: unchanged
+    assert ov.singular("dress", {"dres"}) == "dress"  # -ss is not a plural
+    assert ov.singular_tokens("red sandals", targets) == "red sandal"
+
+
+def test_spell_numerals():
+    assert ov.spell_numerals("7") == "seven"
+    assert ov.spell_numerals("0 and 20 21") == "zero and twenty 21"
+
+
+def test_hub_penalty_is_mean_of_top_k_cosines():
+    classes = np.array([[1.0, 0.0], [0.0, 1.0]])
+    vocabulary = np.array([[1.0, 0.0], [1.0, 1.0], [0.0, -1.0]])
+    r = ov.hub_penalty(classes, vocabulary, k=2)
+    s = 1 / np.sqrt(2)
+    np.testing.assert_allclose(r, [(1 + s) / 2, (s + 0) / 2])
+
+
+def test_class_scores_by_hand():
+    classes = np.array([[1.0, 0.0], [0.0, 2.0]])
+    word = np.array([[1.0, 1.0]])
+    s = 1 / np.sqrt(2)
+    np.testing.assert_allclose(ov.class_scores(word, classes, "cosine"), [[s, s]])
+    # centred on the class mean (0.5, 1): word -> (0.5, 0), classes -> (0.5, -1), (-0.5, 1)
+    c = 0.5 / np.sqrt(1.25)
+    np.testing.assert_allclose(ov.class_scores(word, classes, "centred"), [[c, -c]])
+    np.testing.assert_allclose(ov.class_scores(word, classes, "csls", np.array([0.9, 0.1])),
+                               [[2 * s - 0.9, 2 * s - 0.1]])
+    with pytest.raises(ValueError, match="hub penalty"):
+        ov.class_scores(word, classes, "csls")
+    with pytest.raises(ValueError, match="similarity"):
+        ov.class_scores(word, classes, "dot")
+
+
+def test_projection_onto_affine_span():
+    classes = np.array([[0.0, 0.0, 1.0], [2.0, 0.0, 1.0]])  # the line z = 1, y = 0
+    projected = ov.project_onto_span(np.array([[1.0, 5.0, 3.0], [2.0, 0.0, 1.0]]), classes)
+    np.testing.assert_allclose(projected, [[1.0, 0.0, 1.0], [2.0, 0.0, 1.0]], atol=1e-6)
+
+
+def test_soft_assign():
+    classes = np.array([[1.0, 0.0], [0.0, 1.0]])
+    scores = np.array([[0.2, 0.1], [0.0, np.log(3.0)]])
+    np.testing.assert_allclose(ov.soft_assign(scores, classes, 0.0), [[1, 0], [0, 1]])
+    np.testing.assert_allclose(ov.soft_assign(scores, classes, 1.0)[1], [0.25, 0.75], rtol=1e-6)
+    with pytest.raises(ValueError):
+        ov.soft_assign(scores, classes, -1.0)
+
+
+def test_class_names_keep_their_rows_under_every_option():
+    encoding = LabelEncoding.build(CLASS_NAMES["fashion_mnist"], "word2vec")
+    for option in (ov.OpenVocabulary(mapping="project"), ov.DEFAULT,
+                   ov.OpenVocabulary(mapping="soft_assign", similarity="centred",
+                                     temperature=0.1)):
+        np.testing.assert_array_equal(option.encode(encoding, ["coat", "bag"]),
+                                      encoding.vectors[[4, 8]])
+    # plurals normalised to a class name get that class's row
+    np.testing.assert_array_equal(ov.DEFAULT.encode(encoding, ["sandals"]), encoding.vectors[[5]])
+    hard = ov.OpenVocabulary(mapping="soft_assign", similarity="cosine").encode(encoding, ["gown"])
+    assert any(np.array_equal(hard[0], v) for v in encoding.vectors)
+
+
+def test_option_values_are_checked():
+    with pytest.raises(ValueError, match="mapping"):
+        ov.OpenVocabulary(mapping="snap")
+    with pytest.raises(ValueError, match="temperature"):
+        ov.OpenVocabulary(temperature=-1)
