@@ -17,7 +17,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def parse_args(argv=None):
-    from pse_tf.config import DATASETS, LABEL_ENCODINGS, LR_SCHEDULES, ConfigError, TrainConfig
+    from pse_tf.config import LABEL_ENCODINGS, LR_SCHEDULES, ConfigError, TrainConfig
+    from pse_tf.data import DATASETS
     from pse_tf.registry import model_names
 
     d = TrainConfig()

@@ -32,7 +32,7 @@ def test_a_nan_in_the_data_stops_at_its_batch_and_keeps_the_last_checkpoint(tmp_
     images = data.train_images.astype(np.float32) / 255.0
     images[data.train_images.shape[0] // 2] = np.nan  # one poisoned image, somewhere in epoch 0
     poisoned = dataclasses.replace(data, train_images=images)
-    monkeypatch.setattr("pse_tf.data.load_dataset", lambda name: poisoned)
+    monkeypatch.setattr("pse_tf.data.catalog.load_dataset", lambda name: poisoned)
     config = dataclasses.replace(CONFIG, steps=500, out=str(tmp_path))
     with pytest.raises(NonFiniteError, match="non-finite reconstruction") as error:
         runs.train(config, verbose=0, export=False)

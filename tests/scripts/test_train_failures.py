@@ -133,7 +133,7 @@ def test_read_only_output_folder(run, tmp_path, monkeypatch):
         read_only.chmod(0o755)
 
 
-def _saved_model_disk_full(model, path):
+def _saved_model_disk_full(model, path, text_options=None):
     """A full disk as TF's own file writes report it: ResourceExhaustedError, not OSError."""
     (path / "saved_model.pb").write_bytes(b"half")
     raise tf.errors.ResourceExhaustedError(
