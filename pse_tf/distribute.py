@@ -26,6 +26,7 @@ import keras
 import tensorflow as tf
 
 from pse_tf.config import STRATEGIES, ConfigError
+
 # bfloat16 keeps float32's exponent range, so no loss scaling is needed and a NaN or Inf in a
 # gradient is a real one (NonFiniteError), not a loss-scale overflow that float16 would skip.
 MIXED_POLICY = "mixed_bfloat16"
@@ -46,8 +47,7 @@ def create_strategy(name: str) -> tf.distribute.Strategy | None:
         return None
     if name not in _created:
         if name == "mirrored":
-            devices = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")
-            _created[name] = tf.distribute.MirroredStrategy([d.name for d in devices])
+            _created[name] = tf.distribute.MirroredStrategy(mirrored_devices())
         else:
             try:
                 _created[name] = tf.distribute.MultiWorkerMirroredStrategy()
@@ -57,6 +57,12 @@ def create_strategy(name: str) -> tf.distribute.Strategy | None:
                     "TensorFlow runs anything in the process: train in a process of its own "
                     "(scripts/train.py --strategy multi_worker)") from None
     return _created[name]
+
+
+def mirrored_devices() -> list[str]:
+    """The devices `mirrored` puts a replica on: the GPUs, else the logical CPU devices."""
+    return [d.name for d in tf.config.list_logical_devices("GPU")
+            or tf.config.list_logical_devices("CPU")]
 
 
 def model_strategy(model) -> tf.distribute.Strategy | None:

@@ -40,12 +40,6 @@ def split_cpu(count: int = CPU_DEVICES):
                            f"set up its devices already in this process ({e})") from None
 
 
-def strategy_devices() -> list[str]:
-    """The devices a `mirrored` run spreads over: the GPUs, else the logical CPU devices."""
-    return [d.name for d in tf.config.list_logical_devices("GPU")
-            or tf.config.list_logical_devices("CPU")]
-
-
 def _paths(model: str, jit_compile: bool, encoding, data, devices: list[str]) -> list[tuple]:
     """(strategy name, device count, FastPath) for none, mirrored on one device, on all."""
     counts = [1] + ([len(devices)] if len(devices) > 1 else [])
@@ -73,7 +67,7 @@ def measure_strategies(models: Sequence[str] = ("pse_star",), steps: int = 200,
 
     data = load_dataset(dataset)
     encoding = LabelEncoding.build(data.class_names, "onehot")
-    devices = strategy_devices()
+    devices = distribute.mirrored_devices()
     gpus = bool(tf.config.list_logical_devices("GPU"))
     log(f"strategies: {len(devices)} {'GPU' if gpus else 'logical CPU'} device(s), "
         f"{os.cpu_count()} cores")
