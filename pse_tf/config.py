@@ -16,6 +16,7 @@ from pse_tf.data.catalog import check_options, parse_spec
 from pse_tf.labels import ENCODINGS as LABEL_ENCODINGS
 
 LR_SCHEDULES = ("constant", "cosine")
+STRATEGIES = ("none", "mirrored", "multi_worker")  # pse_tf.distribute builds them
 
 
 class ConfigError(ValueError):
@@ -95,7 +96,11 @@ class TrainConfig:
         steps_per_execution: int. Training steps run inside one compiled call.
         checkpoint_every: int. Steps between checkpoints (with validation and history.json); a
             killed run loses at most this many steps.
-        jit_compile: bool. Compile the training loop with XLA.
+        jit_compile: bool. Compile the training loop with XLA (under a strategy: each
+            replica's forward and backward pass; see `pse_tf.distribute`).
+        strategy: str. `none` (one device), `mirrored` (the local GPUs) or `multi_worker`
+            (several processes or hosts, TF_CONFIG); `batch_size` stays the global batch.
+        mixed_precision: bool. Compute in bfloat16 with float32 weights; GPUs only.
         generation_repeats: int. Repeats of the generation-accuracy protocol (paper: 10).
         generation_samples_per_label: int. Samples per label per repeat (paper: 10,000).
         out: str. Parent folder of the run directory.
@@ -113,6 +118,8 @@ class TrainConfig:
     steps_per_execution: int = 100
     checkpoint_every: int = 5000
     jit_compile: bool = True
+    strategy: str = "none"
+    mixed_precision: bool = False
     generation_repeats: int = 10
     generation_samples_per_label: int = 10000
     out: str = "runs"
@@ -137,6 +144,8 @@ class TrainConfig:
         if self.lr_schedule not in LR_SCHEDULES:
             raise ConfigError(
                 f"lr_schedule must be one of {LR_SCHEDULES}, got {self.lr_schedule!r}")
+        if self.strategy not in STRATEGIES:
+            raise ConfigError(f"strategy must be one of {STRATEGIES}, got {self.strategy!r}")
         if self.learning_rate <= 0:
             raise ConfigError(f"learning_rate must be > 0, got {self.learning_rate}")
 

@@ -17,11 +17,15 @@ MIN_SCALE = 1e-4
 
 
 def mlp(units: Sequence[int], name: str, output_units: int | None = None) -> keras.Sequential:
-    """Dense ReLU layers of the given widths, then an optional linear output layer."""
+    """Dense ReLU layers of the given widths, then an optional linear output layer.
+
+    The output layer computes in float32 whatever the dtype policy: under mixed precision the
+    distributions it parameterises (784 Bernoulli logits, Gaussian scales) stay float32.
+    """
     layers = [keras.layers.Dense(u, activation="relu", name=f"{name}_dense{i}")
               for i, u in enumerate(units)]
     if output_units is not None:
-        layers.append(keras.layers.Dense(output_units, name=f"{name}_out"))
+        layers.append(keras.layers.Dense(output_units, name=f"{name}_out", dtype="float32"))
     return keras.Sequential(layers, name=name)
 
 

@@ -8,6 +8,7 @@ A run directory holds config.json, history.json, TensorBoard logs (logs/), the c
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import math
 import os
@@ -19,7 +20,7 @@ import tensorflow as tf
 
 from pse_tf.config import TrainConfig
 from pse_tf.registry import create_model, get_model_class
-from pse_tf import checkpoints
+from pse_tf import checkpoints, distribute
 from pse_tf.data.catalog import slug
 from pse_tf.training import NonFiniteError, build_model, fit
 
@@ -62,9 +63,14 @@ def check_writable(path: str | Path, what: str):
         raise PermissionError(f"cannot write the {what} {path}: {existing} is not writable")
 
 
+def resolve_run_dir(config: TrainConfig, run_dir: Path | None) -> Path:
+    """`run_dir`, or by default <config.out>/<default_run_name>."""
+    return Path(run_dir or Path(config.out) / default_run_name(config))
+
+
 def prepare_run_dir(config: TrainConfig, run_dir: Path | None, overwrite: bool) -> Path:
     """Create the run directory; an existing one is resumed only if its config is the same."""
-    run_dir = Path(run_dir or Path(config.out) / default_run_name(config))
+    run_dir = resolve_run_dir(config, run_dir)
     saved = run_dir / CONFIG
     if saved.exists() and not overwrite:
         previous = TrainConfig.from_json(saved).to_dict()
@@ -196,38 +202,60 @@ def train(config: TrainConfig, run_dir: str | Path | None = None, verbose: int =
 
     A run interrupted part-way resumes from its checkpoint; a finished run evaluated with the
     same protocol reuses its metrics. Bad input is refused before anything is written: a model
-    option the model does not declare (ConfigError), a run or export folder that cannot be
-    written (OSError), missing data or word vectors, a word they lack (OSError, ValueError).
+    option the model does not declare, a batch that does not split over the strategy's replicas,
+    mixed precision without a GPU (ConfigError), a run or export folder that cannot be written
+    (OSError), missing data or word vectors, a word they lack (OSError, ValueError).
+
+    Under a strategy (`config.strategy`) the test metrics, samples and export come from a plain
+    copy of the trained model (`load_run`). Under multi_worker only the chief writes the run
+    directory and evaluates and exports; another worker trains and returns its model.
 
     Raises:
         ExportError: the run finished but its export could not be written (a full disk); no
             partial export version is left and running the same call again exports it.
     """
+    # First: multi_worker must be created before TensorFlow runs anything in this process.
+    strategy = distribute.create_strategy(config.strategy)
+    distribute.check_batch_size(config.batch_size, strategy)
+    distribute.check_mixed_precision(config.mixed_precision)
     get_model_class(config.model.name).check_options(config.model)
-    run_dir = Path(run_dir or Path(config.out) / default_run_name(config))
-    check_writable(run_dir, "run directory")
-    if export:
-        check_writable(export_dir, "export directory")
+    chief = distribute.is_chief(strategy)
+    run_dir = resolve_run_dir(config, run_dir)
+    if chief:
+        check_writable(run_dir, "run directory")
+        if export:
+            check_writable(export_dir, "export directory")
     # Everything a bad input can fail (data, a class name without a word vector) comes before the
     # run directory exists, so a run that never started leaves no directory that looks like a run.
     dataset, encoding = load_data(config)
+    if chief:
+        run_dir = prepare_run_dir(config, run_dir, overwrite)
+        write_data_summary(run_dir, dataset)
+    # Also a barrier: no worker looks for a checkpoint before the chief has prepared the folder.
+    distribute.same_on_every_worker(strategy, _fingerprint(config), "the config (its hash)")
     model = build_model(config, encoding)
-    run_dir = prepare_run_dir(config, run_dir, overwrite)
-    write_data_summary(run_dir, dataset)
 
     t0 = time.time()
-    _write_status(run_dir, "training")
+    if chief:
+        _write_status(run_dir, "training")
     try:
         history = fit(model, config, dataset, run_dir, verbose=verbose)
     except NonFiniteError as e:
+        if not chief:
+            raise
         last = checkpoints.latest(run_dir)
         _write_status(run_dir, "failed", error=str(e), step=e.step, non_finite=e.names,
                       last_checkpoint=last.step if last else None)
         kept = f"the checkpoint of step {last.step} is kept" if last else "no checkpoint was made"
         raise NonFiniteError(e.step, e.names, f"{kept} ({run_dir / STATUS})") from None
     train_seconds = time.time() - t0
-    model.save_weights(run_dir / FINAL_WEIGHTS)
+    with distribute.writable_dir(strategy, run_dir) as out_dir:
+        model.save_weights(out_dir / FINAL_WEIGHTS)
+    if not chief:
+        return RunResult(run_dir, model, {}, history)
     _write_status(run_dir, "finished", steps=config.steps)
+    if strategy is not None or config.mixed_precision:
+        model = load_run(run_dir)[0]  # float32, on one device: what is evaluated and exported
 
     results = {"dataset": config.dataset, "model": config.model.name,
                "label_encoding": config.label_encoding, "latent_dim": config.model.latent_dim,
@@ -292,6 +320,13 @@ def write_data_summary(run_dir: Path, dataset) -> None:
 
     summary = dataclasses.asdict(DataSummary.of(dataset))
     (Path(run_dir) / DATA_SUMMARY).write_text(json.dumps(summary, indent=2) + "\n")
+
+
+def _fingerprint(config: TrainConfig) -> int:
+    """A 63-bit hash of the settings that make the trained model (`NOT_THE_MODEL` aside)."""
+    settings = {k: v for k, v in config.to_dict().items() if k not in NOT_THE_MODEL}
+    digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).digest()
+    return int.from_bytes(digest[:8], "big") >> 1
 
 
 def finished_run(config: TrainConfig) -> Path | None:

@@ -13,7 +13,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from pse_tf import checkpoints
+from pse_tf import checkpoints, distribute
 from pse_tf.config import TrainConfig
 from pse_tf.data import flat_float
 from pse_tf.evaluation.metrics import annotation_accuracy
@@ -31,13 +31,23 @@ class NonFiniteError(RuntimeError):
                          + (f"; {detail}" if detail else ""))
 
 
-def build_model(config: TrainConfig, encoding) -> keras.Model:
-    """The registered model for `config.model.name`, with every weight created and Adam attached.
+def build_model(config: TrainConfig, encoding, strategy=None) -> keras.Model:
+    """The registered model for `config.model.name`, with every weight created and Adam attached,
+    in the scope of a distribution strategy (`pse_tf.distribute`) and with the config's dtype
+    policy.
 
     Weights are initialised from `config.seed`, so the same config builds the same model.
+
+    Args:
+        strategy: tf.distribute.Strategy or None. The strategy to build under; None: the one
+            `config.strategy` names (none: no strategy).
     """
+    if strategy is None:
+        strategy = distribute.create_strategy(config.strategy)
+    distribute.check_batch_size(config.batch_size, strategy)
     keras.utils.set_random_seed(config.seed)
-    model = create_model(config, encoding)
+    with distribute.scope(strategy), distribute.dtype_policy(config.mixed_precision):
+        model = create_model(config, encoding)
     stage, steps = model.training_stages(config.steps)[0]
     model.begin_stage(stage)
     attach_optimizer(model, config, steps)
@@ -45,12 +55,14 @@ def build_model(config: TrainConfig, encoding) -> keras.Model:
 
 
 def attach_optimizer(model, config: TrainConfig, steps: int):
-    """A fresh Adam over the model's currently trainable weights (one per training stage)."""
+    """A fresh Adam over the model's currently trainable weights (one per training stage), made
+    in the scope of the strategy the model was built under."""
     learning_rate = config.learning_rate
     if config.lr_schedule == "cosine":
         learning_rate = keras.optimizers.schedules.CosineDecay(learning_rate, steps)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate))
-    model.optimizer.build(model.trainable_variables)
+    with distribute.scope(distribute.model_strategy(model)):
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate))
+        model.optimizer.build(model.trainable_variables)
 
 
 class EpochBatches:
@@ -84,30 +96,65 @@ class InGraphLoop:
     The training set stays resident as a uint8 tensor and each batch is gathered and scaled
     in-graph, so no per-step Python or host-to-device copy happens; this is what makes a step on
     these small MLPs cost close to its FLOPs (see the Performance section of the README).
+
+    A model built under a distribution strategy (`pse_tf.distribute`) trains every step with
+    `strategy.run`: each replica holds a copy of the training set, gathers its rows of the global
+    batch, and the optimizer applies the gradients summed over the replicas. XLA then compiles
+    each replica's forward and backward pass, not the whole loop (`xla_mode`).
     """
 
     def __init__(self, model, images: np.ndarray, labels: np.ndarray, batch_size: int, seed: int,
                  jit_compile: bool = True):
         self.model = model
-        self.images = tf.Variable(images.reshape(len(images), -1), trainable=False, name="images")
-        self.labels = tf.Variable(labels.astype(np.int32), trainable=False, name="labels")
+        self.strategy = distribute.model_strategy(model)
+        self.xla = distribute.xla_mode(self.strategy, jit_compile)
         self.batches = EpochBatches(len(images), batch_size, seed)
-        self._run = tf.function(self._run_steps, jit_compile=jit_compile)
+        images, labels = images.reshape(len(images), -1), labels.astype(np.int32)
+        if self.strategy is None:
+            self.images = tf.Variable(images, trainable=False, name="images")
+            self.labels = tf.Variable(labels, trainable=False, name="labels")
+            self._step = self._train_step
+        else:
+            distribute.check_batch_size(batch_size, self.strategy)
+            self.images = distribute.on_every_replica(self.strategy, images)
+            self.labels = distribute.on_every_replica(self.strategy, labels)
+            self._gradients = (tf.function(model.checked_gradients, jit_compile=True)
+                               if self.xla == "replica" else model.checked_gradients)
+            self._step = self._replicated_step
+        self._run = tf.function(self._run_steps, jit_compile=self.xla == "loop")
+
+    def _train_step(self, batch):
+        """One step on one device; whether its values were finite ([T + 1] bool)."""
+        images = flat_float(tf.gather(self.images, batch))
+        return self.model.checked_train_step((images, tf.gather(self.labels, batch)))[1]
+
+    def _replica_step(self, batch, images, labels):
+        rows = distribute.replica_rows(batch)
+        loss, terms, grads, finite = self._gradients(flat_float(tf.gather(images, rows)),
+                                                     tf.gather(labels, rows))
+        self.model.apply_gradients(loss, terms, grads)
+        # Summed over the replicas, so that all of them (on every worker) stop at the same step.
+        context = tf.distribute.get_replica_context()
+        return context.all_reduce(tf.distribute.ReduceOp.SUM,
+                                  tf.cast(tf.logical_not(finite), tf.int32))
+
+    def _replicated_step(self, batch):
+        """One step on every replica; whether any replica's values were non-finite."""
+        bad = self.strategy.run(self._replica_step, args=(batch, self.images, self.labels))
+        return self.strategy.experimental_local_results(bad)[0] == 0
 
     def _run_steps(self, indices):
         for metric in self.model.metrics:
             metric.reset_state()
-        logs = {m.name: tf.constant(0.0) for m in self.model.metrics}
         failed_at = tf.constant(-1)
         finite = tf.ones([len(self.model.term_names) + 1], tf.bool)
         for i in tf.range(tf.shape(indices)[0]):
-            batch = indices[i]
-            images = flat_float(tf.gather(self.images, batch))
-            logs, finite = self.model.checked_train_step((images, tf.gather(self.labels, batch)))
+            finite = self._step(indices[i])
             if not tf.reduce_all(finite):
                 failed_at = i
                 break
-        return logs, failed_at, finite
+        # Under a strategy the trackers live on every replica; read here, they are aggregated.
+        return {m.name: m.result() for m in self.model.metrics}, failed_at, finite
 
     def run(self, start: int, count: int) -> dict:
         """Train steps [start, start + count); returns the mean of each term over them.
@@ -131,7 +178,10 @@ def evaluate_terms(model, images: np.ndarray, labels: np.ndarray, batch_size: in
     compiled = model.__dict__.setdefault("_compiled_test_steps", {})
     stage = getattr(model, "stage", None)
     if stage not in compiled:
-        compiled[stage] = tf.function(model.test_step, jit_compile=True)
+        # Under a strategy the step updates the sampling seed on every replica's device, which
+        # one XLA program cannot do.
+        compiled[stage] = tf.function(model.test_step,
+                                      jit_compile=distribute.model_strategy(model) is None)
     step = compiled[stage]
     logs = {}
     for i in range(0, len(images), batch_size):
@@ -148,12 +198,28 @@ def fit(model, config: TrainConfig, dataset, run_dir: Path, verbose: int = 1) ->
     terms and annotation accuracy, TensorBoard scalars, a checkpoint and history.json. A kill
     loses at most the steps since the last checkpoint. A non-finite loss term or gradient raises
     NonFiniteError at once; the checkpoints already written are kept.
+
+    Under multi_worker every worker trains, evaluates and saves the same way, but only the chief
+    writes into `run_dir` (the others into a temporary folder); every worker resumes from the
+    checkpoint in `run_dir`, so it must be the same folder for all (a shared file system).
     Returns the history {"step": [...], "stage": [...], "train": [...], "validation": [...]}.
     """
+    strategy = distribute.model_strategy(model)
+    checkpoint = checkpoints.latest(run_dir)
+    distribute.same_on_every_worker(strategy, checkpoint.step if checkpoint else 0,
+                                    "the step to resume from")
+    if verbose and strategy is not None:
+        print(distribute.describe(strategy, config.batch_size, config.jit_compile))
+    with distribute.writable_dir(strategy, run_dir) as out_dir:
+        return _fit_stages(model, config, dataset, checkpoint, out_dir, verbose)
+
+
+def _fit_stages(model, config: TrainConfig, dataset, checkpoint, run_dir: Path,
+                verbose: int) -> dict:
+    """`fit` from `checkpoint` (None: from step 0), writing into `run_dir`."""
     every = config.checkpoint_every
     stages = model.training_stages(config.steps)
     total = sum(n for _, n in stages)
-    checkpoint = checkpoints.latest(run_dir)
     start = checkpoint.step if checkpoint else 0
     history = (checkpoint.state["history"] if checkpoint
                else {"step": [], "stage": [], "train": [], "validation": []})
@@ -166,7 +232,7 @@ def fit(model, config: TrainConfig, dataset, run_dir: Path, verbose: int = 1) ->
     progbar = keras.utils.Progbar(total, verbose=verbose, unit_name="step",
                                   stateful_metrics=[m.name for m in model.metrics])
     if start and verbose:
-        print(f"resuming {run_dir} at step {start}")
+        print(f"resuming {checkpoint.path.parent.parent} at step {start}")
     progbar.update(start)
     step, stage_start = start, 0
     session_start, seconds_before = time.time(), history.get("train_seconds", 0.0)

@@ -5,6 +5,7 @@ is made) and results/benchmark.json.
 
     python scripts/benchmark.py                       # every registered model
     python scripts/benchmark.py --models pse pse_star --quick --out /tmp/bench
+    python scripts/benchmark.py --strategies --steps 200 --repeats 3   # that section alone
 """
 
 from __future__ import annotations
@@ -40,11 +41,37 @@ def parse_args(argv=None):
                    help="steps each path trains before their test metrics are compared (0: skip)")
     p.add_argument("--no-profile", action="store_true",
                    help="skip the profiler trace of our training step (where its time goes)")
+    p.add_argument("--strategies", action="store_true",
+                   help="measure only ms/step per distribution strategy (none; mirrored over 1 "
+                        "and all devices: the GPUs, else the CPU split in 2 logical devices) for "
+                        "--models (default pse_star) and put that section into the report in "
+                        "--out, keeping the others")
     return p.parse_args(argv)
+
+
+def strategies(args) -> int:
+    """--strategies: that measurement alone, its section written into the report in --out."""
+    from pse_tf.benchmark.strategies import split_cpu
+
+    split_cpu()  # first: TensorFlow must not have set up its devices yet
+    from pse_tf.benchmark.report import write_section
+    from pse_tf.benchmark.strategies import measure_strategies
+
+    if args.steps < 100 or args.steps % 100:
+        print(f"error: --steps must be a positive multiple of 100, got {args.steps}",
+              file=sys.stderr)
+        return 2
+    section = measure_strategies(args.models or ["pse_star"], steps=args.steps,
+                                 repeats=args.repeats, log=lambda line: print(line, flush=True))
+    paths = write_section(args.out, "strategies", section)
+    print(f"wrote the strategies section into {paths[0]} and {paths[1]}")
+    return 0
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if args.strategies:
+        return strategies(args)
     from pse_tf.benchmark import run_benchmark
 
     try:

@@ -4,6 +4,8 @@ word-vector labels.
 
     python scripts/train.py --label-encoding word2vec
     python scripts/train.py --dataset mnist --model pse --label-encoding onehot --latent-dim 2
+    python scripts/train.py --strategy mirrored --batch-size 400      # every local GPU
+    TF_CONFIG=... python scripts/train.py --strategy multi_worker      # one per host (README)
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def parse_args(argv=None):
-    from pse_tf.config import LABEL_ENCODINGS, LR_SCHEDULES, ConfigError, TrainConfig
+    from pse_tf.config import LABEL_ENCODINGS, LR_SCHEDULES, STRATEGIES, ConfigError, TrainConfig
     from pse_tf.data import DATASETS
     from pse_tf.registry import model_names
 
@@ -54,6 +56,12 @@ def parse_args(argv=None):
     p.add_argument("--overwrite", action="store_true", help="replace an existing run directory")
     p.add_argument("--no-export", action="store_true")
     p.add_argument("--no-jit", action="store_true", help="disable XLA compilation")
+    p.add_argument("--strategy", choices=STRATEGIES,
+                   help="none: one device; mirrored: every local GPU; multi_worker: several "
+                        f"processes or hosts named by TF_CONFIG (default {d.strategy}); "
+                        "--batch-size stays the global batch")
+    p.add_argument("--mixed-precision", action="store_true",
+                   help="compute in bfloat16 with float32 weights (GPUs only; refused on CPU)")
     args = p.parse_args(argv)
 
     # Start from a config file or the defaults (the main job); flags override either.
@@ -64,7 +72,7 @@ def parse_args(argv=None):
                       ("lr_schedule", "lr_schedule"),
                       ("seed", "seed"), ("generation_repeats", "generation_repeats"),
                       ("generation_samples_per_label", "generation_samples_per_label"),
-                      ("checkpoint_every", "checkpoint_every"),
+                      ("checkpoint_every", "checkpoint_every"), ("strategy", "strategy"),
                       ("out", "out")):
         if getattr(args, flag) is not None:
             values[key] = getattr(args, flag)
@@ -89,10 +97,15 @@ def parse_args(argv=None):
         values["data_options"]["color_mode"] = args.color_mode
     if args.no_jit:
         values["jit_compile"] = False
+    if args.mixed_precision:
+        values["mixed_precision"] = True
     config = TrainConfig.from_dict(values)
     from pse_tf.registry import get_model_class
 
     get_model_class(config.model.name).check_options(config.model)  # before any run dir exists
+    from pse_tf.distribute import check_mixed_precision
+
+    check_mixed_precision(config.mixed_precision)
     return args, config
 
 

@@ -11,6 +11,8 @@ stated once, in the report it writes (`report._method`). One module per measurem
     profile.py     where our step's time goes (profiler trace against the optimized HLO)
     evaluation.py  the generation protocol and annotation, timed as `runs.evaluate` calls them
     serving.py     the exported annotator (SavedModel, TFLite)
+    strategies.py  ms/step per distribution strategy (1 vs 2 devices; scripts/benchmark.py
+                   --strategies measures it alone)
     report.py      benchmark.md / benchmark.json
     run.py         `run_benchmark`, composing them
 """
@@ -26,6 +28,7 @@ from pse_tf.benchmark.profile import PROFILE_CATEGORIES, profile_fast_path
 from pse_tf.benchmark.report import write_report
 from pse_tf.benchmark.run import run_benchmark
 from pse_tf.benchmark.serving import time_export, time_exported_annotator
+from pse_tf.benchmark.strategies import measure_strategies, split_cpu
 
 __all__ = [
     "FastPath",
@@ -43,8 +46,10 @@ __all__ = [
     "machine_info",
     "matmul_flops",
     "matmul_time_floor",
+    "measure_strategies",
     "profile_fast_path",
     "run_benchmark",
+    "split_cpu",
     "step_matmuls",
     "time_annotation",
     "time_evaluation",

@@ -33,15 +33,15 @@ def benchmark_config(model_name: str, dataset: str = "mnist", latent_dim: int = 
 class FastPath:
     """Our training path, as `training.fit` runs it: `training.InGraphLoop` on
     `training.build_model`'s model, `config.steps_per_execution` steps per compiled call, in the
-    model's first stage."""
+    model's first stage; under `strategy` if one is given (else `config.strategy`'s)."""
 
     SUMMARY = "training.InGraphLoop, XLA (jit_compile=True)"  # the report's settings
 
-    def __init__(self, config: TrainConfig, encoding, dataset):
+    def __init__(self, config: TrainConfig, encoding, dataset, strategy=None):
         from pse_tf.training import InGraphLoop, build_model
 
         self.config = config
-        self.model = build_model(config, encoding)
+        self.model = build_model(config, encoding, strategy)
         self.stage = self.model.training_stages(1)[0][0]
         self.loop = InGraphLoop(self.model, dataset.train_images, dataset.train_labels,
                                 config.batch_size, config.seed, config.jit_compile)

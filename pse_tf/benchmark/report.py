@@ -47,7 +47,7 @@ def _header(s: dict, partial: bool) -> list[str]:
     ]
 
 
-def _method(s: dict, mm: dict) -> list[str]:
+def _method(s: dict, mm: dict, strategies: dict | None = None) -> list[str]:
     """How every number below is made: the one statement of the benchmark's method."""
     size, batch = f"{mm['size']}³", s["batch_size"]
     bullets = [
@@ -106,6 +106,7 @@ def _method(s: dict, mm: dict) -> list[str]:
         "the same number of steps, then scored on the 10,000 test images "
         "(`compare_path_metrics`). The paths differ only in batch order and random draws, so "
         "the metrics should agree within seed noise.",
+        *([_strategies_method(strategies)] if strategies else []),
     ]
     return ["", "## Method", "", *(f"- {b}" for b in bullets)]
 
@@ -193,12 +194,41 @@ def _same_algorithm(rows: list[dict]) -> list[str]:
           _fmt(100 * r["plain"]["annotation_accuracy"])] for r in rows]))
 
 
+def _strategies_method(section: dict) -> str:
+    """How the strategies section (`pse_tf.benchmark.strategies`) is measured."""
+    m = section["machine"]
+    return (
+        f"**Strategies** (measured on their own: scripts/benchmark.py --strategies; "
+        f"{section['devices']}, {m['cores']} cores, load {_fmt(m['load_average'][0])} at the "
+        f"start, {m['date']}): our path (`FastPath`) with `none` on one device and `mirrored` "
+        "(`MirroredStrategy`, the global batch split evenly) over one device and over all, each "
+        f"with XLA on and off; median of {section['repeats']} interleaved timings of "
+        f"{section['steps_per_timing']} steps after a warm-up call (`measure_strategies`). XLA "
+        "`loop` compiles the whole multi-step call; under a strategy XLA compiles each "
+        "replica's forward and backward pass (`replica`) and the all-reduce, Adam and the "
+        "trackers run outside it. Logical CPU devices share the same cores, so on a CPU the "
+        "rows are the strategy's cost, not a speed-up; with GPUs the same code puts one "
+        "replica on each.")
+
+
+def _strategies(section: dict) -> list[str]:
+    return _section("## Strategies", _table(
+        ["model", "strategy", "devices", "XLA", "ms/step", "range", "× none (same XLA)"],
+        [[r["model"], r["strategy"], r["devices"], r["xla"], _fmt(r["ms"]),
+          f"{_fmt(min(r['ms_all']))}–{_fmt(max(r['ms_all']))}", _fmt(r["x_none"])]
+         for r in section["rows"]]))
+
+
 def markdown(result: dict, partial: bool = False) -> str:
     """The report's text: header, method, then a table per section that has rows."""
+    strategies = result.get("strategies")
+    if "settings" not in result:  # a report of the strategies section alone
+        return "\n".join(["# pse_tf benchmark", "", "## Method", "",
+                          f"- {_strategies_method(strategies)}", *_strategies(strategies)]) + "\n"
     s, training = result["settings"], result["training"]
     shaped = [r for r in training if "matmul_shapes" in r]
     profiled = [r for r in training if "thunk_ms" in r.get("profile", {})]
-    parts = [*_header(s, partial), *_method(s, result["matmul"]),
+    parts = [*_header(s, partial), *_method(s, result["matmul"], strategies),
              *_machine(result["machine"], result["matmul"]), *_training(training)]
     parts += _matmul_shapes(shaped) if shaped else []
     parts += _profile(profiled) if profiled else []
@@ -206,7 +236,25 @@ def markdown(result: dict, partial: bool = False) -> str:
     parts += _export(result["export"]) if result["export"] else []
     same = result.get("same_algorithm")
     parts += _same_algorithm(same) if same else []
+    parts += _strategies(strategies) if strategies else []
     return "\n".join(parts) + "\n"
+
+
+def read_section(out: str | os.PathLike, name: str):
+    """Section `name` of the complete report in `out`, or None: a section measured on its own
+    (the strategies) survives a full run that rewrites the report."""
+    path = Path(out) / REPORT_JSON
+    return json.loads(path.read_text()).get(name) if path.is_file() else None
+
+
+def write_section(out: str | os.PathLike, name: str, section) -> tuple[Path, Path]:
+    """Put one section into the complete report in `out` (benchmark.json, rewriting
+    benchmark.md), keeping every other section; a report of that section alone if `out` has
+    none. Returns the two paths."""
+    path = Path(out) / REPORT_JSON
+    result = json.loads(path.read_text()) if path.is_file() else {}
+    result[name] = section
+    return write_report(result, out)
 
 
 def write_report(result: dict, out: str | os.PathLike, partial: bool = False) -> tuple[Path, Path]:

@@ -14,7 +14,7 @@ from pse_tf.benchmark.machine import MatmulRate, machine_info, matmul_time_floor
 from pse_tf.benchmark.paths import (FastPath, PlainPath, benchmark_config, compare_path_metrics,
                                     compare_training_paths, floor_ratios)
 from pse_tf.benchmark.profile import profile_fast_path
-from pse_tf.benchmark.report import write_report
+from pse_tf.benchmark.report import read_section, write_report
 from pse_tf.benchmark.serving import EXPORT_BATCH_SIZES, time_export
 from pse_tf.config import TrainConfig
 
@@ -205,6 +205,8 @@ def run_benchmark(models: Sequence[str] | None = None, out: str | os.PathLike | 
                        log)
     probe = MatmulRate()  # the headline rate here, and the floor sampled around each timing
     result = _new_result(setting, models[0], probe)
+    # Measured on its own (scripts/benchmark.py --strategies): kept from the last report.
+    result["strategies"] = read_section(out, "strategies") if out is not None else None
     rate = result["matmul"]["gflops"] * 1e9
 
     def keep(section: str, rows: list[dict]):

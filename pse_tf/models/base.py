@@ -11,7 +11,7 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
-from pse_tf import networks, objectives
+from pse_tf import distribute, networks, objectives
 from pse_tf.config import ConfigError, ModelConfig
 
 tfd = tfp.distributions
@@ -140,8 +140,9 @@ class LatentModel(keras.Model):
 
     # -- shared machinery ------------------------------------------------------------------
     def next_seed(self):
-        """A stateless seed for TFP sampling, advanced on every call (XLA-safe)."""
-        return tf.cast(self.seed_generator.next(), tf.int32)
+        """A stateless seed for TFP sampling, advanced on every call (XLA-safe); under a
+        distribution strategy each replica's own (`distribute.replica_seed`)."""
+        return distribute.replica_seed(tf.cast(self.seed_generator.next(), tf.int32))
 
     def sample_z(self, distribution):
         """A training draw of z from `distribution` (reparameterised), with the next seed."""
@@ -159,25 +160,40 @@ class LatentModel(keras.Model):
 
     def loss_and_gradients(self, images, labels):
         """(loss, terms, gradients of the loss for `trainable_variables`) of one training batch:
-        everything a training step computes before the optimizer update."""
+        everything a training step computes before the optimizer update. Under a distribution
+        strategy the batch is this replica's share and the gradients are scaled so that their
+        sum over the replicas is the global batch's (`distribute.global_batch_loss`)."""
         with tf.GradientTape() as tape:
             terms = self.compute_terms(images, labels, training=True)
             loss = objectives.total(terms)
-        return loss, terms, tape.gradient(loss, self.trainable_variables)
+            scaled = distribute.global_batch_loss(loss)
+        return loss, terms, tape.gradient(scaled, self.trainable_variables)
 
     def train_step(self, data):
         return self.checked_train_step(data)[0]
 
-    def checked_train_step(self, data):
-        """One optimizer step, and whether its values were finite: (logs, finite), finite a bool
-        [T + 1] for each term's batch mean (in `term_names` order), then the gradients."""
-        loss, terms, grads = self.loss_and_gradients(*data)
+    def checked_gradients(self, images, labels):
+        """`loss_and_gradients` and whether its values were finite: (loss, terms, gradients,
+        finite), finite a bool [T + 1] for each term's batch mean (in `term_names` order), then
+        the gradients."""
+        loss, terms, grads = self.loss_and_gradients(images, labels)
         # A sum is non-finite if any element is NaN or Inf: one cheap reduction per variable.
         gradient_sum = tf.add_n([tf.reduce_sum(g) for g in grads if g is not None])
         finite = tf.math.is_finite(tf.stack([tf.reduce_mean(terms[name])
                                              for name in self.term_names] + [gradient_sum]))
+        return loss, terms, grads, finite
+
+    def apply_gradients(self, loss, terms, grads):
+        """The optimizer update (under a strategy: all-reduced over the replicas) and the
+        trackers; returns the logs."""
         self.optimizer.apply(grads, self.trainable_variables)
-        return self._update_trackers(loss, terms), finite
+        return self._update_trackers(loss, terms)
+
+    def checked_train_step(self, data):
+        """One optimizer step, and whether its values were finite: (logs, finite), finite as in
+        `checked_gradients`."""
+        loss, terms, grads, finite = self.checked_gradients(*data)
+        return self.apply_gradients(loss, terms, grads), finite
 
     def test_step(self, data):
         images, labels = data

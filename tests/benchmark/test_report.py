@@ -102,3 +102,41 @@ def test_write_report_leaves_out_sections_without_rows(tmp_path):
     assert "## Training step" in text
     for heading in ("## Evaluation", "## Exported annotator", "## Same algorithm"):
         assert heading not in text
+
+
+def _strategies_section():
+    return {"devices": "2 logical CPU devices", "steps_per_timing": 200, "repeats": 3,
+            "machine": {"cpu": "Test CPU", "cores": 2, "load_average": [1.5, 1.0, 1.0],
+                        "date": "2026-01-01T00:00:00+00:00"},
+            "rows": [{"model": "pse_star", "strategy": "none", "devices": 1, "xla": "loop",
+                      "ms": 6.0, "ms_all": [5.9, 6.0, 6.5], "x_none": 1.0},
+                     {"model": "pse_star", "strategy": "mirrored", "devices": 2,
+                      "xla": "replica", "ms": 12.0, "ms_all": [11.0, 12.0, 13.0],
+                      "x_none": 2.0}]}
+
+
+def test_the_strategies_section_goes_into_the_report_and_outlives_a_full_rewrite(tmp_path):
+    from pse_tf.benchmark.report import read_section, write_section
+
+    result = _fake_result()
+    write_report(result, tmp_path)
+    md, js = write_section(tmp_path, "strategies", _strategies_section())
+    assert json.loads(js.read_text()) == {**result, "strategies": _strategies_section()}
+    text = md.read_text()
+    method, results = text.split("## Machine")
+    assert "**Strategies** (measured on their own" in method and text.count("**Strategies**") == 1
+    assert "| pse_star | mirrored | 2 | replica | 12.00 | 11.00–13.00 | 2.00 |" in results
+    assert "## Training step" in results and "## Same algorithm" in results
+    assert read_section(tmp_path, "strategies") == _strategies_section()
+    assert read_section(tmp_path / "none", "strategies") is None
+
+
+def test_the_strategies_section_alone_is_a_report_of_its_own(tmp_path):
+    from pse_tf.benchmark.report import write_section
+
+    md, js = write_section(tmp_path, "strategies", _strategies_section())
+    text = md.read_text()
+    assert text.startswith("# pse_tf benchmark") and "## Method" in text
+    assert "| pse_star | none | 1 | loop | 6.00 | 5.90–6.50 | 1.00 |" in text
+    assert "## Training step" not in text
+    assert json.loads(js.read_text()) == {"strategies": _strategies_section()}

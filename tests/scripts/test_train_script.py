@@ -51,3 +51,32 @@ def test_bad_option_exits_with_a_one_line_message(script, capsys, tmp_path, mode
     if allowed:
         assert f"allowed: {allowed}" in err
     assert not any(tmp_path.iterdir())  # nothing written
+
+
+def test_strategy_and_mixed_precision_flags(script):
+    _, config = script.parse_args(["--strategy", "multi_worker", "--batch-size", "200"])
+    assert (config.strategy, config.batch_size, config.mixed_precision) == ("multi_worker", 200,
+                                                                            False)
+    assert script.parse_args([])[1].strategy == "none"
+
+
+def test_unknown_strategy_in_a_config_file_exits_with_a_one_line_message(script, capsys,
+                                                                         tmp_path):
+    path = tmp_path / "config.json"
+    path.write_text('{"strategy": "tpu"}')
+    assert script.main(["--config", str(path), "--out", str(tmp_path / "runs")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: strategy must be one of") and len(err.splitlines()) == 1
+    assert not (tmp_path / "runs").exists()
+
+
+def test_mixed_precision_on_cpu_is_refused_with_one_line_and_nothing_written(script, capsys,
+                                                                             tmp_path):
+    import tensorflow as tf
+
+    if tf.config.list_physical_devices("GPU"):
+        pytest.skip("checks the CPU refusal")
+    assert script.main(["--mixed-precision", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: mixed_precision needs a GPU") and len(err.splitlines()) == 1
+    assert not any(tmp_path.iterdir())

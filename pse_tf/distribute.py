@@ -1,0 +1,214 @@
+"""Training on several devices or hosts: the `tf.distribute` strategy a config names, and what a
+replica needs inside it (its rows of the global batch, its own noise, the loss scale).
+
+    none          one device; the training loop is one XLA program (the default).
+    mirrored      `tf.distribute.MirroredStrategy`: one replica per local GPU (without GPUs, one
+                  per logical CPU device: one, unless the CPU was split as the tests do).
+    multi_worker  `tf.distribute.MultiWorkerMirroredStrategy`: the same across processes or
+                  hosts, each named by the TF_CONFIG environment variable.
+
+`TrainConfig.batch_size` is the global batch: each replica trains on batch_size / replicas rows,
+its loss is scaled by 1 / replicas, and the optimizer sums the replicas' gradients (Keras'
+`TFOptimizer` all-reduces them), so one step applies the gradient of the global batch mean.
+An XLA program cannot span devices: under a strategy each replica's forward and backward pass
+is compiled, and the all-reduce, Adam and the loss trackers run outside XLA (`xla_mode`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import keras
+import tensorflow as tf
+
+from pse_tf.config import STRATEGIES, ConfigError
+
+# bfloat16 keeps float32's exponent range, so no loss scaling is needed and a NaN or Inf in a
+# gradient is a real one (NonFiniteError), not a loss-scale overflow that float16 would skip.
+MIXED_POLICY = "mixed_bfloat16"
+
+_created: dict[str, tf.distribute.Strategy] = {}
+
+
+def create_strategy(name: str) -> tf.distribute.Strategy | None:
+    """The strategy `name` (one of STRATEGIES) names; None for `none`.
+
+    One per process: the same object on every call, since MultiWorkerMirroredStrategy can be
+    created only once, and only before TensorFlow runs anything (it configures the runtime's
+    collectives).
+    """
+    if name not in STRATEGIES:
+        raise ConfigError(f"strategy must be one of {STRATEGIES}, got {name!r}")
+    if name == "none":
+        return None
+    if name not in _created:
+        if name == "mirrored":
+            _created[name] = tf.distribute.MirroredStrategy(mirrored_devices())
+        else:
+            try:
+                _created[name] = tf.distribute.MultiWorkerMirroredStrategy()
+            except (RuntimeError, ValueError) as e:
+                raise ConfigError(
+                    f"strategy multi_worker could not start ({e}); it must be created before "
+                    "TensorFlow runs anything in the process: train in a process of its own "
+                    "(scripts/train.py --strategy multi_worker)") from None
+    return _created[name]
+
+
+def mirrored_devices() -> list[str]:
+    """The devices `mirrored` puts a replica on: the GPUs, else the logical CPU devices."""
+    return [d.name for d in tf.config.list_logical_devices("GPU")
+            or tf.config.list_logical_devices("CPU")]
+
+
+def model_strategy(model) -> tf.distribute.Strategy | None:
+    """The strategy `model` was built under (Keras records it at construction), or None."""
+    strategy = model.distribute_strategy
+    distributed = (tf.distribute.MirroredStrategy, tf.distribute.MultiWorkerMirroredStrategy)
+    return strategy if isinstance(strategy, distributed) else None
+
+
+def scope(strategy: tf.distribute.Strategy | None):
+    """`strategy.scope()`, or nothing for None: variables made inside belong to the strategy."""
+    return strategy.scope() if strategy is not None else contextlib.nullcontext()
+
+
+def replicas(strategy: tf.distribute.Strategy | None) -> int:
+    """Replicas in sync, over every worker (1 without a strategy)."""
+    return strategy.num_replicas_in_sync if strategy is not None else 1
+
+
+def check_batch_size(batch_size: int, strategy: tf.distribute.Strategy | None):
+    """Raises ConfigError unless the global batch splits evenly over the replicas."""
+    n = replicas(strategy)
+    if batch_size % n:
+        raise ConfigError(f"batch_size {batch_size} does not split over {n} replicas: it is the "
+                          f"global batch and must be a multiple of {n}")
+
+
+def check_mixed_precision(enabled: bool):
+    """Raises ConfigError when mixed precision is asked for on a machine without a GPU.
+
+    Refused rather than warned about: XLA's bfloat16 dots on CPU are slower than its float32
+    ones (95 GFLOP/s at the batch-100 shapes; README, Performance), so a CPU run would lose
+    precision and speed at once.
+    """
+    if enabled and not tf.config.list_physical_devices("GPU"):
+        raise ConfigError("mixed_precision needs a GPU: it computes in bfloat16, which on CPU "
+                          "is slower than float32 here (XLA's bfloat16 dots, README "
+                          "Performance); drop --mixed-precision on this machine")
+
+
+@contextlib.contextmanager
+def dtype_policy(mixed_precision: bool):
+    """Layers built inside compute in bfloat16 (`MIXED_POLICY`) when `mixed_precision`; weights
+    stay float32. The global policy is restored on exit."""
+    if not mixed_precision:
+        yield
+        return
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(MIXED_POLICY)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
+def xla_mode(strategy: tf.distribute.Strategy | None, jit_compile: bool) -> str:
+    """What XLA compiles in the training loop: `off`, `loop` (the whole multi-step call, one
+    device) or `replica` (each replica's forward and backward pass; under a strategy)."""
+    if not jit_compile:
+        return "off"
+    return "loop" if strategy is None else "replica"
+
+
+def describe(strategy: tf.distribute.Strategy | None, batch_size: int, jit_compile: bool) -> str:
+    """One line: the replicas, each one's share of the global batch, and what XLA compiles."""
+    n = replicas(strategy)
+    xla = {"off": "off", "loop": "the whole multi-step call",
+           "replica": "each replica's forward and backward pass (the all-reduce, Adam and the "
+                      "trackers run outside XLA: one XLA program cannot span devices)"}
+    name = ("none" if strategy is None else "multi_worker"
+            if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) else "mirrored")
+    return (f"strategy {name}: {n} replica(s), {batch_size // n} rows each of the global batch "
+            f"{batch_size}; XLA: {xla[xla_mode(strategy, jit_compile)]}")
+
+
+def global_batch_loss(loss):
+    """`loss` (a replica's batch mean) scaled so that the replicas' summed gradients are the
+    gradient of the global batch mean; unchanged on one replica."""
+    n = tf.distribute.get_strategy().num_replicas_in_sync
+    return loss if n == 1 else loss * (1.0 / n)
+
+
+def replica_seed(seed):
+    """`seed` (a stateless int32 pair) made this replica's own: every replica draws the same
+    seeds in the same order, so its id is folded in; unchanged on one replica."""
+    context = tf.distribute.get_replica_context()
+    if context is None or context.num_replicas_in_sync == 1:
+        return seed
+    return tf.random.experimental.stateless_fold_in(seed, context.replica_id_in_sync_group,
+                                                    alg="philox")
+
+
+def replica_rows(batch):
+    """This replica's slice of a global batch of row indices [B]: [B / replicas]."""
+    context = tf.distribute.get_replica_context()
+    n = tf.shape(batch)[0] // context.num_replicas_in_sync
+    start = context.replica_id_in_sync_group * n
+    return batch[start:start + n]
+
+
+def on_every_replica(strategy: tf.distribute.Strategy, value):
+    """A copy of `value` on each of this worker's replica devices, for `strategy.run` args.
+
+    Not a mirrored variable: MultiWorkerMirroredStrategy broadcasts a variable's initial value
+    from the chief, and its collectives do not carry uint8, the training set's type.
+    """
+    host = tf.constant(value)
+    return strategy.experimental_distribute_values_from_function(lambda _: tf.identity(host))
+
+
+def is_chief(strategy: tf.distribute.Strategy | None) -> bool:
+    """Whether this process writes the run's files: always, except a multi_worker worker that
+    is not the chief (task `chief`, or `worker` 0 when the cluster has no chief)."""
+    resolver = getattr(strategy, "cluster_resolver", None)
+    if resolver is None or resolver.task_type is None:
+        return True
+    if resolver.task_type == "chief":
+        return True
+    has_chief = "chief" in resolver.cluster_spec().as_dict()
+    return resolver.task_type == "worker" and resolver.task_id == 0 and not has_chief
+
+
+@contextlib.contextmanager
+def writable_dir(strategy: tf.distribute.Strategy | None, run_dir: Path):
+    """`run_dir` for the chief; for another worker a temporary folder, removed on exit. Every
+    worker saves the same things (the same variable reads), only the chief's are kept."""
+    if is_chief(strategy):
+        yield Path(run_dir)
+        return
+    folder = Path(tempfile.mkdtemp(prefix=f"pse_tf-worker{os.getpid()}-"))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def same_on_every_worker(strategy: tf.distribute.Strategy | None, value: int, what: str):
+    """Raises RuntimeError unless every replica passes the same `value` (all must call it).
+
+    A worker that starts from another step than the chief would wait forever in a collective;
+    this turns that into an error that says why.
+    """
+    if strategy is None or strategy.num_replicas_in_sync == 1:
+        return
+    values = strategy.gather(strategy.run(lambda: tf.constant([value], tf.int64)), axis=0)
+    values = [int(v) for v in values.numpy()]
+    if len(set(values)) > 1:
+        raise RuntimeError(f"the replicas disagree on {what}: {values}; every worker must see "
+                           "the run directory at the same path (a shared file system)")
