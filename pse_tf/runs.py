@@ -332,7 +332,7 @@ def _fingerprint(config: TrainConfig) -> int:
 def finished_run(config: TrainConfig) -> Path | None:
     """The default run directory of `config` if it holds a finished run of the same config
     (evaluation settings aside), else None."""
-    run_dir = Path(config.out) / default_run_name(config)
+    run_dir = resolve_run_dir(config, None)
     if not (run_dir / FINAL_WEIGHTS).is_file() or not (run_dir / CONFIG).is_file():
         return None
     saved = TrainConfig.from_json(run_dir / CONFIG).to_dict()

@@ -9,7 +9,7 @@ import pytest
 from pse_tf import checkpoints, runs
 from pse_tf.config import ModelConfig, TrainConfig
 from pse_tf.data import load_dataset
-from pse_tf.training import NonFiniteError
+from pse_tf.training import EpochBatches, NonFiniteError
 
 CONFIG = TrainConfig(dataset="mnist", label_encoding="onehot", steps=60, steps_per_execution=20,
                      checkpoint_every=20, model=ModelConfig(name="pse"), seed=0)
@@ -37,8 +37,7 @@ def test_a_nan_in_the_data_stops_at_its_batch_and_keeps_the_last_checkpoint(tmp_
     with pytest.raises(NonFiniteError, match="non-finite reconstruction") as error:
         runs.train(config, verbose=0, export=False)
     # The batch holding the poisoned row is the first that fails.
-    batches = __import__("pse_tf.training", fromlist=["EpochBatches"]).EpochBatches(
-        len(images), config.batch_size, config.seed)(0, 500)
+    batches = EpochBatches(len(images), config.batch_size, config.seed)(0, 500)
     expected = int(np.argmax((batches == len(images) // 2).any(axis=1))) + 1  # counted from 1
     assert error.value.step == expected and "gradient" in error.value.names
     run_dir = tmp_path / runs.default_run_name(config)
