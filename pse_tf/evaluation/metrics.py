@@ -9,6 +9,12 @@ from pse_tf import objectives
 from pse_tf.data import flat_float
 
 
+Z_READINGS = ("sample", "mean")
+# How a generated image's pixels are read before the evaluator sees them: the decoder's Bernoulli
+# means (the default), those means thresholded at 0.5, or one Bernoulli draw per pixel.
+PIXEL_READINGS = ("mean", "threshold", "sample")
+
+
 def _batched(fn, *arrays, batch_size: int):
     """Concatenate fn over aligned slices of `arrays`."""
     n = len(arrays[0])
@@ -16,14 +22,22 @@ def _batched(fn, *arrays, batch_size: int):
     return np.concatenate([np.asarray(o) for o in outs])
 
 
-def reconstruction_error(model, images, labels, seed: int = 0, batch_size: int = 2000) -> float:
+def reconstruction_error(model, images, labels, seed: int = 0, batch_size: int = 2000,
+                         z: str = "sample") -> float:
     """Mean over images of the summed Bernoulli NLL over pixels, one z drawn from the model's
-    reconstruction encoder (q(z|x) for PSE; see `LatentModel.reconstruction_logits`)."""
+    reconstruction encoder (q(z|x) for PSE; see `LatentModel.reconstruction_logits`).
+
+    `z`: "sample" (the default and the literal reading: the objective's E_q[log p(x|z)] with one
+    draw) or "mean" (z = the encoder's mean; reported beside it, never in its place).
+    """
+    if z not in Z_READINGS:
+        raise ValueError(f"z must be one of {Z_READINGS}, got {z!r}")
 
     @tf.function(jit_compile=True)
     def nll(x, y, s):
         x = flat_float(x)
-        logits = model.reconstruction_logits(x, tf.gather(model.label_vectors, y), s)
+        logits = model.reconstruction_logits(x, tf.gather(model.label_vectors, y), s,
+                                             use_mean=z == "mean")
         return objectives.reconstruction_nll(x, logits)
 
     seeds = iter(tf.random.experimental.stateless_split(tf.constant([seed, 7]), len(images)))
@@ -48,7 +62,7 @@ def annotation_accuracy(model, images, labels, batch_size: int = 2000) -> float:
 
 
 def generation_accuracy(model, evaluator, samples_per_label: int = 10000, repeats: int = 10,
-                        seed: int = 0, batch_size: int = 10000) -> dict:
+                        seed: int = 0, batch_size: int = 10000, pixels: str = "mean") -> dict:
     """The paper's protocol: `samples_per_label` images from each label's q(z|l), decoded and
     classified by a fixed evaluator; the fraction classified as their label, `repeats` times.
 
@@ -56,15 +70,25 @@ def generation_accuracy(model, evaluator, samples_per_label: int = 10000, repeat
     [N, 28, 28]) returning class scores [N, C]; the decoded images [N, D] are reshaped to its
     input shape.
 
+    `pixels`: how the decoded Bernoulli means are read (`PIXEL_READINGS`); "mean" by default.
+
     Returns {"mean", "std", "repeats": [...]} as fractions.
     """
+    if pixels not in PIXEL_READINGS:
+        raise ValueError(f"pixels must be one of {PIXEL_READINGS}, got {pixels!r}")
     num_classes = model.num_classes
     image_shape = tuple(evaluator.input_shape[1:])
 
     @tf.function(jit_compile=True)
     def correct(labels, s):
         vectors = tf.gather(model.label_vectors, labels)
-        images = tf.reshape(model.generate(vectors, s), [-1, *image_shape])
+        means = model.generate(vectors, s)
+        if pixels == "threshold":
+            means = tf.cast(means > 0.5, means.dtype)
+        elif pixels == "sample":
+            noise = tf.random.stateless_uniform(tf.shape(means), seed=s[::-1], dtype=means.dtype)
+            means = tf.cast(noise < means, means.dtype)
+        images = tf.reshape(means, [-1, *image_shape])
         predicted = tf.argmax(evaluator(images, training=False), axis=-1, output_type=tf.int32)
         return tf.reduce_sum(tf.cast(predicted == labels, tf.int32))
 

@@ -125,10 +125,12 @@ class LatentModel(keras.Model):
         q(z|x) here; a model without an image-only encoder overrides it (CVAE: q(z|x,l))."""
         return self.encode(images).mean()
 
-    def reconstruction_logits(self, images, label_vectors, seed):
+    def reconstruction_logits(self, images, label_vectors, seed, use_mean: bool = False):
         """Logits of Dec(z), one z drawn (stateless `seed`) from the encoder that the model's
-        reconstruction error uses: q(z|x) here; models with a joint encoder override it."""
-        return self.decode_logits(self.encode(images).sample(seed=seed))
+        reconstruction error uses: q(z|x) here; models with a joint encoder override it.
+        `use_mean`: z = that encoder's mean instead (a reading of the metric, not the paper's)."""
+        q = self.encode(images)
+        return self.decode_logits(q.mean() if use_mean else q.sample(seed=seed))
 
     def training_stages(self, steps: int) -> list:
         """[(stage_name, steps)] run in order. One joint stage, except two-stage models (SCAN)."""
@@ -261,9 +263,10 @@ class JointModel(LatentModel):
         """q(z|x,l) for images [N, D] and label vectors [N, L]: batch [N], event [Z]."""
         return self.joint_encoder(tf.concat([images, label_vectors], axis=-1))
 
-    def reconstruction_logits(self, images, label_vectors, seed):
+    def reconstruction_logits(self, images, label_vectors, seed, use_mean: bool = False):
         """Reconstruction through the joint encoder q(z|x,l), as in the training objective."""
-        return self.decode_logits(self.encode_joint(images, label_vectors).sample(seed=seed))
+        q = self.encode_joint(images, label_vectors)
+        return self.decode_logits(q.mean() if use_mean else q.sample(seed=seed))
 
     def joint_pass(self, images, labels) -> objectives.JointPass:
         """Every distribution eq. 5 and eq. 6 read, with one training draw z ~ q(z|x,l)."""

@@ -52,9 +52,10 @@ class CVAE(PriorLabelModel):
                 "CVAE's decoder is p(x|z,l): pass label_vectors [N, L] with z [N, Z].")
         return self.decoder(tf.concat([z, label_vectors], axis=-1))
 
-    def reconstruction_logits(self, images, label_vectors, seed):
+    def reconstruction_logits(self, images, label_vectors, seed, use_mean: bool = False):
         """Reconstruction through q(z|x,l) and the label-conditioned decoder."""
-        z = self.encode_with_label(images, label_vectors).sample(seed=seed)
+        q = self.encode_with_label(images, label_vectors)
+        z = q.mean() if use_mean else q.sample(seed=seed)
         return self.decode_logits(z, label_vectors)
 
     def compute_terms(self, images, labels, training=False):

@@ -33,15 +33,16 @@ def _raw(scale):
     return np.log(np.expm1(scale - MIN_SCALE)) if scale > MIN_SCALE else FLOOR
 
 
-def _tiny_pse(label_scales):
-    config = ModelConfig(name="pse", latent_dim=2, image_dim=4, hidden_units=(3,))
-    model = get_model_class("pse")(config, np.eye(3), ["zero", "one", "two"], "onehot")
+def _tiny_pse(label_scales, image_scale=MIN_SCALE, name="pse"):
+    config = ModelConfig(name=name, latent_dim=2, image_dim=4, hidden_units=(3,),
+                         classifier_units=(3,))
+    model = get_model_class(name)(config, np.eye(3), ["zero", "one", "two"], "onehot")
     model.build_all()
     h0_h1 = [[1, 0, 0], [0, 1, 0], [0, 0, 0], [0, 0, 0]]  # hidden (x0, x1, 0)
     weights = {
         model.image_encoder.net: [(h0_h1, [0, 0, 0]),
                                   ([[2, 0, 0, 0], [0, 3, 0, 0], [0, 0, 0, 0]],
-                                   [-1, 0, FLOOR, FLOOR])],
+                                   [-1, 0, _raw(image_scale), _raw(image_scale)])],
         model.label_encoder.net: [([[-1, 0, _raw(label_scales[0]), _raw(label_scales[0])],
                                     [1, 0, _raw(label_scales[1]), _raw(label_scales[1])],
                                     [0, 0, _raw(label_scales[2]), _raw(label_scales[2])]],
@@ -50,6 +51,11 @@ def _tiny_pse(label_scales):
         model.decoder: [([[1, -1, 0], [0, 0, 0]], [0, 0, 0]),
                         ([[1, 0, 0, 0], [-1, 0, 0, 0], [0, 0, 0, 0]], [0, LN3, -LN3, LN3])],
     }
+    if name == "pse_star":
+        # Cla(x_hat): hidden (x_hat0, 0, 0), logits (0, 10 h - 6, 4 - 10 h): class 2 below
+        # pixel 0.4, class 0 from 0.4 to 0.6, class 1 above.
+        weights[model.classifier] = [([[1, 0, 0], [0, 0, 0], [0, 0, 0], [0, 0, 0]], [0, 0, 0]),
+                                     ([[0, 10, -10], [0, 0, 0], [0, 0, 0]], [0, -6, 4])]
     for net, dense_weights in weights.items():
         for layer, (kernel, bias) in zip(net.layers, dense_weights, strict=True):
             layer.set_weights([np.array(kernel, np.float32), np.array(bias, np.float32)])
@@ -109,3 +115,55 @@ def test_generation_accuracy_is_the_fraction_the_evaluator_gives_their_label():
                                          batch_size=64)
     assert result == {"mean": pytest.approx(1 / 3), "std": pytest.approx(0.0),
                       "repeats": [pytest.approx(1 / 3)] * 3}
+
+
+def test_reconstruction_error_mean_reading_decodes_the_mean_of_q_z_x():
+    # q(z|x) with scale 1: the literal reading draws z and misses the hand value by far more than
+    # the jitter; z = the mean gives it exactly (see the reconstruction test above).
+    model = _tiny_pse(label_scales=(1.0, 1.0, 2.0), image_scale=1.0)
+    labels = np.array([1, 0, 2])
+    assert metrics.reconstruction_error(model, IMAGES, labels, z="mean") == pytest.approx(
+        3.0154963, abs=1e-5)
+    assert abs(metrics.reconstruction_error(model, IMAGES, labels, seed=3) - 3.0154963) > 0.01
+    with pytest.raises(ValueError, match="z must be one of"):
+        metrics.reconstruction_error(model, IMAGES, labels, z="mode")
+
+
+def _pixel0_evaluator():
+    """Scores (0, pixel0 - 0.6, 0.4 - pixel0): class 2 below 0.4, 0 up to 0.6, 1 above."""
+    evaluator = keras.Sequential([keras.Input((2, 2)), keras.layers.Flatten(),
+                                  keras.layers.Dense(3)])
+    kernel = np.zeros((4, 3), np.float32)
+    kernel[0, 1:] = 1.0, -1.0
+    evaluator.layers[-1].set_weights([kernel, np.array([0.0, -0.6, 0.4], np.float32)])
+    return evaluator
+
+
+def test_generation_pixel_readings_threshold_and_sample_the_bernoulli_means():
+    # Pixel 0's mean is 0.269 / 0.731 / 0.5 for labels 0 / 1 / 2 (test above).
+    # Thresholded at 0.5: 0 and 1 -> classes 2 and 1 for labels 0 and 1 (label 1 right); label
+    # 2's 0.5 +- the floor's jitter falls either side, right (0 -> class 2) half the time: 0.5.
+    # (The means themselves give 1/3: label 2's 0.5 is class 0.)
+    # Sampled: label 0 is wrong either way (1 -> class 1, 0 -> class 2); label 1 right when the
+    # pixel is 1 (p 0.731), label 2 when it is 0 (p 0.5): (0 + 0.731 + 0.5) / 3 = 0.410.
+    model = _tiny_pse(label_scales=(MIN_SCALE,) * 3)
+    evaluator = _pixel0_evaluator()
+    threshold = metrics.generation_accuracy(model, evaluator, samples_per_label=3000, repeats=2,
+                                            pixels="threshold")
+    assert threshold["mean"] == pytest.approx(0.5, abs=0.02)
+    sampled = metrics.generation_accuracy(model, evaluator, samples_per_label=3000, repeats=2,
+                                          pixels="sample")
+    assert sampled["mean"] == pytest.approx((0.7310586 + 0.5) / 3, abs=0.02)
+    assert sampled["std"] > 0  # fresh pixel noise in each repeat
+    with pytest.raises(ValueError, match="pixels must be one of"):
+        metrics.generation_accuracy(model, evaluator, pixels="binary")
+
+
+def test_classifier_reading_annotates_with_pse_stars_classifier_on_the_decoded_mean():
+    # Decoded pixel 0 = sigmoid(z0), z0 = 2 x0 - 1: A 0.269 -> class 2, B 0.731 -> class 1,
+    # C sigmoid(-0.6) = 0.354 -> class 2. (The Gaussian rule gives 2, 1, 0.)
+    from pse_tf.evaluation.readings import classifier_annotate
+
+    model = _tiny_pse(label_scales=(1.0, 1.0, 2.0), name="pse_star")
+    np.testing.assert_array_equal(classifier_annotate(model, IMAGES, batch_size=2), [2, 1, 2])
+    np.testing.assert_array_equal(metrics.annotate(model, IMAGES), [2, 1, 0])
