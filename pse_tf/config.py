@@ -16,6 +16,12 @@ from pse_tf.data.catalog import check_options, parse_spec
 from pse_tf.labels import ENCODINGS as LABEL_ENCODINGS
 
 LR_SCHEDULES = ("constant", "cosine")
+BINARIZATIONS = ("none", "static", "dynamic")
+# Keras initializers by name, and "pytorch": PyTorch's nn.Linear default kernel
+# (kaiming_uniform(a=sqrt(5)) = U(+-1/sqrt(fan_in))); biases stay zero in every case.
+KERNEL_INITIALIZERS = ("glorot_uniform", "glorot_normal", "he_uniform", "he_normal",
+                       "lecun_uniform", "lecun_normal", "pytorch")
+SCALE_FUNCTIONS = ("softplus", "exp")
 STRATEGIES = ("none", "mirrored", "multi_worker")  # pse_tf.distribute builds them
 
 
@@ -49,6 +55,12 @@ class ModelConfig:
             word-vector labels (paper §2.1 leaves sigma open).
         options: dict. Model-specific settings, read and checked by the model: JMVAE `alpha`,
             TrELBO `lambda1`/`lambda2`, SCAN `beta`/`symbol_steps` (see each model's docstring).
+        kernel_initializer: str. Dense kernels' initializer (`KERNEL_INITIALIZERS`; the paper
+            does not say; Keras's default glorot_uniform).
+        scale_function: str. sigma of every Gaussian encoder from its raw output: `softplus`
+            (default) or `exp` (the raw output is log sigma). The paper does not say.
+        kl_warmup_steps: int. 0 (the paper: "we do not use warm-up") or the steps over which
+            the weight of every KL term rises linearly from 0 to 1 (Sønderby et al., 2016).
     """
 
     name: str = "pse_star"
@@ -59,8 +71,17 @@ class ModelConfig:
     classifier_units: tuple = (512, 64)
     label_likelihood_scale: float = 1.0
     options: dict = dataclasses.field(default_factory=dict)
+    kernel_initializer: str = "glorot_uniform"
+    scale_function: str = "softplus"
+    kl_warmup_steps: int = 0
 
     def __post_init__(self):
+        for name, allowed in (("kernel_initializer", KERNEL_INITIALIZERS),
+                              ("scale_function", SCALE_FUNCTIONS)):
+            if getattr(self, name) not in allowed:
+                raise ConfigError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}")
+        if int(self.kl_warmup_steps) < 0:
+            raise ConfigError(f"kl_warmup_steps must be >= 0, got {self.kl_warmup_steps}")
         self.hidden_units = tuple(int(u) for u in self.hidden_units)
         self.classifier_units = tuple(int(u) for u in self.classifier_units)
         if self.image_shape is not None:
@@ -103,6 +124,10 @@ class TrainConfig:
         mixed_precision: bool. Compute in bfloat16 with float32 weights; GPUs only.
         generation_repeats: int. Repeats of the generation-accuracy protocol (paper: 10).
         generation_samples_per_label: int. Samples per label per repeat (paper: 10,000).
+        binarize: str. `none` (grey levels in [0, 1], the default), `static` (every split
+            replaced once by a fixed Bernoulli draw of its pixels) or `dynamic` (a fresh draw of
+            each training batch at every step; validation and test as `static`). The paper
+            does not say; its Bernoulli decoder reads either.
         out: str. Parent folder of the run directory.
     """
 
@@ -124,6 +149,7 @@ class TrainConfig:
     generation_samples_per_label: int = 10000
     out: str = "runs"
     data_options: dict = dataclasses.field(default_factory=dict)
+    binarize: str = "none"
 
     def __post_init__(self):
         if isinstance(self.model, dict):
@@ -144,6 +170,8 @@ class TrainConfig:
         if self.lr_schedule not in LR_SCHEDULES:
             raise ConfigError(
                 f"lr_schedule must be one of {LR_SCHEDULES}, got {self.lr_schedule!r}")
+        if self.binarize not in BINARIZATIONS:
+            raise ConfigError(f"binarize must be one of {BINARIZATIONS}, got {self.binarize!r}")
         if self.strategy not in STRATEGIES:
             raise ConfigError(f"strategy must be one of {STRATEGIES}, got {self.strategy!r}")
         if self.learning_rate <= 0:

@@ -16,16 +16,26 @@ tfd = tfp.distributions
 MIN_SCALE = 1e-4
 
 
-def mlp(units: Sequence[int], name: str, output_units: int | None = None) -> keras.Sequential:
+def kernel_initializer(name: str = "glorot_uniform"):
+    """A Dense kernel initializer by name (`config.KERNEL_INITIALIZERS`)."""
+    if name == "pytorch":  # U(+-sqrt(3 * (1/3) / fan_in)) = U(+-1/sqrt(fan_in))
+        return keras.initializers.VarianceScaling(1 / 3, "fan_in", "uniform")
+    return keras.initializers.get(name)
+
+
+def mlp(units: Sequence[int], name: str, output_units: int | None = None,
+        initializer: str = "glorot_uniform") -> keras.Sequential:
     """Dense ReLU layers of the given widths, then an optional linear output layer.
 
     The output layer computes in float32 whatever the dtype policy: under mixed precision the
     distributions it parameterises (784 Bernoulli logits, Gaussian scales) stay float32.
     """
-    layers = [keras.layers.Dense(u, activation="relu", name=f"{name}_dense{i}")
+    layers = [keras.layers.Dense(u, activation="relu", name=f"{name}_dense{i}",
+                                 kernel_initializer=kernel_initializer(initializer))
               for i, u in enumerate(units)]
     if output_units is not None:
-        layers.append(keras.layers.Dense(output_units, name=f"{name}_out", dtype="float32"))
+        layers.append(keras.layers.Dense(output_units, name=f"{name}_out", dtype="float32",
+                                         kernel_initializer=kernel_initializer(initializer)))
     return keras.Sequential(layers, name=name)
 
 
@@ -35,15 +45,20 @@ class GaussianEncoder(keras.layers.Layer):
     Args:
         latent_dim: int. Size of z.
         hidden_units: tuple. Hidden widths; `()` gives the paper's one-dense-layer label encoder.
+        initializer: str. Dense kernels' initializer (`kernel_initializer`).
+        scale_function: str. sigma from the raw output: `softplus` or `exp` (raw = log sigma).
 
     Call returns `tfd.MultivariateNormalDiag` with batch shape [N] and event shape [latent_dim].
     """
 
-    def __init__(self, latent_dim: int, hidden_units: Sequence[int] = (), **kwargs):
+    def __init__(self, latent_dim: int, hidden_units: Sequence[int] = (),
+                 initializer: str = "glorot_uniform", scale_function: str = "softplus", **kwargs):
         super().__init__(**kwargs)
         self.latent_dim = int(latent_dim)
         self.hidden_units = tuple(hidden_units)
-        self.net = mlp(self.hidden_units, name=f"{self.name}_mlp", output_units=2 * self.latent_dim)
+        self.initializer, self.scale_function = initializer, scale_function
+        self.net = mlp(self.hidden_units, name=f"{self.name}_mlp", output_units=2 * self.latent_dim,
+                       initializer=initializer)
 
     def build(self, input_shape):
         self.net.build(input_shape)
@@ -53,7 +68,8 @@ class GaussianEncoder(keras.layers.Layer):
         """(loc, scale), each [N, latent_dim]: the tensors behind the distribution."""
         raw = self.net(inputs)
         loc, raw_scale = tf.split(raw, 2, axis=-1)
-        return loc, tf.nn.softplus(raw_scale) + MIN_SCALE
+        scale = tf.exp(raw_scale) if self.scale_function == "exp" else tf.nn.softplus(raw_scale)
+        return loc, scale + MIN_SCALE
 
     def call(self, inputs):
         loc, scale = self.parameters(inputs)
@@ -61,34 +77,38 @@ class GaussianEncoder(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "latent_dim": self.latent_dim,
-                "hidden_units": self.hidden_units}
+                "hidden_units": self.hidden_units, "initializer": self.initializer,
+                "scale_function": self.scale_function}
 
 
 # -- the paper's networks (appendix A), from a ModelConfig ---------------------------------------
 def image_encoder(config, name: str = "image_encoder") -> GaussianEncoder:
     """q(z|x): MLP D-512-64 -> Gaussian. Also the joint encoder q(z|x,l) of CVAE, JMVAE and
     TrELBO, which reads concat[x, l]."""
-    return GaussianEncoder(config.latent_dim, config.hidden_units, name=name)
+    return GaussianEncoder(config.latent_dim, config.hidden_units, config.kernel_initializer,
+                           config.scale_function, name=name)
 
 
 def label_encoder(config, name: str = "label_encoder") -> GaussianEncoder:
     """q(z|l): one dense layer -> Gaussian ("The label encoder ... consists of one dense layer")."""
-    return GaussianEncoder(config.latent_dim, (), name=name)
+    return GaussianEncoder(config.latent_dim, (), config.kernel_initializer,
+                           config.scale_function, name=name)
 
 
 def image_decoder(config, name: str = "decoder") -> keras.Sequential:
     """Dec(z): MLP z-64-512-D -> Bernoulli logits (the encoder's widths reversed)."""
-    return mlp(tuple(reversed(config.hidden_units)), name, config.image_dim)
+    return mlp(tuple(reversed(config.hidden_units)), name, config.image_dim,
+               config.kernel_initializer)
 
 
 def label_decoder(config, label_dim: int, name: str = "label_decoder") -> keras.Sequential:
     """p(l|z) of JMVAE and TrELBO: MLP z-64-512-L -> the label likelihood's parameter."""
-    return mlp(tuple(reversed(config.hidden_units)), name, label_dim)
+    return mlp(tuple(reversed(config.hidden_units)), name, label_dim, config.kernel_initializer)
 
 
 def classifier(config, label_dim: int, name: str = "classifier") -> keras.Sequential:
     """PSE*'s Cla(x_hat): MLP D-512-64-L on the reconstruction -> the label likelihood's parameter."""
-    return mlp(config.classifier_units, name, label_dim)
+    return mlp(config.classifier_units, name, label_dim, config.kernel_initializer)
 
 
 # -- distributions -------------------------------------------------------------------------------

@@ -45,9 +45,11 @@ def pse(images, logits, q_z_x, q_z_l):
     return {"reconstruction": reconstruction_nll(images, logits), "kl": kl(q_z_x, q_z_l)}
 
 
-def pse_star(images, logits, labels, p_l, q_z_x, q_z_l):
-    """eq. 3: -L_PSE* = eq. 2 - E_q(z|x)[log p(l|z)], with p(l|z) = p(l | Cla(Dec(z))) = `p_l`."""
-    return {**pse(images, logits, q_z_x, q_z_l), "label": label_nll(labels, p_l)}
+def pse_star(images, logits, labels, p_l, q_z_x, q_z_l, label_weight: float = 1.0):
+    """eq. 3: -L_PSE* = eq. 2 - E_q(z|x)[log p(l|z)], with p(l|z) = p(l | Cla(Dec(z))) = `p_l`.
+
+    `label_weight` scales the label term (1 in eq. 3; an option of the reproduction study)."""
+    return {**pse(images, logits, q_z_x, q_z_l), "label": label_weight * label_nll(labels, p_l)}
 
 
 def total(terms: dict):

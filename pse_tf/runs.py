@@ -307,6 +307,16 @@ def load_data(config: TrainConfig):
         shape = tuple(int(d) for d in dataset.train_images.shape[1:])
         config.model.image_dim = math.prod(shape)
         config.model.image_shape = shape
+    if config.binarize != "none":
+        # Validation and test are one fixed draw under either mode, so that static and dynamic
+        # runs are scored on the same images; dynamic training draws afresh in the loop.
+        from pse_tf.data import binarize
+
+        dataset = dataclasses.replace(
+            dataset, val_images=binarize(dataset.val_images, 1),
+            test_images=binarize(dataset.test_images, 2),
+            train_images=(binarize(dataset.train_images, 0) if config.binarize == "static"
+                          else dataset.train_images))
     if config.batch_size > len(dataset.train_images):
         raise ValueError(f"batch_size {config.batch_size} exceeds the {len(dataset.train_images)} "
                          f"training images of {config.dataset}; pass a smaller --batch-size")

@@ -15,7 +15,7 @@ import tensorflow as tf
 
 from pse_tf import checkpoints, distribute
 from pse_tf.config import TrainConfig
-from pse_tf.data import flat_float
+from pse_tf.data import bernoulli_draw, flat_float
 from pse_tf.evaluation.metrics import annotation_accuracy
 from pse_tf.registry import create_model
 
@@ -104,8 +104,9 @@ class InGraphLoop:
     """
 
     def __init__(self, model, images: np.ndarray, labels: np.ndarray, batch_size: int, seed: int,
-                 jit_compile: bool = True):
+                 jit_compile: bool = True, binarize: bool = False):
         self.model = model
+        self.binarize = binarize
         self.strategy = distribute.model_strategy(model)
         self.xla = distribute.xla_mode(self.strategy, jit_compile)
         self.batches = EpochBatches(len(images), batch_size, seed)
@@ -123,14 +124,20 @@ class InGraphLoop:
             self._step = self._replicated_step
         self._run = tf.function(self._run_steps, jit_compile=self.xla == "loop")
 
+    def _batch_images(self, images, rows):
+        """The batch's images as the model reads them: flat float, or a fresh 0/1 draw of each
+        pixel under dynamic binarisation (its seed from the model's generator, so checkpointed)."""
+        x = flat_float(tf.gather(images, rows))
+        return bernoulli_draw(x, self.model.next_seed()) if self.binarize else x
+
     def _train_step(self, batch):
         """One step on one device; whether its values were finite ([T + 1] bool)."""
-        images = flat_float(tf.gather(self.images, batch))
+        images = self._batch_images(self.images, batch)
         return self.model.checked_train_step((images, tf.gather(self.labels, batch)))[1]
 
     def _replica_step(self, batch, images, labels):
         rows = distribute.replica_rows(batch)
-        loss, terms, grads, finite = self._gradients(flat_float(tf.gather(images, rows)),
+        loss, terms, grads, finite = self._gradients(self._batch_images(images, rows),
                                                      tf.gather(labels, rows))
         self.model.apply_gradients(loss, terms, grads)
         # Summed over the replicas, so that all of them (on every worker) stop at the same step.
@@ -247,7 +254,8 @@ def _fit_stages(model, config: TrainConfig, dataset, checkpoint, run_dir: Path,
         if step == start and step > 0:  # resuming: restore what the checkpoint holds
             checkpoints.restore(checkpoint, model, optimizer=step > stage_start)
         loop = InGraphLoop(model, dataset.train_images, dataset.train_labels, config.batch_size,
-                           config.seed + index, config.jit_compile)
+                           config.seed + index, config.jit_compile,
+                           binarize=config.binarize == "dynamic")
         while step < stage_end:
             count = min(config.steps_per_execution, stage_end - step, every - step % every)
             logs = loop.run(step - stage_start, count)

@@ -19,7 +19,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def parse_args(argv=None):
-    from pse_tf.config import LABEL_ENCODINGS, LR_SCHEDULES, STRATEGIES, ConfigError, TrainConfig
+    from pse_tf.config import (BINARIZATIONS, KERNEL_INITIALIZERS, LABEL_ENCODINGS, LR_SCHEDULES,
+                               SCALE_FUNCTIONS, STRATEGIES, ConfigError, TrainConfig)
     from pse_tf.data import DATASETS
     from pse_tf.registry import model_names
 
@@ -41,6 +42,13 @@ def parse_args(argv=None):
     p.add_argument("--batch-size", type=int, help=f"default {d.batch_size}")
     p.add_argument("--learning-rate", type=float, help=f"default {d.learning_rate}")
     p.add_argument("--lr-schedule", choices=LR_SCHEDULES, help=f"default {d.lr_schedule}")
+    p.add_argument("--binarize", choices=BINARIZATIONS, help=f"default {d.binarize}")
+    p.add_argument("--kernel-initializer", choices=KERNEL_INITIALIZERS,
+                   help=f"default {d.model.kernel_initializer}")
+    p.add_argument("--scale-function", choices=SCALE_FUNCTIONS,
+                   help=f"encoders' sigma from their raw output (default {d.model.scale_function})")
+    p.add_argument("--kl-warmup-steps", type=int,
+                   help=f"KL warm-up steps (default {d.model.kl_warmup_steps}: none, as the paper)")
     p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                    help="a model option (ModelConfig.options), e.g. alpha=1 for jmvae; repeatable")
     p.add_argument("--seed", type=int, help=f"default {d.seed}")
@@ -69,7 +77,7 @@ def parse_args(argv=None):
     for flag, key in (("dataset", "dataset"), ("label_encoding", "label_encoding"),
                       ("word_vectors", "word_vectors"), ("steps", "steps"),
                       ("batch_size", "batch_size"), ("learning_rate", "learning_rate"),
-                      ("lr_schedule", "lr_schedule"),
+                      ("lr_schedule", "lr_schedule"), ("binarize", "binarize"),
                       ("seed", "seed"), ("generation_repeats", "generation_repeats"),
                       ("generation_samples_per_label", "generation_samples_per_label"),
                       ("checkpoint_every", "checkpoint_every"), ("strategy", "strategy"),
@@ -78,8 +86,9 @@ def parse_args(argv=None):
             values[key] = getattr(args, flag)
     if args.model is not None:
         values["model"]["name"] = args.model
-    if args.latent_dim is not None:
-        values["model"]["latent_dim"] = args.latent_dim
+    for flag in ("latent_dim", "kernel_initializer", "scale_function", "kl_warmup_steps"):
+        if getattr(args, flag) is not None:
+            values["model"][flag] = getattr(args, flag)
     for option in args.option:
         key, sep, value = option.partition("=")
         if not sep or not key:

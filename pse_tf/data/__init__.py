@@ -11,7 +11,7 @@ from pse_tf.data.datasets import (
     verify,
 )
 from pse_tf.data.idx import DataError, IdxError, parse_idx
-from pse_tf.data.images import flat_float
+from pse_tf.data.images import bernoulli_draw, binarize, flat_float
 from pse_tf.data.tfds_images import TfdsImages, load_tfds_images
 
 __all__ = [
@@ -21,6 +21,8 @@ __all__ = [
     "Dataset",
     "IdxError",
     "TfdsImages",
+    "bernoulli_draw",
+    "binarize",
     "cache_dir",
     "fetch",
     "flat_float",

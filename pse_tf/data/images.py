@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import tensorflow as tf
 
 
@@ -28,3 +29,21 @@ def flat_float(images) -> tf.Tensor:
     if images.dtype == tf.uint8:
         x = x / 255.0
     return tf.reshape(x, [tf.shape(images)[0], -1])
+
+
+def binarize(images: np.ndarray, seed: int) -> np.ndarray:
+    """One Bernoulli draw of every pixel, its grey level the probability: uint8 0/255, same shape.
+
+    A fixed draw (`seed`) is "static binarisation" (Larochelle & Murray, 2011); the training
+    loop's fresh draw per step is the dynamic one (`TrainConfig.binarize`).
+    """
+    images = np.asarray(images)
+    grey = images / 255.0 if images.dtype == np.uint8 else images
+    draws = np.random.default_rng(seed).random(images.shape) < grey
+    return (draws * 255).astype(np.uint8)
+
+
+def bernoulli_draw(images, seed) -> tf.Tensor:
+    """In-graph dynamic binarisation: float32 images in [0, 1] -> one 0/1 draw per pixel from a
+    stateless `seed`."""
+    return tf.cast(tf.random.stateless_uniform(tf.shape(images), seed=seed) < images, images.dtype)

@@ -166,10 +166,19 @@ class LatentModel(keras.Model):
         strategy the batch is this replica's share and the gradients are scaled so that their
         sum over the replicas is the global batch's (`distribute.global_batch_loss`)."""
         with tf.GradientTape() as tape:
-            terms = self.compute_terms(images, labels, training=True)
+            terms = self.warmed_up(self.compute_terms(images, labels, training=True))
             loss = objectives.total(terms)
             scaled = distribute.global_batch_loss(loss)
         return loss, terms, tape.gradient(scaled, self.trainable_variables)
+
+    def warmed_up(self, terms: dict) -> dict:
+        """KL warm-up (`ModelConfig.kl_warmup_steps`; the paper uses none): every `kl*` term
+        weighted by min(1, step / warm-up steps), reported weighted so the terms sum to the loss."""
+        steps = self.model_config.kl_warmup_steps
+        if not steps:
+            return terms
+        weight = tf.minimum(1.0, tf.cast(self.optimizer.iterations, tf.float32) / steps)
+        return {k: weight * v if k.startswith("kl") else v for k, v in terms.items()}
 
     def train_step(self, data):
         return self.checked_train_step(data)[0]
