@@ -355,7 +355,7 @@ def build_app(backend):
             with gr.Row():
                 with gr.Column():
                     upload = gr.Image(label="Upload an image", type="numpy", image_mode="RGBA",
-                                      sources=["upload", "clipboard"])
+                                      sources=["upload", "clipboard"], elem_id="upload")
                     # Strokes about as wide, relative to the image, as Fashion-MNIST's edges.
                     sketch = gr.Sketchpad(label="…or draw one (read as light on black)",
                                           type="numpy", image_mode="RGBA",
@@ -365,10 +365,12 @@ def build_app(backend):
                     extra = gr.Textbox(label="Extra words to rank (comma-separated, word-vector "
                                        "runs only)", max_length=MAX_TEXT)
                     with gr.Row():
-                        annotate_upload = gr.Button("Annotate upload", variant="primary")
+                        annotate_upload = gr.Button("Annotate upload", variant="primary",
+                                                    elem_id="annotate-upload")
                         annotate_sketch = gr.Button("Annotate drawing")
-                ranked = gr.Label(label="Annotation", num_top_classes=10)
-                recon = gr.Image(label="Reconstruction (decoder of the q(z|x) mean)")
+                ranked = gr.Label(label="Annotation", num_top_classes=10, elem_id="annotation")
+                recon = gr.Image(label="Reconstruction (decoder of the q(z|x) mean)",
+                                 elem_id="reconstruction")
                 aview = gr.Image(label="Latent space")
             annotate_upload.click(guarded(demo.annotate), [upload, extra], [ranked, recon, aview])
             annotate_sketch.click(guarded(lambda drawing, words: demo.annotate(drawing, words,
