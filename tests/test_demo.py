@@ -41,7 +41,8 @@ def test_uploads_become_model_inputs():
     with pytest.raises(DemoError, match="not an image: array of <U"):
         to_model_image(np.array([["a"]]), (28, 28))
     # Integers are 0..255 whatever their type; a grey model sees colour as luma.
-    np.testing.assert_allclose(to_model_image(np.full((8, 8), 51, np.int64), (4, 4)), 0.2, atol=1e-6)
+    grey = to_model_image(np.full((8, 8), 51, np.int64), (4, 4))
+    np.testing.assert_allclose(grey, 0.2, atol=1e-6)
     red = np.zeros((8, 8, 3), np.uint8)
     red[..., 0] = 255
     np.testing.assert_allclose(to_model_image(red, (4, 4)), 0.299, atol=1e-6)
