@@ -191,27 +191,51 @@ def open_backend(path, word_vectors=None):
 
 
 def to_model_image(image, shape) -> np.ndarray:
-    """An uploaded or drawn image (uint8 [H, W], [H, W, 3] or [H, W, 4]) as the model's input:
-    float32 `shape` in [0, 1], resized (bilinear); transparent pixels count as background (0),
-    like the folder loader; colour is averaged to grey for a grey model."""
+    """An uploaded or drawn image (uint8 [H, W], [H, W, 1], [H, W, 3] or [H, W, 4]; integers
+    read as 0..255, floats as 0..1) as the model's input: float32 `shape` in [0, 1], resized
+    (bilinear, antialiased); transparent pixels count as background (0), like the folder loader;
+    colour becomes grey (ITU-R 601 luma, as the folder loader) for a grey model and grey is
+    repeated over the channels of a colour one."""
     import tensorflow as tf
 
     x = np.asarray(image)
+    if x.dtype.kind not in "biuf":
+        raise DemoError(f"not an image: array of {x.dtype}")
     if x.ndim not in (2, 3) or x.size == 0 or (x.ndim == 3 and x.shape[-1] not in (1, 3, 4)):
         raise DemoError(f"not an image: array of shape {list(x.shape)}")
     if x.shape[0] * x.shape[1] > MAX_PIXELS:
         raise DemoError(f"image is {x.shape[1]}x{x.shape[0]} pixels; at most {MAX_PIXELS} pixels")
-    x = x.astype(np.float32) / (255.0 if x.dtype == np.uint8 else 1.0)
+    x = x.astype(np.float32) / (255.0 if x.dtype.kind in "iu" else 1.0)
     if x.ndim == 2:
         x = x[..., None]
     if x.shape[-1] == 4:
         x = x[..., :3] * x[..., 3:]
-    if len(shape) == 2:
-        x = x.mean(-1, keepdims=True)
-    elif x.shape[-1] == 1:
+    if len(shape) == 2 and x.shape[-1] == 3:
+        x = x @ np.array([[0.299], [0.587], [0.114]], np.float32)
+    elif len(shape) == 3 and x.shape[-1] == 1:
         x = np.repeat(x, shape[2], -1)
-    x = tf.image.resize(x, shape[:2], method="bilinear").numpy()
+    # Antialiased like PIL's resize in the folder loader: a large upload or an 8x-down drawing
+    # would otherwise keep only every few pixels and lose thin strokes.
+    x = tf.image.resize(x, shape[:2], method="bilinear", antialias=True).numpy()
     return np.clip(x if len(shape) == 3 else x[..., 0], 0, 1).astype(np.float32)
+
+
+def drawing_ink(value) -> np.ndarray:
+    """A Sketchpad value (dark strokes on white paper) as ink: uint8 [H, W], 255 where drawn.
+
+    The training images are light objects on a black background (MNIST's convention, and the
+    folder loader's for transparent pixels), so the drawing is inverted; transparent pixels are
+    paper.
+    """
+    x = np.asarray(_drawn(value))
+    if x.ndim != 3 or x.shape[-1] not in (3, 4) or x.dtype.kind not in "iu":
+        raise DemoError(f"not a drawing: array of {x.dtype} {list(x.shape)}")
+    rgb = x[..., :3].astype(np.float32)
+    if x.shape[-1] == 4:
+        alpha = x[..., 3:].astype(np.float32) / 255.0
+        rgb = rgb * alpha + 255.0 * (1 - alpha)
+    luma = rgb @ np.array([0.299, 0.587, 0.114], np.float32)
+    return np.clip(np.rint(255.0 - luma), 0, 255).astype(np.uint8)
 
 
 def for_display(image) -> np.ndarray:
@@ -265,9 +289,11 @@ class Demo:
         note = f"{count} images from q(z | l), l = {terms.lstrip('+ ')}"
         return [for_display(im) for im in images], note, self.latent_view(points)
 
-    def annotate(self, image, extra_words: str = ""):
-        """({word: probability}, reconstruction or None, latent view) of one image."""
-        x = to_model_image(_drawn(image), self.backend.image_shape)[None]
+    def annotate(self, image, extra_words: str = "", drawn: bool = False):
+        """({word: probability}, reconstruction or None, latent view) of one image: an upload,
+        or with `drawn` a Sketchpad value (`drawing_ink`)."""
+        pixels = drawing_ink(image) if drawn else _drawn(image)
+        x = to_model_image(pixels, self.backend.image_shape)[None]
         names, vectors = list(self.backend.class_names), None
         extra = [w.strip() for w in (extra_words or "").split(",") if w.strip()]
         if extra:
@@ -329,18 +355,27 @@ def build_app(backend):
             with gr.Row():
                 with gr.Column():
                     upload = gr.Image(label="Upload an image", type="numpy", image_mode="RGBA",
-                                      sources=["upload", "clipboard"])
-                    sketch = gr.Sketchpad(label="…or draw one", type="numpy", image_mode="RGBA")
+                                      sources=["upload", "clipboard"], elem_id="upload")
+                    # Strokes about as wide, relative to the image, as Fashion-MNIST's edges.
+                    sketch = gr.Sketchpad(label="…or draw one (read as light on black)",
+                                          type="numpy", image_mode="RGBA",
+                                          canvas_size=(280, 280),
+                                          brush=gr.Brush(colors=["#000000"], color_mode="fixed",
+                                                         default_size=12))
                     extra = gr.Textbox(label="Extra words to rank (comma-separated, word-vector "
                                        "runs only)", max_length=MAX_TEXT)
                     with gr.Row():
-                        annotate_upload = gr.Button("Annotate upload", variant="primary")
+                        annotate_upload = gr.Button("Annotate upload", variant="primary",
+                                                    elem_id="annotate-upload")
                         annotate_sketch = gr.Button("Annotate drawing")
-                ranked = gr.Label(label="Annotation", num_top_classes=10)
-                recon = gr.Image(label="Reconstruction (decoder of the q(z|x) mean)")
+                ranked = gr.Label(label="Annotation", num_top_classes=10, elem_id="annotation")
+                recon = gr.Image(label="Reconstruction (decoder of the q(z|x) mean)",
+                                 elem_id="reconstruction")
                 aview = gr.Image(label="Latent space")
             annotate_upload.click(guarded(demo.annotate), [upload, extra], [ranked, recon, aview])
-            annotate_sketch.click(guarded(demo.annotate), [sketch, extra], [ranked, recon, aview])
+            annotate_sketch.click(guarded(lambda drawing, words: demo.annotate(drawing, words,
+                                                                              drawn=True)),
+                                  [sketch, extra], [ranked, recon, aview])
     return app
 
 

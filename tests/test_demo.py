@@ -1,17 +1,16 @@
 """The demo page: words and images in, clear errors out; and the page itself in headless
 Chromium (selenium), which also writes results/figures/demo.png."""
 
-import shutil
-import socket
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from pse_tf.demo import (MAX_PIXELS, MAX_TEXT, DemoError, label_vector, parse_algebra,
-                         to_model_image)
+from pse_tf.demo import (MAX_PIXELS, MAX_TEXT, DemoError, drawing_ink, label_vector,
+                         parse_algebra, to_model_image)
 from pse_tf.labels import LabelEncoding
+from tests.helpers.browser import chromium, free_port
 
 SCREENSHOT = Path(__file__).resolve().parents[1] / "results" / "figures" / "demo.png"
 
@@ -39,31 +38,28 @@ def test_uploads_become_model_inputs():
         to_model_image(np.zeros((4, 4, 5), np.uint8), (28, 28))
     with pytest.raises(DemoError, match="pixels; at most"):
         to_model_image(np.broadcast_to(np.uint8(0), (MAX_PIXELS // 100 + 1, 100)), (28, 28))
+    with pytest.raises(DemoError, match="not an image: array of <U"):
+        to_model_image(np.array([["a"]]), (28, 28))
+    # Integers are 0..255 whatever their type; a grey model sees colour as luma.
+    grey = to_model_image(np.full((8, 8), 51, np.int64), (4, 4))
+    np.testing.assert_allclose(grey, 0.2, atol=1e-6)
+    red = np.zeros((8, 8, 3), np.uint8)
+    red[..., 0] = 255
+    np.testing.assert_allclose(to_model_image(red, (4, 4)), 0.299, atol=1e-6)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _chromium(profile: Path):
-    """Headless Chromium with a fresh profile folder (Chromium as root needs --no-sandbox)."""
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    driver = shutil.which("chromedriver")
-    if not (browser and driver):
-        pytest.skip("chromium/chromedriver not installed (`make browser` installs them as root "
-                    "with apt-get)")
-    webdriver = pytest.importorskip("selenium.webdriver")
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = browser
-    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run",
-                "--window-size=1400,1000", f"--user-data-dir={profile}"):
-        options.add_argument(arg)
-    return webdriver.Chrome(options=options, service=Service(driver))
+def test_drawings_are_light_ink_on_black():
+    # The Sketchpad's composite: black strokes on opaque white paper (transparent = paper too).
+    paper = np.full((280, 280, 4), 255, np.uint8)
+    paper[100:180, 130:150, :3] = 0
+    paper[:10, :, 3] = 0
+    ink = drawing_ink({"composite": paper, "layers": [], "background": None})
+    assert ink.shape == (280, 280) and ink[0, 0] == 0 and ink[140, 140] == 255
+    assert ink.sum() == 80 * 20 * 255
+    x = to_model_image(ink, (32, 32, 3))
+    assert x.shape == (32, 32, 3) and x[16, 16].min() > 0.5 and x[0, 0].max() == 0
+    with pytest.raises(DemoError, match="upload or draw an image first"):
+        drawing_ink({"composite": None})
 
 
 @pytest.mark.slow
@@ -91,11 +87,11 @@ def test_demo_page_in_headless_chromium(tmp_path):
     assert list(ranked)[-1] == "shoe" and len(ranked) == 11
     assert abs(sum(ranked.values()) - 1) < 1e-4 and recon.shape[:2] == (112, 112)
     assert view.ndim == 3
-    port = _free_port()
+    port = free_port()
     app = serve(run_dir, port=port, block=False)
     driver = None
     try:
-        driver = _chromium(tmp_path / "chromium-profile")
+        driver = chromium(tmp_path / "chromium-profile")
         driver.get(f"http://127.0.0.1:{port}/")
         wait = WebDriverWait(driver, 120)
         box = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "#words textarea, #words input"))
