@@ -5,9 +5,10 @@ from pse_tf.config import ConfigError, ModelConfig, TrainConfig
 
 def test_round_trip_through_json_is_exact(tmp_path):
     config = TrainConfig(dataset="mnist", label_encoding="onehot", steps=123, seed=7,
-                         lr_schedule="cosine",
+                         lr_schedule="cosine", binarize="dynamic",
                          model=ModelConfig(name="pse", latent_dim=2, hidden_units=(32, 8),
-                                           options={"alpha": 0.1}))
+                                           options={"alpha": 0.1}, kernel_initializer="pytorch",
+                                           scale_function="exp", kl_warmup_steps=500))
     path = tmp_path / "config.json"
     config.to_json(path)
     assert TrainConfig.from_json(path) == config
@@ -27,7 +28,14 @@ def test_unknown_key_is_named():
 
 @pytest.mark.parametrize("field,value", [("dataset", "cifar"), ("label_encoding", "glove"),
                                          ("steps", 0), ("learning_rate", -1.0),
-                                         ("lr_schedule", "linear")])
+                                         ("lr_schedule", "linear"), ("binarize", "otsu")])
 def test_bad_values_are_rejected_with_the_value(field, value):
     with pytest.raises(ConfigError, match=str(value)):
         TrainConfig(**{field: value})
+
+
+@pytest.mark.parametrize("field,value", [("kernel_initializer", "zeros"),
+                                         ("scale_function", "square"), ("kl_warmup_steps", -1)])
+def test_bad_model_values_are_rejected_with_the_value(field, value):
+    with pytest.raises(ConfigError, match=f"{field}.*{value}"):
+        ModelConfig(**{field: value})

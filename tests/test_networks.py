@@ -31,6 +31,34 @@ def test_gaussian_encoder_gives_a_diagonal_gaussian_with_positive_scale():
     assert np.all(q.stddev().numpy() >= networks.MIN_SCALE)
 
 
+def test_scale_function_exp_reads_the_raw_output_as_log_sigma():
+    import dataclasses
+
+    x = tf.random.normal([5, 4])
+    soft = networks.label_encoder(CONFIG)
+    exp = networks.label_encoder(dataclasses.replace(CONFIG, scale_function="exp"))
+    soft(x), exp(x)
+    exp.set_weights(soft.get_weights())
+    raw = soft.net(x)[:, 3:]
+    np.testing.assert_allclose(exp(x).stddev(), np.exp(raw) + networks.MIN_SCALE, rtol=1e-5)
+    np.testing.assert_allclose(soft(x).stddev(), np.log1p(np.exp(raw)) + networks.MIN_SCALE,
+                               rtol=1e-5)
+
+
+def test_pytorch_initializer_is_uniform_within_one_over_root_fan_in():
+    import dataclasses
+
+    net = networks.image_decoder(dataclasses.replace(CONFIG, kernel_initializer="pytorch",
+                                                     hidden_units=(400, 300)))
+    net.build((None, 3))
+    kernel = net.layers[-1].kernel.numpy()  # fan_in 400: U(+-0.05)
+    assert np.abs(kernel).max() <= 0.05 and np.abs(kernel).max() > 0.049
+    assert np.std(kernel) == pytest.approx(0.05 / np.sqrt(3), rel=0.05)
+    glorot = networks.image_decoder(dataclasses.replace(CONFIG, hidden_units=(400, 300)))
+    glorot.build((None, 3))  # U(+-sqrt(6 / (400 + 12)))
+    assert np.abs(glorot.layers[-1].kernel.numpy()).max() > 0.1
+
+
 def test_rsample_is_loc_plus_scale_times_philox_noise():
     q = networks.label_encoder(CONFIG)(tf.ones([2, 4]))
     seed = tf.constant([3, 9])

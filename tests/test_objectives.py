@@ -80,6 +80,11 @@ def test_pse_star_adds_the_label_term_of_eq3():
     assert set(terms) == {"reconstruction", "kl", "label"}
     expected = -(0.3 - np.log(np.exp(0.3) + np.exp(-0.3)))
     np.testing.assert_allclose(terms["label"].numpy(), [expected], rtol=1e-5)
+    weighted = objectives.pse_star(x, logits, labels,
+                                   label_likelihood("onehot")(tf.constant(pred)), q_x, q_l,
+                                   label_weight=10.0)
+    np.testing.assert_allclose(weighted["label"].numpy(), [10 * expected], rtol=1e-5)
+    np.testing.assert_allclose(weighted["kl"].numpy(), terms["kl"].numpy())
 
 
 def test_vae_uses_beta_on_the_kl():

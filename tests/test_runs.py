@@ -98,3 +98,19 @@ def test_finished_run_reuses_its_metrics_unless_the_protocol_changes(tmp_path, m
     other = TrainConfig.from_dict({**config.to_dict(), "generation_repeats": 2})
     assert train(other, verbose=0, export=False).metrics["generation_accuracy"] == -1.0
     assert calls == [2]
+
+
+@pytest.mark.parametrize("mode", ["static", "dynamic"])
+def test_binarised_runs_score_a_fixed_draw_of_the_test_set(mode):
+    from pse_tf.runs import load_data
+
+    grey, _ = load_data(TrainConfig(dataset="mnist", label_encoding="onehot"))
+    data, _ = load_data(TrainConfig(dataset="mnist", label_encoding="onehot", binarize=mode))
+    again, _ = load_data(TrainConfig(dataset="mnist", label_encoding="onehot", binarize=mode))
+    for split in ("val_images", "test_images"):
+        assert set(np.unique(getattr(data, split))) == {0, 255}
+        np.testing.assert_array_equal(getattr(data, split), getattr(again, split))
+    # static: the training set is one fixed draw too; dynamic: it stays grey for the loop.
+    assert (set(np.unique(data.train_images)) == {0, 255}) == (mode == "static")
+    np.testing.assert_array_equal(data.test_labels, grey.test_labels)
+    assert abs(data.test_images.mean() - grey.test_images.mean()) < 1.0

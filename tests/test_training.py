@@ -81,3 +81,33 @@ def test_two_stage_model_resumes_at_the_stage_boundary(tmp_path, monkeypatch):
     history = fit(resumed, config, dataset, tmp_path / "b", verbose=0)
     assert history["stage"] == ["beta_vae", "symbols"]
     _assert_same_weights(straight, resumed)
+
+
+def test_dynamic_binarisation_draws_0_1_batches_and_resumes_exactly(tmp_path):
+    from pse_tf.training import InGraphLoop
+    import tensorflow as tf
+
+    dataset = load_dataset("mnist")
+    config = TrainConfig(dataset="mnist", label_encoding="onehot", steps=40, steps_per_execution=20,
+                         checkpoint_every=20, model=ModelConfig(name="pse"), seed=2,
+                         binarize="dynamic")
+    model = _mnist_model(config)
+    loop = InGraphLoop(model, dataset.train_images[:100], dataset.train_labels[:100], 100, 0,
+                       binarize=True)
+    rows = tf.range(100)
+    x, y = loop._batch_images(loop.images, rows), loop._batch_images(loop.images, rows)
+    assert set(np.unique(x.numpy())) == {0.0, 1.0}
+    assert not np.array_equal(x, y)  # a fresh draw each step
+    grey = dataset.train_images[:100] / 255.0
+    assert float(np.mean(x)) == pytest.approx(grey.mean(), abs=0.01)
+
+    straight = _uninterrupted(config, tmp_path / "a")
+    (tmp_path / "b").mkdir()
+    fit(_mnist_model(config), TrainConfig.from_dict({**config.to_dict(), "steps": 20}), dataset,
+        tmp_path / "b", verbose=0)
+    resumed = _mnist_model(config)
+    fit(resumed, config, dataset, tmp_path / "b", verbose=0)
+    _assert_same_weights(straight, resumed)
+    grey_run = _uninterrupted(TrainConfig.from_dict({**config.to_dict(), "binarize": "none"}),
+                              tmp_path / "c")
+    assert not np.allclose(grey_run.weights[0].numpy(), straight.weights[0].numpy())

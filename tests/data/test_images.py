@@ -30,3 +30,28 @@ def test_in_graph_with_unknown_batch():
 def test_bad_input_is_refused(bad, error):
     with pytest.raises(error):
         flat_float(bad)
+
+
+def test_binarize_is_one_bernoulli_draw_per_pixel_with_the_grey_level_as_probability():
+    from pse_tf.data import binarize
+
+    grey = np.full((400, 10, 10), 64, np.uint8)  # p = 64/255 = 0.251
+    binary = binarize(grey, seed=3)
+    assert binary.shape == grey.shape and binary.dtype == np.uint8
+    assert set(np.unique(binary)) == {0, 255}
+    assert np.mean(binary == 255) == pytest.approx(64 / 255, abs=0.01)
+    np.testing.assert_array_equal(binarize(grey, seed=3), binary)  # static: a fixed draw
+    assert not np.array_equal(binarize(grey, seed=4), binary)
+    edges = np.array([[[0, 255]]], np.uint8)
+    np.testing.assert_array_equal(binarize(edges, seed=0), edges)  # 0 and 1 stay
+
+
+def test_bernoulli_draw_in_graph_is_seeded_and_keeps_the_mean():
+    from pse_tf.data import bernoulli_draw
+
+    x = tf.fill([500, 100], 0.3)
+    a = bernoulli_draw(x, tf.constant([1, 2]))
+    np.testing.assert_array_equal(a, bernoulli_draw(x, tf.constant([1, 2])))
+    assert set(np.unique(a.numpy())) == {0.0, 1.0}
+    assert float(tf.reduce_mean(a)) == pytest.approx(0.3, abs=0.01)
+    assert not np.array_equal(a, bernoulli_draw(x, tf.constant([1, 3])))

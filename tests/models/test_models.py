@@ -113,3 +113,19 @@ def test_embed_is_where_annotation_reads_the_image(name, tiny_batch):
     assert z.shape == (6, 4)
     if name != "cvae":
         np.testing.assert_allclose(z.numpy(), model.encode(images).mean().numpy())
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_kl_warmup_weights_every_kl_term_by_the_step_fraction(name, tiny_batch):
+    model = make_model(name)
+    terms = {k: tf.ones([6]) for k in model.term_names}
+    assert model.warmed_up(terms) is terms  # kl_warmup_steps = 0: the paper's objective
+    model.model_config.kl_warmup_steps = 100
+    model.compile(optimizer=keras.optimizers.Adam())
+    model.optimizer.build(model.trainable_variables)
+    model.optimizer.iterations.assign(25)
+    warmed = model.warmed_up(terms)
+    for key, value in warmed.items():
+        np.testing.assert_allclose(value, 0.25 if key.startswith("kl") else 1.0)
+    model.optimizer.iterations.assign(400)
+    np.testing.assert_allclose(model.warmed_up(terms)["kl"], 1.0)
