@@ -43,8 +43,9 @@ def main(argv=None) -> int:
 
     results = ResultsFile(args.results, "reproduction_study", {"rows": []}, render_study)
     evaluators = {}
-    for variant in args.variants:
-        for seed in args.seeds:
+    # Seeds outer: every variant gets its first seed before any gets its second.
+    for seed in args.seeds:
+        for variant in args.variants:
             key = {"dataset": args.dataset, "model": args.model, "variant": variant,
                    "seed": seed, "steps": args.steps}
             if any(all(row.get(k) == v for k, v in key.items()) for row in results.state["rows"]):
