@@ -72,11 +72,15 @@ class StackedSeeds:
         batch_size: int. Per seed.
         seeds: S ints. Each seed's batch order (`EpochBatches`).
         optimizer: an unbuilt keras optimizer for the stacked variables (`training.adam`).
+        vectorize: bool. `tf.vectorized_map` over the seeds (batched matmuls); False: the
+            seeds' steps unrolled side by side in the same program.
     """
 
     def __init__(self, models, images: np.ndarray, labels: np.ndarray, batch_size: int,
-                 seeds: Sequence[int], optimizer, jit_compile: bool = True):
+                 seeds: Sequence[int], optimizer, jit_compile: bool = True,
+                 vectorize: bool = True):
         self.models, self.template = list(models), models[0]
+        self.vectorize = vectorize
         self.batches = [EpochBatches(len(images), batch_size, s) for s in seeds]
         self.images = tf.Variable(images.reshape(len(images), -1), trainable=False)
         self.labels = tf.Variable(labels.astype(np.int32), trainable=False)
@@ -161,9 +165,14 @@ class StackedSeeds:
         """One optimizer step for every seed ([S, B] row indices); per seed its loss and terms
         [S, T + 1] and whether they and its gradients were finite [S, T + 1]."""
         images, labels = tf.gather(self.images, batch), tf.gather(self.labels, batch)
-        values = [v.value for v in self.variables]
-        losses, means, grads, seed_states = tf.vectorized_map(
-            self._seed_step, (values, self.seed_states.value, images, labels))
+        elems = ([v.value for v in self.variables], self.seed_states.value, images, labels)
+        if self.vectorize:
+            outputs = tf.vectorized_map(self._seed_step, elems)
+        else:  # one subgraph per seed, side by side in the same program
+            outputs = [self._seed_step(tf.nest.map_structure(lambda x: x[s], elems))
+                       for s in range(len(self.models))]
+            outputs = tf.nest.map_structure(lambda *xs: tf.stack(xs), *outputs)
+        losses, means, grads, seed_states = outputs
         # Seed s's gradients are slice s: one Adam over the stack is S independent Adams.
         self.optimizer.apply(grads, self.trainable)
         self.seed_states.assign(seed_states)

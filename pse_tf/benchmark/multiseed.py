@@ -19,7 +19,7 @@ SEED_COUNTS = (1, 2, 3, 5)
 class TogetherPath:
     """S seeds of `config` (seeds 0..S-1) in one `StackedSeeds` program; `run` as `FastPath`'s."""
 
-    def __init__(self, config, encoding, dataset, seeds: int):
+    def __init__(self, config, encoding, dataset, seeds: int, vectorize: bool = True):
         import dataclasses
 
         from pse_tf.multiseed import StackedSeeds
@@ -30,7 +30,7 @@ class TogetherPath:
         models = [build_model(c, encoding) for c in configs]
         self.loop = StackedSeeds(models, dataset.train_images, dataset.train_labels,
                                  config.batch_size, range(seeds), adam(config, config.steps),
-                                 config.jit_compile)
+                                 config.jit_compile, vectorize)
 
     def run(self, steps: int) -> float:
         """Train `steps` more steps of every seed; returns the wall seconds."""
@@ -43,12 +43,14 @@ class TogetherPath:
 
 
 def measure_multiseed(models: Sequence[str] = ("pse", "pse_star"),
-                      seed_counts: Sequence[int] = SEED_COUNTS, steps: int = 200,
+                      seed_counts: Sequence[int] = SEED_COUNTS,
+                      unrolled_counts: Sequence[int] = (3,), steps: int = 200,
                       repeats: int = 5, dataset: str = "mnist",
                       log: Callable[[str], None] = print) -> dict:
     """For each model: one seed alone and S seeds in one program for each S, warmed up
     (compiled) first, then `repeats` interleaved timings of `steps` steps each; per-seed
-    ms/step = median wall time ÷ (steps × S).
+    ms/step = median wall time ÷ (steps × S). `unrolled_counts`: S also timed with the seeds'
+    steps unrolled side by side in the program instead of vectorised (`vectorize=False`).
 
     Returns {"settings", "machine", "rows": [{"model", "path", "seeds", "ms_per_seed",
     "ms_all", "x_alone"}]}.
@@ -64,6 +66,8 @@ def measure_multiseed(models: Sequence[str] = ("pse", "pse_star"),
         config = benchmark_config(model, dataset)
         paths = [("alone", 1, FastPath(config, encoding, data))]
         paths += [("together", s, TogetherPath(config, encoding, data, s)) for s in seed_counts]
+        paths += [("unrolled", s, TogetherPath(config, encoding, data, s, vectorize=False))
+                  for s in unrolled_counts]
         for _, _, path in paths:
             path.run(config.steps_per_execution)  # trace and compile: not timed
         times = [[] for _ in paths]
@@ -97,7 +101,8 @@ def markdown(result: dict) -> str:
         "- **alone**: one seed, `training.InGraphLoop` (what `training.fit` runs). **together**: "
         "S seeds in one `multiseed.StackedSeeds` program (every variable stacked [S, ...], "
         "`tf.vectorized_map` over the seeds, so each dense layer is one batched matmul; one "
-        "Adam over the stacked variables). Both run "
+        "Adam over the stacked variables). **unrolled**: the same, but the seeds' steps "
+        "unrolled side by side in the one program instead of vectorised. All run "
         f"{s['steps_per_execution']} steps per compiled call.",
         f"- Every path is compiled by one untimed call first; then {s['repeats']} interleaved "
         f"timings (alone, S=1, S=2, ...) of {s['steps_per_timing']} steps each. ms/step per seed "
