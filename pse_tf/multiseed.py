@@ -309,3 +309,55 @@ def fit_together(models, configs: Sequence[TrainConfig], dataset, run_dirs: Sequ
                     run.record(step, stage, seed_logs, dataset, seconds, verbose, total)
         stage_start = stage_end
     return [r.history for r in runs]
+
+
+def train_together(configs: Sequence[TrainConfig], verbose: int = 1, overwrite: bool = False,
+                   run_evaluation: bool = True, export: bool = False,
+                   export_dir: str | Path = "exported") -> list:
+    """`runs.train` for several seeds of one setting, their training in one program
+    (`fit_together`): each run directory is the one `runs.train` would write (config.json,
+    history.json, checkpoints, model.weights.h5, metrics.json, samples.png), so a later
+    `runs.train` or `runs.finished_run` of any of the configs reuses it. Evaluation and export
+    then go run by run. Returns one `runs.RunResult` per config.
+
+    Raises:
+        ConfigError: the configs cannot be trained together (`check_together`).
+        CheckpointError: their runs were interrupted at different steps (train them alone).
+        NonFiniteError: a seed's loss or gradient became non-finite; every run is marked failed.
+    """
+    from pse_tf import runs
+    from pse_tf.registry import get_model_class
+    from pse_tf.training import build_model
+
+    check_together(configs)
+    get_model_class(configs[0].model.name).check_options(configs[0].model)
+    run_dirs = [runs.resolve_run_dir(c, None) for c in configs]
+    for run_dir in run_dirs:
+        runs.check_writable(run_dir, "run directory")
+    dataset, encoding = runs.load_data(configs[0])
+    for c in configs[1:]:  # your own data sets image_dim and image_shape from the images
+        c.model.image_dim, c.model.image_shape = (configs[0].model.image_dim,
+                                                  configs[0].model.image_shape)
+    run_dirs = [runs.prepare_run_dir(c, d, overwrite) for c, d in zip(configs, run_dirs)]
+    for run_dir in run_dirs:
+        runs.write_data_summary(run_dir, dataset)
+    _common_checkpoint(run_dirs)  # refuse mismatched resumes before building anything
+    models = [build_model(c, encoding) for c in configs]
+    for run_dir in run_dirs:
+        runs._write_status(run_dir, "training")
+    t0 = time.time()
+    try:
+        histories = fit_together(models, configs, dataset, run_dirs, verbose=verbose)
+    except NonFiniteError as e:
+        for run_dir in run_dirs:
+            runs._write_status(run_dir, "failed", error=str(e), step=e.step, non_finite=e.names)
+        raise
+    train_seconds = (time.time() - t0) / len(configs)  # each run's share of the program
+    results = []
+    for config, run_dir, model, history in zip(configs, run_dirs, models, histories):
+        model.save_weights(run_dir / runs.FINAL_WEIGHTS)
+        runs._write_status(run_dir, "finished", steps=config.steps)
+        results.append(runs.finish_run(config, run_dir, model, history, encoding, dataset,
+                                       train_seconds, verbose, run_evaluation, export,
+                                       export_dir))
+    return results
