@@ -92,9 +92,8 @@ class StackedSeeds:
                                          name=f"stacked_{i}")
                           for i, v in enumerate(self._template_variables())]
         self.trainable = [v for v in self.variables if v.trainable]
-        self.seed_states = keras.Variable(np.stack([m.seed_generator.state.numpy()
-                                                    for m in models]),
-                                          dtype=state.dtype, trainable=False, name="seed_states")
+        self.seed_states = keras.Variable(self._model_seed_states(), dtype=state.dtype,
+                                          trainable=False, name="seed_states")
         self.optimizer = optimizer
         self.optimizer.build(self.trainable)
         self._pair_optimizers(lambda stacked, own: stacked.assign(np.stack(
@@ -126,6 +125,14 @@ class StackedSeeds:
                               "each model's optimizer for the same stage first")
         for i, stacked in enumerate(self.optimizer.variables):
             action(stacked, [o[i] for o in own])
+
+    def _model_seed_states(self) -> np.ndarray:
+        return np.stack([m.seed_generator.state.numpy() for m in self.models])
+
+    def reload_seeds(self):
+        """Take the sampling seeds from the models again: validation draws z with them between
+        calls (`training.evaluate_terms`), as it does in a run alone."""
+        self.seed_states.assign(self._model_seed_states())
 
     def unstack(self):
         """Write the trained weights, sampling seeds and optimizer state into the S models."""
@@ -261,10 +268,11 @@ class _Logs:
 
 
 def fit_together(models, configs: Sequence[TrainConfig], dataset, run_dirs: Sequence[Path],
-                 verbose: int = 1) -> list[dict]:
+                 verbose: int = 1, vectorize: bool = True) -> list[dict]:
     """`training.fit` for S seeds in one program: every stage to its budget, resuming from the
     runs' checkpoints (all at one step), validation, checkpoint and history.json for each run
-    every `checkpoint_every` steps. Returns each run's history.
+    every `checkpoint_every` steps. Returns each run's history. `vectorize`: as in
+    `StackedSeeds` (False: the seeds' steps unrolled, which reproduces `fit` to the bit).
 
     Raises:
         ConfigError: the configs cannot be trained together (`check_together`).
@@ -296,7 +304,7 @@ def fit_together(models, configs: Sequence[TrainConfig], dataset, run_dirs: Sequ
                 checkpoints.restore(checkpoint, model, optimizer=step > stage_start)
         stacked = StackedSeeds(models, dataset.train_images, dataset.train_labels,
                                config.batch_size, [c.seed + index for c in configs],
-                               adam(config, stage_steps), config.jit_compile)
+                               adam(config, stage_steps), config.jit_compile, vectorize)
         while step < stage_end:
             count = min(config.steps_per_execution, stage_end - step, every - step % every)
             logs = stacked.run(step - stage_start, count)
@@ -307,13 +315,14 @@ def fit_together(models, configs: Sequence[TrainConfig], dataset, run_dirs: Sequ
                 seconds = (time.time() - session_start) / len(runs)
                 for run, seed_logs in zip(runs, logs):
                     run.record(step, stage, seed_logs, dataset, seconds, verbose, total)
+                stacked.reload_seeds()
         stage_start = stage_end
     return [r.history for r in runs]
 
 
 def train_together(configs: Sequence[TrainConfig], verbose: int = 1, overwrite: bool = False,
                    run_evaluation: bool = True, export: bool = False,
-                   export_dir: str | Path = "exported") -> list:
+                   export_dir: str | Path = "exported", vectorize: bool = True) -> list:
     """`runs.train` for several seeds of one setting, their training in one program
     (`fit_together`): each run directory is the one `runs.train` would write (config.json,
     history.json, checkpoints, model.weights.h5, metrics.json, samples.png), so a later
@@ -347,7 +356,7 @@ def train_together(configs: Sequence[TrainConfig], verbose: int = 1, overwrite: 
         runs._write_status(run_dir, "training")
     t0 = time.time()
     try:
-        histories = fit_together(models, configs, dataset, run_dirs, verbose=verbose)
+        histories = fit_together(models, configs, dataset, run_dirs, verbose, vectorize)
     except NonFiniteError as e:
         for run_dir in run_dirs:
             runs._write_status(run_dir, "failed", error=str(e), step=e.step, non_finite=e.names)
