@@ -3,6 +3,7 @@
 
     python scripts/reproduce.py --table 1                 # the committed budget: 5,000 steps
     python scripts/reproduce.py --table 1 --steps 20000 --out results/steps20000
+    python scripts/reproduce.py --table 1 --seeds-together   # a row's seeds in one program
 
 Every row is trained for each seed (a finished run is reused with its test metrics, an
 interrupted one resumes), and results/table<N>.md/.json are rewritten after each run, ours beside
