@@ -96,9 +96,7 @@ class StackedSeeds:
                                           trainable=False, name="seed_states")
         self.optimizer = optimizer
         self.optimizer.build(self.trainable)
-        self._pair_optimizers(lambda stacked, own: stacked.assign(np.stack(
-            [o.numpy() for o in own]) if len(stacked.shape) > len(own[0].shape)
-            else own[0].numpy()))
+        self._pair_optimizers(self._stack_optimizer_variable)
         self._run = tf.function(self._run_steps, jit_compile=jit_compile)
 
     # -- the stacked state and the models' own -------------------------------------------------
@@ -125,6 +123,12 @@ class StackedSeeds:
                               "each model's optimizer for the same stage first")
         for i, stacked in enumerate(self.optimizer.variables):
             action(stacked, [o[i] for o in own])
+
+    @staticmethod
+    def _stack_optimizer_variable(stacked, own):
+        """A moment: the models' stacked; the step count or learning rate: the first model's."""
+        per_seed = len(stacked.shape) > len(own[0].shape)
+        stacked.assign(np.stack([o.numpy() for o in own]) if per_seed else own[0].numpy())
 
     def _model_seed_states(self) -> np.ndarray:
         return np.stack([m.seed_generator.state.numpy() for m in self.models])
