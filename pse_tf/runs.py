@@ -257,6 +257,15 @@ def train(config: TrainConfig, run_dir: str | Path | None = None, verbose: int =
     if strategy is not None or config.mixed_precision:
         model = load_run(run_dir)[0]  # float32, on one device: what is evaluated and exported
 
+    return finish_run(config, run_dir, model, history, encoding, dataset, train_seconds,
+                      verbose, run_evaluation, export, export_dir)
+
+
+def finish_run(config: TrainConfig, run_dir: Path, model, history: dict, encoding, dataset,
+               train_seconds: float, verbose: int = 1, run_evaluation: bool = True,
+               export: bool = True, export_dir: str | Path = "exported") -> RunResult:
+    """What `train` does once the model is trained and its final weights saved: metrics.json
+    (test metrics, reused when this protocol already made them), samples.png, the export."""
     results = {"dataset": config.dataset, "model": config.model.name,
                "label_encoding": config.label_encoding, "latent_dim": config.model.latent_dim,
                "seed": config.seed, "steps": config.steps, "batch_size": config.batch_size,

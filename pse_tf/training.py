@@ -57,12 +57,17 @@ def build_model(config: TrainConfig, encoding, strategy=None) -> keras.Model:
 def attach_optimizer(model, config: TrainConfig, steps: int):
     """A fresh Adam over the model's currently trainable weights (one per training stage), made
     in the scope of the strategy the model was built under."""
+    with distribute.scope(distribute.model_strategy(model)):
+        model.compile(optimizer=adam(config, steps))
+        model.optimizer.build(model.trainable_variables)
+
+
+def adam(config: TrainConfig, steps: int) -> keras.optimizers.Adam:
+    """The run's Adam (unbuilt): `config.learning_rate`, decayed over `steps` if cosine."""
     learning_rate = config.learning_rate
     if config.lr_schedule == "cosine":
         learning_rate = keras.optimizers.schedules.CosineDecay(learning_rate, steps)
-    with distribute.scope(distribute.model_strategy(model)):
-        model.compile(optimizer=keras.optimizers.Adam(learning_rate))
-        model.optimizer.build(model.trainable_variables)
+    return keras.optimizers.Adam(learning_rate)
 
 
 class EpochBatches:

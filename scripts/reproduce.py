@@ -3,6 +3,7 @@
 
     python scripts/reproduce.py --table 1                 # the committed budget: 5,000 steps
     python scripts/reproduce.py --table 1 --steps 20000 --out results/steps20000
+    python scripts/reproduce.py --table 1 --seeds-together   # a row's seeds in one program
 
 Every row is trained for each seed (a finished run is reused with its test metrics, an
 interrupted one resumes), and results/table<N>.md/.json are rewritten after each run, ours beside
@@ -36,6 +37,10 @@ def main(argv=None) -> int:
                         f"(default {REPRODUCTION_GENERATION_REPEATS}; the paper: 10)")
     p.add_argument("--rows", nargs="*", help="only rows whose model is listed (e.g. pse pse_star)")
     p.add_argument("--out", default="results", help="folder for table<N>.md/.json and runs/")
+    p.add_argument("--seeds-together", action=argparse.BooleanOptionalAction, default=False,
+                   help="train a row's unfinished seeds in one XLA program "
+                        "(pse_tf.multiseed; off by default: on 2 CPU cores it measured no "
+                        "faster per seed, see results/multiseed_benchmark.md)")
     args = p.parse_args(argv)
 
     dataset, rows = TABLES[args.table]
@@ -44,15 +49,20 @@ def main(argv=None) -> int:
     for row in rows:
         if args.rows and row.model not in args.rows:
             continue
-        runs = []
-        for seed in range(args.seeds):
-            config = TrainConfig(dataset=dataset, label_encoding=row.label_encoding, steps=args.steps,
-                                 seed=seed, out=str(out / "runs"),
-                                 generation_repeats=args.generation_repeats,
-                                 model=ModelConfig(name=row.model, latent_dim=row.latent_dim))
-            print(f"== table {args.table} · {row.label} · seed {seed}", flush=True)
-            result = train(config, verbose=2, export=False)
-            runs.append(result.metrics)
+        configs = [TrainConfig(dataset=dataset, label_encoding=row.label_encoding,
+                               steps=args.steps, seed=seed, out=str(out / "runs"),
+                               generation_repeats=args.generation_repeats,
+                               model=ModelConfig(name=row.model, latent_dim=row.latent_dim))
+                   for seed in range(args.seeds)]
+        if args.seeds_together:
+            print(f"== table {args.table} · {row.label} · seeds {list(range(args.seeds))}",
+                  flush=True)
+            runs = _train_row_together(configs)
+        else:
+            runs = []
+            for config in configs:
+                print(f"== table {args.table} · {row.label} · seed {config.seed}", flush=True)
+                runs.append(train(config, verbose=2, export=False).metrics)
         results.append({"label": row.label, "model": row.model, "latent_dim": row.latent_dim,
                         "label_encoding": row.label_encoding, "steps": args.steps,
                         "seeds": list(range(args.seeds)),
@@ -74,6 +84,27 @@ def main(argv=None) -> int:
     print(f"wrote {out / f'table{args.table}.md'}")
     print((out / f"table{args.table}.md").read_text())
     return 0
+
+
+def _train_row_together(configs) -> list[dict]:
+    """Each config's metrics: the unfinished seeds trained in one program, the finished ones
+    reused; seeds interrupted at different steps resume alone."""
+    from pse_tf.checkpoints import CheckpointError
+    from pse_tf.multiseed import train_together
+    from pse_tf.runs import finished_run, train
+
+    pending = [c for c in configs if finished_run(c) is None]
+    metrics = {}
+    if len(pending) > 1:
+        try:
+            for config, result in zip(pending, train_together(pending, verbose=2)):
+                metrics[config.seed] = result.metrics
+        except CheckpointError as e:
+            print(f"training the seeds alone: {e}", flush=True)
+    for config in configs:  # finished runs only read their metrics (or evaluate them)
+        if config.seed not in metrics:
+            metrics[config.seed] = train(config, verbose=2, export=False).metrics
+    return [metrics[c.seed] for c in configs]
 
 
 if __name__ == "__main__":

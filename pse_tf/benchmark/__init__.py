@@ -13,6 +13,9 @@ stated once, in the report it writes (`report._method`). One module per measurem
     serving.py     the exported annotator (SavedModel, TFLite)
     strategies.py  ms/step per distribution strategy (1 vs 2 devices; scripts/benchmark.py
                    --strategies measures it alone)
+    multiseed.py   per-seed ms/step of S seeds in one program (`pse_tf.multiseed`) against
+                   one seed alone; its own report, results/multiseed_benchmark.md
+                   (scripts/benchmark_multiseed.py)
     report.py      benchmark.md / benchmark.json
     run.py         `run_benchmark`, composing them
 """
@@ -22,6 +25,7 @@ from pse_tf.benchmark.evaluation import (evaluator_for, generation_flops, time_a
 from pse_tf.benchmark.flops import (count_step_flops, forward_flops, matmul_flops,
                                     step_matmuls)
 from pse_tf.benchmark.machine import MatmulRate, machine_info, matmul_time_floor, time_matmul
+from pse_tf.benchmark.multiseed import measure_multiseed, write_multiseed_report
 from pse_tf.benchmark.paths import (FastPath, PlainPath, benchmark_config, compare_path_metrics,
                                     compare_training_paths, floor_ratios)
 from pse_tf.benchmark.profile import PROFILE_CATEGORIES, profile_fast_path
@@ -46,6 +50,7 @@ __all__ = [
     "machine_info",
     "matmul_flops",
     "matmul_time_floor",
+    "measure_multiseed",
     "measure_strategies",
     "profile_fast_path",
     "run_benchmark",
@@ -57,5 +62,6 @@ __all__ = [
     "time_exported_annotator",
     "time_generation_protocol",
     "time_matmul",
+    "write_multiseed_report",
     "write_report",
 ]
