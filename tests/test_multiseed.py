@@ -128,6 +128,8 @@ def test_repeated_seeds_and_strategies_are_refused():
     with pytest.raises(ConfigError, match="strategy"):
         check_together([_config(0, strategy="mirrored"), _config(1, strategy="mirrored")])
     check_together([_config(0), _config(1, out="elsewhere", generation_repeats=1)])
+    with pytest.raises(ConfigError, match="binarize='dynamic'"):
+        check_together([_config(0, binarize="dynamic"), _config(1, binarize="dynamic")])
 
 
 def test_fit_together_resumes_exactly_and_keeps_each_run(tmp_path, mnist):
