@@ -104,6 +104,10 @@ class TrainConfig:
         generation_repeats: int. Repeats of the generation-accuracy protocol (paper: 10).
         generation_samples_per_label: int. Samples per label per repeat (paper: 10,000).
         out: str. Parent folder of the run directory.
+        label_neighbours: int. 0 (the paper): each class trains on its name's vector only. k > 0:
+            each training example draws its label vector uniformly among its class name's and
+            those of the class's rule-chosen neighbour words (`pse_tf.labels.neighbours`, the k
+            nearest words the class owns by neighbour rank); word-vector labels, PSE models.
     """
 
     dataset: str = "fashion_mnist"
@@ -124,6 +128,7 @@ class TrainConfig:
     generation_samples_per_label: int = 10000
     out: str = "runs"
     data_options: dict = dataclasses.field(default_factory=dict)
+    label_neighbours: int = 0
 
     def __post_init__(self):
         if isinstance(self.model, dict):
@@ -146,6 +151,12 @@ class TrainConfig:
                 f"lr_schedule must be one of {LR_SCHEDULES}, got {self.lr_schedule!r}")
         if self.strategy not in STRATEGIES:
             raise ConfigError(f"strategy must be one of {STRATEGIES}, got {self.strategy!r}")
+        if isinstance(self.label_neighbours, bool) or not isinstance(self.label_neighbours, int) \
+                or self.label_neighbours < 0:
+            raise ConfigError(f"label_neighbours must be an int >= 0, got {self.label_neighbours!r}")
+        if self.label_neighbours and self.label_encoding != "word2vec":
+            raise ConfigError("label_neighbours needs word-vector labels (label_encoding "
+                              f"word2vec), got {self.label_encoding!r}")
         if self.learning_rate <= 0:
             raise ConfigError(f"learning_rate must be > 0, got {self.learning_rate}")
 

@@ -149,6 +149,29 @@ def class_scores(vectors: np.ndarray, class_vectors: np.ndarray, similarity: str
     raise ValueError(f"similarity must be one of {SIMILARITIES}, got {similarity!r}")
 
 
+def class_side_scores(vectors: np.ndarray, class_vectors: np.ndarray, vocabulary: np.ndarray,
+                      kind: str = "reverse_rank", beta: float = 30.0) -> np.ndarray:
+    """Hubness correction from the class side, over a whole vocabulary: [N, C], larger is closer.
+
+    "reverse_rank": minus the rank the vector would have in class c's nearest-neighbour list over
+    `vocabulary` (how many vocabulary words are nearer to c). "inverted_softmax" (Smith et al.,
+    2017): log of exp(beta cos(w, c)) / sum_v exp(beta cos(v, c)), normalised over the
+    vocabulary rather than over the C classes. Either way a hub class, near many words, must be
+    nearer to the word than to most of the vocabulary before it wins it.
+    """
+    cos = _unit(vectors) @ _unit(class_vectors).T  # [N, C]
+    vocab = _unit(vocabulary) @ _unit(class_vectors).T  # [V, C]
+    if kind == "reverse_rank":
+        ranks = [np.searchsorted(np.sort(vocab[:, c]), cos[:, c], side="right")
+                 for c in range(cos.shape[1])]  # vocabulary words at or below the vector
+        return np.stack(ranks, axis=1) - vocab.shape[0]
+    if kind == "inverted_softmax":
+        top = vocab.max(axis=0)
+        log_norm = np.log(np.exp(beta * (vocab - top)).sum(axis=0)) + beta * top
+        return beta * cos - log_norm[None, :]
+    raise ValueError(f"kind must be 'reverse_rank' or 'inverted_softmax', got {kind!r}")
+
+
 def project_onto_span(vectors: np.ndarray, class_vectors: np.ndarray) -> np.ndarray:
     """Orthogonal projection of each vector onto the affine span of the class vectors, [N, L].
 

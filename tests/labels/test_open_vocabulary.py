@@ -123,3 +123,17 @@ def test_option_values_are_checked():
         ov.OpenVocabulary(mapping="snap")
     with pytest.raises(ValueError, match="temperature"):
         ov.OpenVocabulary(temperature=-1)
+
+
+def test_class_side_scores_correct_a_hub():
+    # class 0 ("hub") is near every vocabulary word; class 1 is near one word only
+    classes = np.array([[1.0, 0.0], [0.0, 1.0]])
+    vocabulary = np.array([[1.0, 0.1], [1.0, 0.2], [1.0, -0.1], [0.1, 1.0]])
+    word = np.array([[1.0, 0.9]])  # cosine-nearer to the hub
+    assert np.argmax(ov.class_scores(word, classes), axis=1) == [0]
+    ranks = ov.class_side_scores(word, classes, vocabulary, "reverse_rank")
+    np.testing.assert_array_equal(ranks, [[-3, -1]])  # 3 words nearer the hub, 1 nearer class 1
+    inverted = ov.class_side_scores(word, classes, vocabulary, "inverted_softmax", beta=10)
+    assert np.argmax(inverted, axis=1) == [1]
+    with pytest.raises(ValueError, match="kind"):
+        ov.class_side_scores(word, classes, vocabulary, "rank")
