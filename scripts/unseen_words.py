@@ -102,7 +102,8 @@ def summarise(state):
              "`label_neighbours=k` (**adds phrases to training**: each class also trains on the "
              "words it owns among its k nearest, `pse_tf.labels.neighbours`); *held-out landed "
              "%* is the landed fraction over the list words that are not among the training "
-             "phrases (all of them for the other rows). Mean ± std over seeds.",
+             "phrases (all of them for the other rows), and in brackets the paper model's landed % "
+             "on the same words, same seeds. Mean ± std over seeds.",
              "",
              "| data set | training | option | seeds | steps | landed % | held-out landed % | "
              "mean accuracy % | word vectors alone % | reconstruction | annotation % | "
@@ -123,7 +124,7 @@ def summarise(state):
             lines.append(
                 f"| {ds} | `{trained}` | `{name}`{tag} | {sorted(r['seed'] for r in mine)} | "
                 f"{sorted({r['steps'] for r in mine})} | {fmt([r['fraction_landed'] for r in mine])}"
-                f" | {fmt([held_out_landed(r) for r in mine])}"
+                f" | {fmt([held_out_landed(r) for r in mine])}{paper_on_same_words(rows, mine)}"
                 f" | {fmt([r['mean_accuracy'] for r in mine])} | "
                 f"{fmt([r['word_vectors_alone'] for r in mine])} | "
                 f"{fmt([r['metrics']['reconstruction_error'] for r in mine], 1)} | "
@@ -177,6 +178,22 @@ def held_out_landed(row) -> float:
     kept = [hit for hit, seen in zip(row["landed"], row.get("word_in_training", [])
                                      or [False] * len(row["landed"])) if not seen]
     return sum(kept) / len(kept) if kept else float("nan")
+
+
+def paper_on_same_words(rows, mine) -> str:
+    """For rows whose training added phrases: the paper model's landed % (same option, data set,
+    steps and seeds) over the same held-out words, so the two numbers compare like for like."""
+    import numpy as np
+
+    if not any(any(r.get("word_in_training", [])) for r in mine):
+        return ""
+    scores = []
+    for r in mine:
+        paper = [p for p in rows if training_name(p) == "paper" and p["option"] == r["option"]
+                 and p["dataset"] == r["dataset"] and p["steps"] == r["steps"]]
+        scores += [held_out_landed({**p, "word_in_training": r["word_in_training"]})
+                   for p in paper if p["seed"] == r["seed"]]
+    return f" (paper model: {100 * np.mean(scores):.1f})" if scores else ""
 
 
 def in_training(words, normalised, extra) -> list[bool]:
