@@ -108,6 +108,10 @@ class TrainConfig:
             each training example draws its label vector uniformly among its class name's and
             those of the class's rule-chosen neighbour words (`pse_tf.labels.neighbours`, the k
             nearest words the class owns by neighbour rank); word-vector labels, PSE models.
+        label_name_share: float or None. With label_neighbours: the probability that an example
+            trains on its class name's own vector (the rest: a neighbour, uniformly); None draws
+            uniformly among the name and its neighbours. The paper's metrics read only the
+            names' vectors, so a share keeps them from being starved.
     """
 
     dataset: str = "fashion_mnist"
@@ -129,6 +133,7 @@ class TrainConfig:
     out: str = "runs"
     data_options: dict = dataclasses.field(default_factory=dict)
     label_neighbours: int = 0
+    label_name_share: float | None = None
 
     def __post_init__(self):
         if isinstance(self.model, dict):
@@ -157,6 +162,9 @@ class TrainConfig:
         if self.label_neighbours and self.label_encoding != "word2vec":
             raise ConfigError("label_neighbours needs word-vector labels (label_encoding "
                               f"word2vec), got {self.label_encoding!r}")
+        if self.label_name_share is not None and not 0 <= self.label_name_share <= 1:
+            raise ConfigError(f"label_name_share must be in [0, 1] or None, got "
+                              f"{self.label_name_share!r}")
         if self.learning_rate <= 0:
             raise ConfigError(f"learning_rate must be > 0, got {self.learning_rate}")
 

@@ -39,6 +39,8 @@ def default_run_name(config: TrainConfig) -> str:
     m = config.model
     options = "".join(f"-{k}{v}" for k, v in sorted(m.options.items()))
     neighbours = f"-neighbours{config.label_neighbours}" if config.label_neighbours else ""
+    if config.label_neighbours and config.label_name_share is not None:
+        neighbours += f"-share{config.label_name_share:g}"
     return (f"{slug(config.dataset)}-{m.name}-{config.label_encoding}-z{m.latent_dim}-seed{config.seed}"
             f"{options}{neighbours}")
 

@@ -49,7 +49,8 @@ def build_model(config: TrainConfig, encoding, strategy=None) -> keras.Model:
     with distribute.scope(strategy), distribute.dtype_policy(config.mixed_precision):
         model = create_model(config, encoding)
     if config.label_neighbours:
-        model.set_training_phrases(*training_phrase_table(config, encoding))
+        model.set_training_phrases(*training_phrase_table(config, encoding),
+                                   name_share=config.label_name_share)
     stage, steps = model.training_stages(config.steps)[0]
     model.begin_stage(stage)
     attach_optimizer(model, config, steps)

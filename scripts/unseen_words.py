@@ -50,19 +50,23 @@ def options():
     return grid if DEFAULT in grid else [*grid, DEFAULT]
 
 
-TRAINING = ("paper", "label_weight_decay", "label_neighbours")
+TRAINING = ("paper", "label_weight_decay", "label_neighbours", "label_name_share")
 
 
 def parse_training(text: str) -> dict:
-    """`paper` -> {}; `label_weight_decay=0.01` -> a model option; `label_neighbours=10` -> a
-    TrainConfig field."""
+    """`paper` -> {}; `label_weight_decay=0.01` -> a model option; `label_neighbours=10` and
+    `label_name_share=0.5` -> TrainConfig fields; several joined by commas."""
     if text == "paper":
         return {}
-    key, _, value = text.partition("=")
-    if key not in TRAINING[1:] or not value:
-        raise argparse.ArgumentTypeError(f"--training takes paper, label_weight_decay=X or "
-                                         f"label_neighbours=K, got {text!r}")
-    return {key: int(value) if key == "label_neighbours" else float(value)}
+    out = {}
+    for part in text.split(","):
+        key, _, value = part.partition("=")
+        if key not in TRAINING[1:] or not value:
+            raise argparse.ArgumentTypeError(
+                f"--training takes paper or comma-joined label_weight_decay=X, "
+                f"label_neighbours=K, label_name_share=P; got {text!r}")
+        out[key] = int(value) if key == "label_neighbours" else float(value)
+    return out
 
 
 def model_run(dataset, steps, seed, runs, training=None):
@@ -74,6 +78,7 @@ def model_run(dataset, steps, seed, runs, training=None):
     config = TrainConfig(dataset=dataset, label_encoding="word2vec", steps=steps, seed=seed,
                          generation_repeats=3, out=runs,
                          label_neighbours=training.get("label_neighbours", 0),
+                         label_name_share=training.get("label_name_share"),
                          model=ModelConfig(name="pse_star", options=options))
     run_dir = finished_run(config)
     if run_dir is None or not (run_dir / "metrics.json").exists():
@@ -100,7 +105,9 @@ def summarise(state):
              "those of that model. *Training* says how the model was trained: `paper` (as the "
              "paper), `label_weight_decay=λ` (L2 on the label encoder's kernels) or "
              "`label_neighbours=k` (**adds phrases to training**: each class also trains on the "
-             "words it owns among its k nearest, `pse_tf.labels.neighbours`); *held-out landed "
+             "words it owns among its k nearest, `pse_tf.labels.neighbours`; uniformly with its "
+             "name, or with `label_name_share=p` the name on a share p of its examples); "
+             "*held-out landed "
              "%* is the landed fraction over the list words that are not among the training "
              "phrases (all of them for the other rows), and in brackets the paper model's landed % "
              "on the same words, same seeds. Mean ± std over seeds.",

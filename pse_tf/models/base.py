@@ -110,12 +110,15 @@ class LatentModel(keras.Model):
         return type(self).term_names
 
     # -- training labels -----------------------------------------------------------------------
-    def set_training_phrases(self, table, counts):
+    def set_training_phrases(self, table, counts, name_share: float | None = None):
         """Train each class on several label vectors (`pse_tf.labels.neighbours.phrase_table`).
 
         Args:
             table: float32 [C, 1 + K, L]. Row 0 of class c is its label vector.
             counts: int32 [C]. Class c draws uniformly among its first counts[c] rows.
+            name_share: float or None. If set, row 0 (the class name) is drawn with this
+                probability and the others uniformly otherwise (a class without extra rows
+                always draws row 0).
 
         Only training batches draw from it; evaluation, annotation and generation keep using
         `label_vectors`. Not a weight: a run reloads without it (it only shapes training).
@@ -131,7 +134,10 @@ class LatentModel(keras.Model):
                              f"{counts.shape}")
         if counts.min() < 1 or counts.max() > table.shape[1]:
             raise ValueError(f"counts must be in 1..{table.shape[1]}, got {counts.tolist()}")
+        if name_share is not None and not 0 <= name_share <= 1:
+            raise ValueError(f"name_share must be in [0, 1] or None, got {name_share!r}")
         self._phrase_table = (table, counts)
+        self._name_share = name_share
 
     uses_training_phrases = False
 
@@ -142,9 +148,16 @@ class LatentModel(keras.Model):
             return tf.gather(self.label_vectors, labels)
         table, counts = (tf.constant(a) for a in self._phrase_table)
         labels = tf.cast(labels, tf.int32)
+        count = tf.gather(counts, labels)
         uniform = tf.random.stateless_uniform(tf.shape(labels), seed=self.next_seed())
-        row = tf.cast(uniform * tf.cast(tf.gather(counts, labels), tf.float32), tf.int32)
-        row = tf.minimum(row, tf.gather(counts, labels) - 1)  # uniform may round up to 1.0
+        if self._name_share is None:
+            row = tf.cast(uniform * tf.cast(count, tf.float32), tf.int32)
+        else:  # [0, share): the name; [share, 1): the neighbours, evenly
+            share = tf.constant(self._name_share, tf.float32)
+            rest = (uniform - share) / tf.maximum(1.0 - share, 1e-6)
+            neighbour = 1 + tf.cast(rest * tf.cast(count - 1, tf.float32), tf.int32)
+            row = tf.where((uniform < share) | (count == 1), 0, neighbour)
+        row = tf.minimum(row, count - 1)  # uniform may round up to 1.0
         return tf.gather_nd(table, tf.stack([labels, row], axis=1))
 
     # -- the part each model supplies ------------------------------------------------------

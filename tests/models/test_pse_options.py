@@ -69,3 +69,20 @@ def test_label_neighbours_config():
         TrainConfig(label_encoding="onehot", label_neighbours=5)
     with pytest.raises(ConfigError, match="label_neighbours must be an int >= 0"):
         TrainConfig(label_neighbours=-1)
+
+
+def test_name_share_keeps_the_class_name_on_its_share():
+    model = make_model("pse_star", encoding="word2vec", num_classes=2, label_dim=5)
+    vectors = model.label_vectors.numpy()
+    table = np.repeat(vectors[:, None], 3, axis=1)
+    table[0, 1], table[0, 2] = 7.0, 9.0
+    model.set_training_phrases(table, np.array([3, 1], np.int32), name_share=0.75)
+    drawn = model.training_label_vectors(tf.constant([0] * 2000 + [1] * 5), training=True).numpy()
+    own = np.mean(np.all(drawn[:2000] == vectors[0], axis=1))
+    assert 0.72 < own < 0.78  # 1/3 if the share were ignored
+    assert np.mean(drawn[:2000, 0] == 7.0) > 0.1 and np.mean(drawn[:2000, 0] == 9.0) > 0.1
+    np.testing.assert_array_equal(drawn[2000:], np.repeat(vectors[1:2], 5, axis=0))
+    with pytest.raises(ValueError, match="name_share"):
+        model.set_training_phrases(table, np.array([3, 1], np.int32), name_share=1.5)
+    with pytest.raises(ConfigError, match="label_name_share"):
+        TrainConfig(label_neighbours=5, label_name_share=2.0)

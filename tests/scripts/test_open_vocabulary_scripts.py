@@ -49,6 +49,8 @@ def test_unseen_words_training_options_and_held_out_scores():
     assert script.parse_training("paper") == {}
     assert script.parse_training("label_neighbours=10") == {"label_neighbours": 10}
     assert script.parse_training("label_weight_decay=0.01") == {"label_weight_decay": 0.01}
+    assert script.parse_training("label_neighbours=5,label_name_share=0.5") == \
+        {"label_neighbours": 5, "label_name_share": 0.5}
     with pytest.raises(Exception, match="--training takes"):
         script.parse_training("weight_decay=1")
     words = [{"word": "trousers"}, {"word": "pants"}, {"word": "jeans"}]
