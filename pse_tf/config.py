@@ -158,7 +158,8 @@ class TrainConfig:
             raise ConfigError(f"strategy must be one of {STRATEGIES}, got {self.strategy!r}")
         if isinstance(self.label_neighbours, bool) or not isinstance(self.label_neighbours, int) \
                 or self.label_neighbours < 0:
-            raise ConfigError(f"label_neighbours must be an int >= 0, got {self.label_neighbours!r}")
+            raise ConfigError(
+                f"label_neighbours must be an int >= 0, got {self.label_neighbours!r}")
         if self.label_neighbours and self.label_encoding != "word2vec":
             raise ConfigError("label_neighbours needs word-vector labels (label_encoding "
                               f"word2vec), got {self.label_encoding!r}")

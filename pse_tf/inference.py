@@ -190,7 +190,8 @@ class _ExportBackend:
 
     def phrase_vectors(self, phrases):
         phrases = list(phrases)
-        if self.label_encoding != "word2vec" or "normalisation" not in self.metadata.get("text", {}):
+        normalised_in_graph = "normalisation" in self.metadata.get("text", {})
+        if self.label_encoding != "word2vec" or not normalised_in_graph:
             # one-hot, or an export made before its graph held the normalisation table
             phrases = normalise(phrases, self.class_names)
         if self.label_encoding != "word2vec":

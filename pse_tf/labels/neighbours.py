@@ -13,9 +13,9 @@ A class owns a word when the word ranks better in that class's neighbour list th
 class's (owner "rank", what training uses) or, simpler, when it is the word's nearest class
 (owner "cosine"). Ownership keeps a generic word near several classes ("jacket": shirt, coat,
 t-shirt) from being taught as all of them; ranks rather than cosines correct for hubs: "shirt"
-is the cosine-nearest class of "trousers" and "pants", but they are 2nd and 3rd in trouser's
-list and only 9th and 5th in shirt's (results/unseen_words.md). Words of the list can still be among the
-neighbours ("trousers" is trouser's nearest word): the scoring script reports the list's score
+is the cosine-nearest class of "trousers" and "pants", but among the 50,000 most frequent GloVe
+words they are 2nd and 3rd in trouser's list and only 8th and 4th in shirt's. Words of the
+unseen-word list can still be among the neighbours: the scoring script reports the list's score
 on the words that are not training phrases as well.
 """
 
