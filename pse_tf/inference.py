@@ -7,7 +7,7 @@
 
 Both back ends offer the same four primitives, and everything else is computed from them here:
 
-    phrase_vectors(phrases)       label vectors l [N, L]      run: open_vocabulary.DEFAULT.encode
+    phrase_vectors(phrases)       label vectors l [N, L]      run: open_vocabulary.encode_default
                                                               export: `phrase_vectors` signature
     label_distribution(vectors)   mean, stddev of q(z|l)      run: model; export: `embed_labels`
     encode(images)                mean, stddev of q(z|x)      run: model; export: `encode`
@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from pse_tf.evaluation import scores as scores_lib
-from pse_tf.labels.open_vocabulary import DEFAULT
+from pse_tf.labels.open_vocabulary import DEFAULT, encode_default
 
 DEFAULT_VOCABULARY_SIZE = 10_000
 _WORD = re.compile(r"^[^\W\d_][\w'.-]*$")  # starts with a letter: no punctuation or number tokens
@@ -122,9 +122,7 @@ class _RunBackend:
         self.dataset = self.config.dataset
 
     def phrase_vectors(self, phrases):
-        if self.label_encoding != "word2vec":
-            return self.encoding.encode(normalise(phrases, self.class_names))
-        return DEFAULT.encode(self.encoding, phrases)
+        return encode_default(self.encoding, phrases)
 
     def vocabulary(self, size):
         return frequent_words(self.encoding.word_vectors().index_to_key, size)

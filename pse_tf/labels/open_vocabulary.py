@@ -316,6 +316,14 @@ def _replacements(vocabulary: OpenVocabulary, class_names: tuple) -> dict[str, s
     return vocabulary.replacements(class_names)
 
 
+def encode_default(encoding, phrases: Sequence[str]) -> np.ndarray:
+    """Label vectors [N, L] of a user's phrases: `DEFAULT`'s normalisation, then the encoding
+    (word vectors: `DEFAULT.encode`; one-hot: the class rows of the normalised phrases)."""
+    if encoding.encoding != "word2vec":
+        return encoding.encode([DEFAULT.normalise(p, encoding.class_names) for p in phrases])
+    return DEFAULT.encode(encoding, phrases)
+
+
 def csls_penalty(encoding, vocabulary_size: int = CSLS_VOCABULARY, k: int = CSLS_K) -> np.ndarray:
     """`hub_penalty` of an encoding's class vectors over its word vectors' `vocabulary_size` most
     frequent words (cached per encoding)."""
