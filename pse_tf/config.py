@@ -129,6 +129,14 @@ class TrainConfig:
             each training batch at every step; validation and test as `static`). The paper
             does not say; its Bernoulli decoder reads either.
         out: str. Parent folder of the run directory.
+        label_neighbours: int. 0 (the paper): each class trains on its name's vector only. k > 0:
+            each training example draws its label vector uniformly among its class name's and
+            those of the class's rule-chosen neighbour words (`pse_tf.labels.neighbours`, the k
+            nearest words the class owns by neighbour rank); word-vector labels, PSE models.
+        label_name_share: float or None. With label_neighbours: the probability that an example
+            trains on its class name's own vector (the rest: a neighbour, uniformly); None draws
+            uniformly among the name and its neighbours. The paper's metrics read only the
+            names' vectors, so a share keeps them from being starved.
     """
 
     dataset: str = "fashion_mnist"
@@ -150,6 +158,8 @@ class TrainConfig:
     out: str = "runs"
     data_options: dict = dataclasses.field(default_factory=dict)
     binarize: str = "none"
+    label_neighbours: int = 0
+    label_name_share: float | None = None
 
     def __post_init__(self):
         if isinstance(self.model, dict):
@@ -174,6 +184,16 @@ class TrainConfig:
             raise ConfigError(f"binarize must be one of {BINARIZATIONS}, got {self.binarize!r}")
         if self.strategy not in STRATEGIES:
             raise ConfigError(f"strategy must be one of {STRATEGIES}, got {self.strategy!r}")
+        if isinstance(self.label_neighbours, bool) or not isinstance(self.label_neighbours, int) \
+                or self.label_neighbours < 0:
+            raise ConfigError(
+                f"label_neighbours must be an int >= 0, got {self.label_neighbours!r}")
+        if self.label_neighbours and self.label_encoding != "word2vec":
+            raise ConfigError("label_neighbours needs word-vector labels (label_encoding "
+                              f"word2vec), got {self.label_encoding!r}")
+        if self.label_name_share is not None and not 0 <= self.label_name_share <= 1:
+            raise ConfigError(f"label_name_share must be in [0, 1] or None, got "
+                              f"{self.label_name_share!r}")
         if self.learning_rate <= 0:
             raise ConfigError(f"learning_rate must be > 0, got {self.learning_rate}")
 

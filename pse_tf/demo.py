@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from pse_tf.labels.open_vocabulary import encode_default
+
 MAX_TEXT = 200
 MAX_IMAGES = 16
 MAX_UPLOAD_BYTES = 4 * 1024 * 1024
@@ -64,13 +66,14 @@ def parse_algebra(text: str) -> list[tuple[float, str]]:
 def label_vector(encoding, text: str) -> np.ndarray:
     """The label vector of a phrase or an algebra of phrases: float32 [L].
 
-    Each term is encoded by `LabelEncoding.encode` (word vectors: any in-vocabulary phrase;
-    one-hot: a class name) and the terms are added with their signs and weights. This is the one
+    Each term is encoded by `open_vocabulary.encode_default` (the default text normalisation,
+    then word vectors: any in-vocabulary phrase; one-hot: a class name), as `pse_tf.inference`
+    does, and the terms are added with their signs and weights. This is the one
     place that turns text into a label vector, so a richer text module can replace it.
     """
     terms = parse_algebra(text)
     try:
-        vectors = encoding.encode([phrase for _, phrase in terms])
+        vectors = encode_default(encoding, [phrase for _, phrase in terms])
     except ValueError as e:  # OOVError is a ValueError; one-hot refuses non-class phrases
         raise DemoError(str(e).splitlines()[0]) from None
     weights = np.array([w for w, _ in terms], np.float32)

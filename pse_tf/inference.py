@@ -7,11 +7,17 @@
 
 Both back ends offer the same four primitives, and everything else is computed from them here:
 
-    phrase_vectors(phrases)       label vectors l [N, L]      run: LabelEncoding.encode
+    phrase_vectors(phrases)       label vectors l [N, L]      run: open_vocabulary.encode_default
                                                               export: `phrase_vectors` signature
     label_distribution(vectors)   mean, stddev of q(z|l)      run: model; export: `embed_labels`
     encode(images)                mean, stddev of q(z|x)      run: model; export: `encode`
     generate(vectors, seed)       Bernoulli means [N, H, W]   run: model; export: `generate`
+
+Every phrase first gets the measured default text normalisation, `open_vocabulary.DEFAULT`
+(numerals 0..20 spelt out; a plural of a class-name word made singular: "trousers" -> "trouser",
+"7" -> "seven"), the treatment results/unseen_words.md scores. Its rule is one token map
+(`OpenVocabulary.replacements`): a run applies it in Python, an export in its graph from a table
+built from the same map, so both give the same vectors and images.
 
 Query algebra (`parse_query`): a query is phrases joined by `+` and `-` standing alone between
 spaces ("sneaker + sandal", "boot - ankle", "ankle boot - ankle + high heel"); a hyphen inside
@@ -34,6 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from pse_tf.evaluation import scores as scores_lib
+from pse_tf.labels.open_vocabulary import DEFAULT, encode_default
 
 DEFAULT_VOCABULARY_SIZE = 10_000
 _WORD = re.compile(r"^[^\W\d_][\w'.-]*$")  # starts with a letter: no punctuation or number tokens
@@ -66,6 +73,11 @@ def parse_query(query: str) -> list[tuple[float, str]]:
                          f"query {query!r} ends with an operator")
     terms.append((sign, " ".join(words)))
     return terms
+
+
+def normalise(phrases, class_names) -> list[str]:
+    """`open_vocabulary.DEFAULT`'s text normalisation of each phrase."""
+    return [DEFAULT.normalise(p, class_names) for p in phrases]
 
 
 def frequent_words(words, size: int) -> list[str]:
@@ -110,7 +122,7 @@ class _RunBackend:
         self.dataset = self.config.dataset
 
     def phrase_vectors(self, phrases):
-        return self.encoding.encode(phrases)
+        return encode_default(self.encoding, phrases)
 
     def vocabulary(self, size):
         return frequent_words(self.encoding.word_vectors().index_to_key, size)
@@ -176,6 +188,10 @@ class _ExportBackend:
 
     def phrase_vectors(self, phrases):
         phrases = list(phrases)
+        normalised_in_graph = "normalisation" in self.metadata.get("text", {})
+        if self.label_encoding != "word2vec" or not normalised_in_graph:
+            # one-hot, or an export made before its graph held the normalisation table
+            phrases = normalise(phrases, self.class_names)
         if self.label_encoding != "word2vec":
             rows = {n: i for i, n in enumerate(self.class_names)}
             unknown = [p for p in phrases if p not in rows]

@@ -58,9 +58,10 @@ def check_together(configs: Sequence[TrainConfig]) -> None:
                           f"be 'none' and mixed_precision off, got {configs[0].strategy!r}, "
                           f"mixed_precision={configs[0].mixed_precision}")
     # Not yet in the stacked loop: refused rather than silently trained without them.
-    if configs[0].binarize == "dynamic" or configs[0].model.kl_warmup_steps:
-        raise ConfigError("seeds trained together do not support binarize='dynamic' or "
-                          "kl_warmup_steps > 0 yet; train these seeds alone")
+    if (configs[0].binarize == "dynamic" or configs[0].model.kl_warmup_steps
+            or configs[0].label_neighbours):
+        raise ConfigError("seeds trained together do not support binarize='dynamic', "
+                          "kl_warmup_steps > 0 or label_neighbours yet; train these seeds alone")
 
 
 class StackedSeeds:

@@ -38,8 +38,11 @@ def default_run_name(config: TrainConfig) -> str:
     """<dataset>-<model>-<labels>-z<latent>-seed<seed>, then any model options (-alpha1.0)."""
     m = config.model
     options = "".join(f"-{k}{v}" for k, v in sorted(m.options.items()))
+    neighbours = f"-neighbours{config.label_neighbours}" if config.label_neighbours else ""
+    if config.label_neighbours and config.label_name_share is not None:
+        neighbours += f"-share{config.label_name_share:g}"
     return (f"{slug(config.dataset)}-{m.name}-{config.label_encoding}-z{m.latent_dim}-seed{config.seed}"
-            f"{options}")
+            f"{options}{neighbours}")
 
 
 class ExportError(RuntimeError):

@@ -48,10 +48,22 @@ def build_model(config: TrainConfig, encoding, strategy=None) -> keras.Model:
     keras.utils.set_random_seed(config.seed)
     with distribute.scope(strategy), distribute.dtype_policy(config.mixed_precision):
         model = create_model(config, encoding)
+    if config.label_neighbours:
+        model.set_training_phrases(*training_phrase_table(config, encoding),
+                                   name_share=config.label_name_share)
     stage, steps = model.training_stages(config.steps)[0]
     model.begin_stage(stage)
     attach_optimizer(model, config, steps)
     return model
+
+
+def training_phrase_table(config: TrainConfig, encoding):
+    """(table, counts) of `LatentModel.set_training_phrases` for `config.label_neighbours`."""
+    from pse_tf.labels.neighbours import phrase_table, training_phrases
+
+    extra = training_phrases(encoding, config.label_neighbours)
+    return phrase_table(encoding.vectors, [encoding.encode(words) if words else []
+                                           for words in extra])
 
 
 def attach_optimizer(model, config: TrainConfig, steps: int):

@@ -51,6 +51,12 @@ def parse_args(argv=None):
                    help=f"KL warm-up steps (default {d.model.kl_warmup_steps}: none, as the paper)")
     p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                    help="a model option (ModelConfig.options), e.g. alpha=1 for jmvae; repeatable")
+    p.add_argument("--label-neighbours", type=int,
+                   help="train each class also on the k nearest words it owns (word-vector "
+                        f"labels; adds phrases to training; default {d.label_neighbours})")
+    p.add_argument("--label-name-share", type=float,
+                   help="with --label-neighbours: share of examples on the class name's own "
+                        "vector (default: uniform over the name and its neighbours)")
     p.add_argument("--seed", type=int, help=f"default {d.seed}")
     p.add_argument("--generation-repeats", type=int, help=f"default {d.generation_repeats}")
     p.add_argument("--generation-samples-per-label", type=int,
@@ -78,6 +84,8 @@ def parse_args(argv=None):
                       ("word_vectors", "word_vectors"), ("steps", "steps"),
                       ("batch_size", "batch_size"), ("learning_rate", "learning_rate"),
                       ("lr_schedule", "lr_schedule"), ("binarize", "binarize"),
+                      ("label_neighbours", "label_neighbours"),
+                      ("label_name_share", "label_name_share"),
                       ("seed", "seed"), ("generation_repeats", "generation_repeats"),
                       ("generation_samples_per_label", "generation_samples_per_label"),
                       ("checkpoint_every", "checkpoint_every"), ("strategy", "strategy"),

@@ -26,6 +26,9 @@ def test_algebra_of_words():
         parse_algebra("a" * (MAX_TEXT + 1))
     with pytest.raises(DemoError, match="'d'"):
         label_vector(encoding, "a + d")
+    # the default normalisation, as pse_tf.inference: a plural of a class name is that class
+    garments = LabelEncoding.build(["sandal", "bag"], "onehot")
+    np.testing.assert_array_equal(label_vector(garments, "Sandals + 2 bags"), [1, 2])
 
 
 def test_uploads_become_model_inputs():

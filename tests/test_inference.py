@@ -84,3 +84,66 @@ def test_read_images(tmp_path):
         read_images([tmp_path / "bad.png"], (28, 28))
     with pytest.raises(InputError, match="does not exist"):
         read_images([tmp_path / "none.png"], (28, 28))
+
+
+# -- the default text normalisation, the same on a run and on its export -------------------------
+NORMALISED = ["trousers", "Sneakers", "ankle  BOOTS", "7", "t-shirts", "bag", "red coats"]
+
+
+@pytest.fixture(scope="module")
+def run_and_export(tmp_path_factory):
+    """A PSE* on the GloVe Fashion-MNIST labels with random weights: a run directory written by
+    hand (config.json + weights, nothing trained) and its export (a 2,000-word vocabulary)."""
+    from pse_tf import export
+    from pse_tf.config import ModelConfig, TrainConfig
+    from pse_tf.data import CLASS_NAMES
+    from pse_tf.labels import LabelEncoding
+    from pse_tf.registry import create_model
+    from pse_tf.runs import CONFIG, FINAL_WEIGHTS
+
+    root = tmp_path_factory.mktemp("normalised")
+    config = TrainConfig(dataset="fashion_mnist", label_encoding="word2vec", steps=1,
+                         model=ModelConfig(name="pse_star", latent_dim=4, hidden_units=(32, 16),
+                                           classifier_units=(16,)))
+    model = create_model(config, LabelEncoding.build(CLASS_NAMES["fashion_mnist"], "word2vec"))
+    rng = np.random.default_rng(0)
+    for weight in model.trainable_weights:  # far from the initialisation, as a trained model is
+        weight.assign(rng.normal(0.0, 0.5, tuple(weight.shape)).astype(np.float32))
+    run_dir = root / "run"
+    run_dir.mkdir()
+    config.to_json(run_dir / CONFIG)
+    model.save_weights(run_dir / FINAL_WEIGHTS)
+    result = export.export_model(model, "normalised", root / "exported", tflite=False,
+                                 text_options={"vocabulary_size": 2000})
+    return run_dir, result.path
+
+
+def test_run_and_export_normalise_phrases_the_same(run_and_export):
+    from pse_tf.inference import load
+    from pse_tf.labels import load_word_vectors, phrase_vector
+
+    run, exported = (load(p) for p in run_and_export)
+    np.testing.assert_allclose(run.phrase_vectors(NORMALISED), exported.phrase_vectors(NORMALISED),
+                               atol=1e-6)
+    np.testing.assert_allclose(run.generate(NORMALISED, 3, seed=11),
+                               exported.generate(NORMALISED, 3, seed=11), atol=1e-4)
+    # The normalised words are their class's label vector on both paths; GloVe's own vector of
+    # "trousers" is another, so a path that skipped the normalisation would fail here.
+    trouser, sneaker = run.phrase_vectors(["trouser", "sneaker"])
+    for pse in (run, exported):
+        got = pse.phrase_vectors(["trousers", "Sneakers"])
+        np.testing.assert_allclose(got, [trouser, sneaker], atol=1e-6)
+    assert not np.allclose(phrase_vector(load_word_vectors(), "trousers"), trouser, atol=1e-3)
+    np.testing.assert_allclose(exported.phrase_vectors(["7"]),
+                               [phrase_vector(load_word_vectors(), "seven")], atol=1e-6)
+
+
+def test_export_records_its_normalisation(run_and_export):
+    import json
+
+    from pse_tf.export import METADATA_FILE
+    from pse_tf.labels.open_vocabulary import DEFAULT
+
+    text = json.loads((run_and_export[1] / METADATA_FILE).read_text())["text"]
+    assert text["normalisation"]["option"] == DEFAULT.name
+    assert text["normalisation"]["replacements"] > 0

@@ -111,3 +111,25 @@ def test_dynamic_binarisation_draws_0_1_batches_and_resumes_exactly(tmp_path):
     grey_run = _uninterrupted(TrainConfig.from_dict({**config.to_dict(), "binarize": "none"}),
                               tmp_path / "c")
     assert not np.allclose(grey_run.weights[0].numpy(), straight.weights[0].numpy())
+
+
+def test_build_model_attaches_the_neighbour_phrases():
+    from pse_tf.data import CLASS_NAMES
+    from pse_tf.labels.neighbours import training_phrases
+    from pse_tf.runs import default_run_name
+
+    encoding = LabelEncoding.build(CLASS_NAMES["fashion_mnist"], "word2vec")
+    config = TrainConfig(label_neighbours=4, label_name_share=0.5,
+                         model=ModelConfig(latent_dim=2, hidden_units=(8,), classifier_units=(8,)))
+    model = build_model(config, encoding)
+    table, counts = model._phrase_table
+    extra = training_phrases(encoding, 4)
+    np.testing.assert_array_equal(counts, [1 + len(words) for words in extra])
+    np.testing.assert_array_equal(table[:, 0], encoding.vectors)
+    trouser = encoding.class_names.index("trouser")
+    assert "trousers" in extra[trouser]  # owned by rank, not by the hub "shirt"
+    np.testing.assert_allclose(table[trouser, 1 + extra[trouser].index("trousers")],
+                               encoding.encode(["trousers"])[0])
+    assert model._name_share == 0.5
+    assert default_run_name(config).endswith("-neighbours4-share0.5")
+    assert build_model(TrainConfig(model=config.model), encoding)._phrase_table is None

@@ -19,6 +19,12 @@ and four more signatures (`TEXT_SIGNATURES`):
 returns the k best with their softmax probability over the whole vocabulary. `embed_labels` has
 no text in it; it is what a client needs to score its own label vectors (`pse_tf.inference`).
 
+Before tokenisation a phrase gets the text normalisation of `pse_tf.labels.open_vocabulary.DEFAULT`
+(numerals spelt out, plurals of class-name words made singular: "trousers" -> "trouser"), as the
+Python path (`pse_tf.inference`) does. That normalisation is a finite token map
+(`OpenVocabulary.replacements`), stored here as a second lookup table and applied token by token
+(`normalise_phrases`): the rule lives in one place, the graph only looks it up.
+
 Tokenisation is `pse_tf.labels.phrase_tokens` re-expressed with tf.strings ops (`phrase_rows`);
 tests/export/test_text.py checks that both give the same words on phrases with case,
 punctuation, hyphens, slashes and runs of whitespace. The one difference is the vocabulary: the
@@ -90,6 +96,27 @@ def vocabulary_words(kv, size: int, class_names=()) -> list[str]:
     return words
 
 
+def normalise_phrases(replacements, phrases):
+    """`OpenVocabulary.normalise` in tf.strings ops: each whitespace token whose lowercase form is
+    a key of `replacements` (StaticHashTable string -> string, default "") is replaced; tokens
+    are joined by one space.
+
+    Args:
+        replacements: StaticHashTable or None (no normalisation: `phrases` unchanged).
+        phrases: string [N].
+
+    Returns:
+        string [N].
+    """
+    if replacements is None:
+        return phrases
+    tokens = tf.strings.split(tf.strings.regex_replace(phrases, _WHITESPACE, " "), sep=None)
+    flat = tokens.flat_values
+    found = replacements.lookup(tf.strings.lower(flat, encoding="utf-8"))
+    flat = tf.where(tf.strings.length(found) > 0, found, flat)
+    return tf.strings.reduce_join(tokens.with_flat_values(flat), axis=1, separator=" ")
+
+
 def phrase_rows(table, phrases):
     """`phrase_tokens` in tf.strings ops: the table rows of each phrase's words.
 
@@ -130,9 +157,12 @@ class TextFunctions:
         vocabulary_file: str. A file with `words`, one per line (the asset the table reads).
         top_k: int. Words returned per image by annotate_words.
         source: str. Where the vectors came from (for error messages).
+        replacements: dict str -> str. The text normalisation (`OpenVocabulary.replacements`);
+            empty: none.
     """
 
-    def __init__(self, model, words, vectors, vocabulary_file, top_k=DEFAULT_TOP_K, source=""):
+    def __init__(self, model, words, vectors, vocabulary_file, top_k=DEFAULT_TOP_K, source="",
+                 replacements=None):
         self.serving = ServingFunctions(model)
         self.model = model
         self.top_k = int(min(top_k, len(words)))
@@ -149,6 +179,13 @@ class TextFunctions:
             tf.lookup.KeyValueTensorInitializer(
                 tf.constant(list(model.class_names), tf.string),
                 tf.range(len(model.class_names), dtype=tf.int64)), default_value=-1)
+        self.replacements = None
+        if replacements:
+            keys, values = zip(*sorted(replacements.items()))
+            self.replacements = tf.lookup.StaticHashTable(
+                tf.lookup.KeyValueTensorInitializer(tf.constant(keys, tf.string),
+                                                    tf.constant(values, tf.string)),
+                default_value="")
         # Variables, not constants: they land in variables/ and keep saved_model.pb small (a
         # graph proto cannot pass 2 GiB, which a large word2vec vocabulary would).
         self.words = tf.Variable(tf.constant(words, tf.string), trainable=False,
@@ -165,7 +202,8 @@ class TextFunctions:
         with tf.control_dependencies([self._check(
                 rank_ok, [spec + "; got a rank-", tf.strings.as_string(tf.rank(phrases)),
                           " tensor"])]):
-            phrases = tf.reshape(phrases, [-1])
+            given = tf.reshape(phrases, [-1])
+        phrases = normalise_phrases(self.replacements, given)
         rows, words = phrase_rows(self.table, phrases)
         class_index = self.classes.lookup(phrases)
         is_class = class_index >= 0
@@ -173,7 +211,7 @@ class TextFunctions:
         # Padded with one entry so that the index lookups work on empty inputs too.
         first_empty = tf.argmax(tf.cast(tf.concat([empty, [True]], 0), tf.int32),
                                 output_type=tf.int64)
-        padded_phrases = tf.concat([phrases, [""]], 0)
+        padded_phrases = tf.concat([given, [""]], 0)  # errors name the phrase as given
         empty_check = self._check(
             tf.logical_not(tf.reduce_any(empty)),
             [spec + "; phrase ", tf.strings.as_string(first_empty), " (",
@@ -223,7 +261,7 @@ def _function(fn, *input_signature):
 
 def add_text_endpoints(archive, model, staging_dir, word_vectors=None,
                        vocabulary_size: int = DEFAULT_VOCABULARY_SIZE,
-                       top_k: int = DEFAULT_TOP_K) -> tuple[dict, dict]:
+                       top_k: int = DEFAULT_TOP_K, normalisation=None) -> tuple[dict, dict]:
     """Adds `TEXT_SIGNATURES` to a keras ExportArchive.
 
     Args:
@@ -235,6 +273,9 @@ def add_text_endpoints(archive, model, staging_dir, word_vectors=None,
         vocabulary_size: int. How many of the most frequent words the export knows; 0 exports
             no word signatures.
         top_k: int. Words per image returned by annotate_words.
+        normalisation: OpenVocabulary or None (`open_vocabulary.DEFAULT`). Its text
+            normalisation runs before tokenisation; only text options fit in the graph
+            (mapping "raw").
 
     Returns:
         (omitted, info): {signature: reason} for the signatures left out, and the metadata entry
@@ -256,6 +297,13 @@ def add_text_endpoints(archive, model, staging_dir, word_vectors=None,
         return omitted, {}
 
     from pse_tf.labels import DEFAULT_SOURCE, load_word_vectors
+    from pse_tf.labels.open_vocabulary import DEFAULT
+
+    normalisation = DEFAULT if normalisation is None else normalisation
+    if normalisation.mapping != "raw":
+        raise ValueError(f"the export holds text normalisation only (mapping 'raw'), got "
+                         f"{normalisation.name!r}")
+    replacements = normalisation.replacements(model.class_names)
 
     kv = load_word_vectors(word_vectors) if isinstance(word_vectors, (str, os.PathLike, type(None))) \
         else word_vectors
@@ -270,9 +318,11 @@ def add_text_endpoints(archive, model, staging_dir, word_vectors=None,
     source = (DEFAULT_SOURCE if word_vectors is None else
               os.fspath(word_vectors) if isinstance(word_vectors, (str, os.PathLike)) else
               f"in-memory {type(word_vectors).__name__}")
-    text = TextFunctions(model, words, vectors, path, top_k, source)
+    text = TextFunctions(model, words, vectors, path, top_k, source, replacements)
     archive.track(text.table)
     archive.track(text.classes)
+    if text.replacements is not None:
+        archive.track(text.replacements)
     phrases = tf.TensorSpec(None, tf.string, name="phrases")
     for key, traced in (
             ("phrase_vectors", _function(text.phrase_vectors, phrases)),
@@ -287,7 +337,12 @@ def add_text_endpoints(archive, model, staging_dir, word_vectors=None,
     return omitted, {"vocabulary_size": len(words), "vocabulary_file": f"assets/{VOCABULARY_ASSET}",
                      "most_frequent_words": int(vocabulary_size), "top_k": text.top_k,
                      "word_vectors": source,
-                     "tokenisation": "split on whitespace; each token looked up as given, then "
+                     "normalisation": {"option": normalisation.name,
+                                       "replacements": len(replacements)},
+                     "tokenisation": "normalise (a token whose lowercase form is a key of the "
+                                     "normalisation map is replaced: "
+                                     "pse_tf.labels.open_vocabulary); "
+                                     "split on whitespace; each token looked up as given, then "
                                      "lowercased; a missing token is split on '-' and '/' and "
                                      "each part looked up the same way; phrase vector = mean of "
                                      "its words' vectors (pse_tf.labels.phrase_tokens)",

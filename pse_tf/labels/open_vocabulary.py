@@ -86,10 +86,25 @@ def singular_tokens(phrase: str, targets: set[str]) -> str:
     return " ".join(singular(token, targets) for token in phrase.split())
 
 
+# Written the plain way only ("7", not "07" or other scripts' digits), so the map is finite and
+# the SavedModel can hold it as a table (`OpenVocabulary.replacements`).
+NUMERALS = {str(i): word for i, word in enumerate(NUMBER_WORDS)}
+
+
 def spell_numerals(phrase: str) -> str:
     """`phrase` with each token that is a whole number 0..20 spelt out ("7" -> "seven")."""
-    return " ".join(NUMBER_WORDS[int(t)] if t.isdigit() and int(t) < len(NUMBER_WORDS) else t
-                    for t in phrase.split())
+    return " ".join(NUMERALS.get(t, t) for t in phrase.split())
+
+
+def plural_forms(target: str) -> set[str]:
+    """Every word that `singular` can turn into `target`: target+s, target+es, and
+    target[:-1]+ies for a target ending in y."""
+    forms = {target + "es"}
+    if not target.endswith("s"):  # `singular` leaves -ss alone
+        forms.add(target + "s")
+    if target.endswith("y"):
+        forms.add(target[:-1] + "ies")
+    return forms
 
 
 # -- vector geometry ------------------------------------------------------------------------------
@@ -132,6 +147,29 @@ def class_scores(vectors: np.ndarray, class_vectors: np.ndarray, similarity: str
             raise ValueError("similarity 'csls' needs the hub penalty r(c) (hub_penalty)")
         return 2 * (_unit(vectors) @ _unit(class_vectors).T) - np.asarray(penalty)[None, :]
     raise ValueError(f"similarity must be one of {SIMILARITIES}, got {similarity!r}")
+
+
+def class_side_scores(vectors: np.ndarray, class_vectors: np.ndarray, vocabulary: np.ndarray,
+                      kind: str = "reverse_rank", beta: float = 30.0) -> np.ndarray:
+    """Hubness correction from the class side, over a whole vocabulary: [N, C], larger is closer.
+
+    "reverse_rank": minus the rank the vector would have in class c's nearest-neighbour list over
+    `vocabulary` (how many vocabulary words are nearer to c). "inverted_softmax" (Smith et al.,
+    2017): log of exp(beta cos(w, c)) / sum_v exp(beta cos(v, c)), normalised over the
+    vocabulary rather than over the C classes. Either way a hub class, near many words, must be
+    nearer to the word than to most of the vocabulary before it wins it.
+    """
+    cos = _unit(vectors) @ _unit(class_vectors).T  # [N, C]
+    vocab = _unit(vocabulary) @ _unit(class_vectors).T  # [V, C]
+    if kind == "reverse_rank":
+        ranks = [np.searchsorted(np.sort(vocab[:, c]), cos[:, c], side="right")
+                 for c in range(cos.shape[1])]  # vocabulary words at or below the vector
+        return np.stack(ranks, axis=1) - vocab.shape[0]
+    if kind == "inverted_softmax":
+        top = vocab.max(axis=0)
+        log_norm = np.log(np.exp(beta * (vocab - top)).sum(axis=0)) + beta * top
+        return beta * cos - log_norm[None, :]
+    raise ValueError(f"kind must be 'reverse_rank' or 'inverted_softmax', got {kind!r}")
 
 
 def project_onto_span(vectors: np.ndarray, class_vectors: np.ndarray) -> np.ndarray:
@@ -207,14 +245,42 @@ class OpenVocabulary:
             parts.append("numerals")
         return "+".join(parts)
 
+    @property
+    def normalises_text(self) -> bool:
+        return self.numerals or self.plurals != "off"
+
+    def replacements(self, class_names: Sequence[str]) -> dict[str, str]:
+        """The text normalisation as a finite map: lowercased token -> the token it becomes.
+
+        Every token the normalisation changes is a key (numerals 0..20, and `plural_forms` of the
+        class-name words), so `normalise` is this map applied token by token; the SavedModel
+        holds the same map as a lookup table (pse_tf.export.text). One rule, two places to run it.
+        """
+        if not self.normalises_text:
+            return {}
+        keys = set(NUMERALS) if self.numerals else set()
+        if self.plurals != "off":
+            targets = set(class_names) | {t for n in class_names for t in n.split()}
+            # a whole multi-word class name is a target, but never one whitespace token
+            keys |= {form for t in targets if len(t.split()) == 1
+                     for form in plural_forms(t.lower())}
+        out = {}
+        for key in sorted(keys):
+            value = NUMERALS.get(key, key) if self.numerals else key
+            if self.plurals != "off":
+                value = singular(value, targets)
+            if value != key:
+                out[key] = value
+        return out
+
     def normalise(self, phrase: str, class_names: Sequence[str]) -> str:
-        """The phrase after text normalisation (`numerals`, then `plurals`)."""
-        if self.numerals:
-            phrase = spell_numerals(phrase)
-        if self.plurals == "off":
+        """The phrase after text normalisation (`numerals`, then `plurals`): `replacements`
+        applied to each whitespace token (its lowercase form is looked up), tokens joined by
+        one space."""
+        if not self.normalises_text:
             return phrase
-        targets = set(class_names) | {t for n in class_names for t in n.split()}
-        return singular_tokens(phrase, targets)
+        table = _replacements(self, tuple(class_names))
+        return " ".join(table.get(t.lower(), t) for t in phrase.split())
 
     def encode(self, encoding, phrases: Sequence[str]) -> np.ndarray:
         """Label vectors [N, L] for `phrases` under a word-vector `LabelEncoding`.
@@ -243,6 +309,19 @@ class OpenVocabulary:
 # The measured default (results/unseen_words.md): text normalisation only. Span projection and
 # hub-corrected soft assignment did not land more words than it on either data set.
 DEFAULT = OpenVocabulary(plurals="labels", numerals=True)
+
+
+@functools.lru_cache(maxsize=32)
+def _replacements(vocabulary: OpenVocabulary, class_names: tuple) -> dict[str, str]:
+    return vocabulary.replacements(class_names)
+
+
+def encode_default(encoding, phrases: Sequence[str]) -> np.ndarray:
+    """Label vectors [N, L] of a user's phrases: `DEFAULT`'s normalisation, then the encoding
+    (word vectors: `DEFAULT.encode`; one-hot: the class rows of the normalised phrases)."""
+    if encoding.encoding != "word2vec":
+        return encoding.encode([DEFAULT.normalise(p, encoding.class_names) for p in phrases])
+    return DEFAULT.encode(encoding, phrases)
 
 
 def csls_penalty(encoding, vocabulary_size: int = CSLS_VOCABULARY, k: int = CSLS_K) -> np.ndarray:

@@ -94,6 +94,8 @@ class LatentModel(keras.Model):
             name="label_vectors", shape=label_vectors.shape, trainable=False,
             initializer=keras.initializers.Constant(label_vectors))
         self.seed_generator = keras.random.SeedGenerator(seed)
+        self.term_names = self.active_term_names()
+        self._phrase_table = None  # extra training phrases per class (`set_training_phrases`)
         self.loss_tracker = keras.metrics.Mean(name="loss")
         self.term_trackers = [keras.metrics.Mean(name=n) for n in self.term_names]
 
@@ -102,6 +104,61 @@ class LatentModel(keras.Model):
         """`config.options` resolved against `declared_options` (ConfigError if they don't fit);
         callable before any network is built, so a CLI can refuse a bad option up front."""
         return resolve_options(config.name, cls.declared_options, config.options)
+
+    def active_term_names(self) -> tuple:
+        """The terms this instance reports: `term_names`, plus any an option switches on."""
+        return type(self).term_names
+
+    # -- training labels -----------------------------------------------------------------------
+    def set_training_phrases(self, table, counts, name_share: float | None = None):
+        """Train each class on several label vectors (`pse_tf.labels.neighbours.phrase_table`).
+
+        Args:
+            table: float32 [C, 1 + K, L]. Row 0 of class c is its label vector.
+            counts: int32 [C]. Class c draws uniformly among its first counts[c] rows.
+            name_share: float or None. If set, row 0 (the class name) is drawn with this
+                probability and the others uniformly otherwise (a class without extra rows
+                always draws row 0).
+
+        Only training batches draw from it; evaluation, annotation and generation keep using
+        `label_vectors`. Not a weight: a run reloads without it (it only shapes training).
+        """
+        if not self.uses_training_phrases:
+            raise ValueError(f"model {self.registry_name or self.name!r} does not train on "
+                             "extra label phrases")
+        table, counts = np.asarray(table, np.float32), np.asarray(counts, np.int32)
+        if table.ndim != 3 or table.shape[0] != self.num_classes or \
+                table.shape[2] != self.label_dim or counts.shape != (self.num_classes,):
+            raise ValueError(f"training phrases must be [C={self.num_classes}, K, "
+                             f"L={self.label_dim}] with counts [C], got {table.shape} and "
+                             f"{counts.shape}")
+        if counts.min() < 1 or counts.max() > table.shape[1]:
+            raise ValueError(f"counts must be in 1..{table.shape[1]}, got {counts.tolist()}")
+        if name_share is not None and not 0 <= name_share <= 1:
+            raise ValueError(f"name_share must be in [0, 1] or None, got {name_share!r}")
+        self._phrase_table = (table, counts)
+        self._name_share = name_share
+
+    uses_training_phrases = False
+
+    def training_label_vectors(self, labels, training: bool):
+        """The label vector each example trains on, [N, L]: its class's, or with training
+        phrases (`set_training_phrases`) and `training`, one of its class's rows at random."""
+        if not training or self._phrase_table is None:
+            return tf.gather(self.label_vectors, labels)
+        table, counts = (tf.constant(a) for a in self._phrase_table)
+        labels = tf.cast(labels, tf.int32)
+        count = tf.gather(counts, labels)
+        uniform = tf.random.stateless_uniform(tf.shape(labels), seed=self.next_seed())
+        if self._name_share is None:
+            row = tf.cast(uniform * tf.cast(count, tf.float32), tf.int32)
+        else:  # [0, share): the name; [share, 1): the neighbours, evenly
+            share = tf.constant(self._name_share, tf.float32)
+            rest = (uniform - share) / tf.maximum(1.0 - share, 1e-6)
+            neighbour = 1 + tf.cast(rest * tf.cast(count - 1, tf.float32), tf.int32)
+            row = tf.where((uniform < share) | (count == 1), 0, neighbour)
+        row = tf.minimum(row, count - 1)  # uniform may round up to 1.0
+        return tf.gather_nd(table, tf.stack([labels, row], axis=1))
 
     # -- the part each model supplies ------------------------------------------------------
     def compute_terms(self, images, labels, training: bool = False) -> dict:

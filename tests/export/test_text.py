@@ -15,8 +15,15 @@ from gensim.models import KeyedVectors
 
 from pse_tf import export
 from pse_tf.config import ModelConfig
-from pse_tf.export.text import TEXT_SIGNATURES, WORD_SIGNATURES, phrase_rows, vocabulary_words
+from pse_tf.export.text import (
+    TEXT_SIGNATURES,
+    WORD_SIGNATURES,
+    normalise_phrases,
+    phrase_rows,
+    vocabulary_words,
+)
 from pse_tf.labels import OOVError, phrase_tokens, phrase_vector
+from pse_tf.labels.open_vocabulary import DEFAULT
 from pse_tf.registry import get_model_class
 
 from .conftest import TOL, Exported, random_images, randomise_weights, tiny
@@ -71,6 +78,24 @@ def test_graph_tokeniser_matches_python_encoder():
     assert [t[0] for t in python_tokens(kv, OOV)] == ["OOV"] * len(OOV)
 
 
+# Plurals of class-name words in any case and spacing, numerals, and words left alone.
+TO_NORMALISE = ["sandals", "Sandals", "SANDALS boots", "  ankle\tboots ", "ankle\u00a0boots",
+                "t-shirt/tops", "7 sandals", "07", "20 21", "dresses", "booties", "boot", "sandal",
+                "t-shirt/top", "jeans", "bags,", ""]
+
+
+def test_graph_normalisation_matches_python():
+    replacements = DEFAULT.replacements(CLASSES)
+    keys, values = zip(*sorted(replacements.items()))
+    table = tf.lookup.StaticHashTable(tf.lookup.KeyValueTensorInitializer(
+        tf.constant(keys), tf.constant(values)), default_value="")
+    got = [p.decode() for p in normalise_phrases(table, tf.constant(TO_NORMALISE)).numpy()]
+    assert got == [DEFAULT.normalise(p, CLASSES) for p in TO_NORMALISE]
+    assert got[:4] == ["sandal", "sandal", "sandal boot", "ankle boot"]  # the cases are real
+    assert normalise_phrases(None, tf.constant(["ankle  boots"])).numpy().tolist() == \
+        [b"ankle  boots"]
+
+
 def test_vocabulary_is_most_frequent_words_plus_class_words():
     kv = small_vectors()
     assert vocabulary_words(kv, 3, CLASSES) == ["the", "ankle", "boot", "t", "shirt", "top",
@@ -120,6 +145,19 @@ def test_phrase_vectors_and_generate_text_equal_python_path(text_export):
         images = text_export.call("generate_text", phrases=phrases, seed=np.int64(seed))["images"]
         pixels = model.generate(expected, export.seed_pair(seed)).numpy().reshape(images.shape)
         np.testing.assert_allclose(images, pixels, atol=TOL)
+
+
+def test_phrase_vectors_normalise_like_the_python_path(text_export):
+    kv, model = text_export.kv, text_export.model
+    phrases = ["sandals", "Ankle BOOTS", "boots , sandal", "t-shirt/top"]
+    normalised = [DEFAULT.normalise(p, CLASSES) for p in phrases]
+    assert normalised[:2] == ["sandal", "Ankle boot"]
+    expected = np.stack([phrase_vector(kv, p) for p in normalised])
+    got = text_export.call("phrase_vectors", phrases=phrases)["label_vectors"]
+    np.testing.assert_allclose(got, expected, atol=1e-6)
+    np.testing.assert_allclose(got[0], model.label_vectors.numpy()[2], atol=1e-7)  # "sandal"
+    assert not np.allclose(phrase_vector(kv, "boots"), phrase_vector(kv, "boot"))
+    assert text_export.metadata["text"]["normalisation"]["option"] == DEFAULT.name
 
 
 def test_class_name_gets_the_stored_label_vector(text_export):

@@ -42,6 +42,28 @@ def test_singular_only_towards_targets():
 def test_spell_numerals():
     assert ov.spell_numerals("7") == "seven"
     assert ov.spell_numerals("0 and 20 21") == "zero and twenty 21"
+    assert ov.spell_numerals("07 \u0667") == "07 \u0667"  # plain numerals only: a finite map
+
+
+@pytest.mark.parametrize("names", [("t-shirt", "trouser", "ankle boot", "bag"),
+                                   ("zero", "one", "two"), ("lady", "glass", "box")])
+def test_replacements_are_the_normalisation_token_by_token(names):
+    vocab = ov.OpenVocabulary(plurals="labels", numerals=True)
+    table = vocab.replacements(names)
+    targets = set(names) | {t for n in names for t in n.split()}
+    # every token singular() or spell_numerals() would change is a key, mapped the same way
+    tokens = ["boots", "Boots", "ankles", "ladies", "glasses", "glasss", "boxes", "bags", "twos",
+              "ones", "7", "20", "21", "07", "jeans", "dress", "t-shirts", "T-SHIRTS"]
+    for token in tokens:
+        expected = ov.singular(ov.spell_numerals(token), targets)
+        assert table.get(token.lower(), token) == expected, token
+    if "lady" in names:
+        assert table["ladies"] == "lady" and table["boxes"] == "box" and "glasss" not in table
+    assert all(" " not in key for key in table)
+    if "t-shirt" in names:
+        assert vocab.normalise("Red  T-Shirts 7", names) == "Red t-shirt seven"
+    assert ov.OpenVocabulary().replacements(names) == {}
+    assert ov.OpenVocabulary().normalise("ankle  boots", names) == "ankle  boots"
 
 
 def test_hub_penalty_is_mean_of_top_k_cosines():
@@ -101,3 +123,17 @@ def test_option_values_are_checked():
         ov.OpenVocabulary(mapping="snap")
     with pytest.raises(ValueError, match="temperature"):
         ov.OpenVocabulary(temperature=-1)
+
+
+def test_class_side_scores_correct_a_hub():
+    # class 0 ("hub") is near every vocabulary word; class 1 is near one word only
+    classes = np.array([[1.0, 0.0], [0.0, 1.0]])
+    vocabulary = np.array([[1.0, 0.1], [1.0, 0.2], [1.0, -0.1], [0.1, 1.0]])
+    word = np.array([[1.0, 0.9]])  # cosine-nearer to the hub
+    assert np.argmax(ov.class_scores(word, classes), axis=1) == [0]
+    ranks = ov.class_side_scores(word, classes, vocabulary, "reverse_rank")
+    np.testing.assert_array_equal(ranks, [[-3, -1]])  # 3 words nearer the hub, 1 nearer class 1
+    inverted = ov.class_side_scores(word, classes, vocabulary, "inverted_softmax", beta=10)
+    assert np.argmax(inverted, axis=1) == [1]
+    with pytest.raises(ValueError, match="kind"):
+        ov.class_side_scores(word, classes, vocabulary, "rank")

@@ -42,3 +42,23 @@ def test_unseen_words_and_zero_shot_end_to_end(tmp_path):
     assert zs.main(args) == 0  # resumed: nothing to redo
     assert len(json.loads((tmp_path / "zero_shot.json").read_text())["rows"]) == 1
     assert (tmp_path / "figures" / "zero_shot.png").is_file()
+
+
+def test_unseen_words_training_options_and_held_out_scores():
+    script = load("unseen_words")
+    assert script.parse_training("paper") == {}
+    assert script.parse_training("label_neighbours=10") == {"label_neighbours": 10}
+    assert script.parse_training("label_weight_decay=0.01") == {"label_weight_decay": 0.01}
+    assert script.parse_training("label_neighbours=5,label_name_share=0.5") == \
+        {"label_neighbours": 5, "label_name_share": 0.5}
+    with pytest.raises(Exception, match="--training takes"):
+        script.parse_training("weight_decay=1")
+    words = [{"word": "trousers"}, {"word": "pants"}, {"word": "jeans"}]
+    seen = script.in_training(words, ["trouser", "pants", "jeans"], {"trouser": ["pants"]})
+    assert seen == [False, True, False]
+    paper = {"dataset": "d", "option": "raw", "steps": 1, "seed": 0, "landed": [True, True, False]}
+    added = {**paper, "training": "label_neighbours=10", "landed": [True, True, True],
+             "word_in_training": seen}
+    assert script.held_out_landed(added) == 1.0 and script.held_out_landed(paper) == 2 / 3
+    assert script.paper_on_same_words([paper, added], [added]) == " (paper model: 50.0)"
+    assert script.paper_on_same_words([paper], [paper]) == ""

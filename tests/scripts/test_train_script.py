@@ -37,7 +37,7 @@ def test_malformed_option_is_a_config_error(script):
         script.parse_args(["--option", "alpha"])
 
 
-@pytest.mark.parametrize("model,option,allowed", [("pse", "alpha=1", "none"),
+@pytest.mark.parametrize("model,option,allowed", [("pse", "alpha=1", "label_weight_decay"),
                                                   ("jmvae", "beta=2", "alpha"),
                                                   ("scan", "beta=high", None)])
 def test_bad_option_exits_with_a_one_line_message(script, capsys, tmp_path, model, option,
@@ -80,3 +80,12 @@ def test_mixed_precision_on_cpu_is_refused_with_one_line_and_nothing_written(scr
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: mixed_precision needs a GPU") and len(err.splitlines()) == 1
     assert not any(tmp_path.iterdir())
+
+
+def test_label_neighbour_flags(script):
+    _, config = script.parse_args(["--label-neighbours", "10", "--label-name-share", "0.5",
+                                   "--option", "label_weight_decay=0.01"])
+    assert (config.label_neighbours, config.label_name_share) == (10, 0.5)
+    assert config.model.options == {"label_weight_decay": 0.01}
+    with pytest.raises(ConfigError, match="word-vector labels"):
+        script.parse_args(["--label-neighbours", "10", "--label-encoding", "onehot"])
