@@ -110,7 +110,8 @@ def test_dynamic_binarisation_draws_0_1_batches_and_resumes_exactly(tmp_path):
     _assert_same_weights(straight, resumed)
     grey_run = _uninterrupted(TrainConfig.from_dict({**config.to_dict(), "binarize": "none"}),
                               tmp_path / "c")
-    assert not np.allclose(grey_run.weights[0].numpy(), straight.weights[0].numpy())
+    assert not np.allclose(grey_run.trainable_weights[0].numpy(),
+                           straight.trainable_weights[0].numpy())
 
 
 def test_build_model_attaches_the_neighbour_phrases():
