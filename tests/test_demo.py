@@ -10,7 +10,7 @@ import pytest
 from pse_tf.demo import (MAX_PIXELS, MAX_TEXT, DemoError, drawing_ink, label_vector,
                          parse_algebra, to_model_image)
 from pse_tf.labels import LabelEncoding
-from tests.helpers.browser import chromium, free_port
+from tests.helpers.browser import demo_page, generate
 
 SCREENSHOT = Path(__file__).resolve().parents[1] / "results" / "figures" / "demo.png"
 
@@ -70,10 +70,8 @@ def test_demo_page_in_headless_chromium(tmp_path):
     pytest.importorskip("gradio")
     pytest.importorskip("selenium")
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
 
     from pse_tf.config import ModelConfig, TrainConfig
-    from pse_tf.demo import serve
     from pse_tf.runs import train
 
     config = TrainConfig(dataset="fashion_mnist", label_encoding="word2vec", steps=600,
@@ -90,17 +88,8 @@ def test_demo_page_in_headless_chromium(tmp_path):
     assert list(ranked)[-1] == "shoe" and len(ranked) == 11
     assert abs(sum(ranked.values()) - 1) < 1e-4 and recon.shape[:2] == (112, 112)
     assert view.ndim == 3
-    port = free_port()
-    app = serve(run_dir, port=port, block=False)
-    driver = None
-    try:
-        driver = chromium(tmp_path / "chromium-profile")
-        driver.get(f"http://127.0.0.1:{port}/")
-        wait = WebDriverWait(driver, 120)
-        box = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "#words textarea, #words input"))
-        box.send_keys("sneaker")
-        driver.find_element(By.ID, "generate").click()
-        wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#gallery img")) >= 8)
+    with demo_page(run_dir, tmp_path) as (driver, wait):
+        box = generate(driver, wait, "sneaker")
         wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#latent-generate img"))
         assert "sneaker" in driver.find_element(By.ID, "generate-note").text
         time.sleep(1)  # let the images finish painting
@@ -111,8 +100,4 @@ def test_demo_page_in_headless_chromium(tmp_path):
         box.send_keys("qqqzzxx")
         driver.find_element(By.ID, "generate").click()
         wait.until(lambda d: "not in the word-vector vocabulary" in d.page_source)
-    finally:
-        if driver is not None:
-            driver.quit()
-        app.close()
 

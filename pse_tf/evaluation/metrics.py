@@ -15,7 +15,7 @@ Z_READINGS = ("sample", "mean")
 PIXEL_READINGS = ("mean", "threshold", "sample")
 
 
-def _batched(fn, *arrays, batch_size: int):
+def batched(fn, *arrays, batch_size: int):
     """Concatenate fn over aligned slices of `arrays`."""
     n = len(arrays[0])
     outs = [fn(*(a[i:i + batch_size] for a in arrays)) for i in range(0, n, batch_size)]
@@ -42,7 +42,7 @@ def reconstruction_error(model, images, labels, seed: int = 0, batch_size: int =
 
     seeds = iter(tf.random.experimental.stateless_split(tf.constant([seed, 7]), len(images)))
     labels = np.asarray(labels, np.int32)
-    return float(np.mean(_batched(lambda x, y: nll(x, y, next(seeds)), images, labels,
+    return float(np.mean(batched(lambda x, y: nll(x, y, next(seeds)), images, labels,
                                   batch_size=batch_size)))
 
 
@@ -53,7 +53,7 @@ def annotate(model, images, label_vectors=None, batch_size: int = 2000) -> np.nd
     def predict(x):
         return tf.argmax(model.annotation_log_likelihood(flat_float(x), label_vectors), axis=-1)
 
-    return _batched(predict, images, batch_size=batch_size)
+    return batched(predict, images, batch_size=batch_size)
 
 
 def annotation_accuracy(model, images, labels, batch_size: int = 2000) -> float:

@@ -39,7 +39,7 @@ def classifier_annotate(model, images, batch_size: int = 2000) -> np.ndarray:
         scores = p_l.log_prob(model.label_vectors[:, None, :])  # [C, N]
         return tf.argmax(scores, axis=0)
 
-    return metrics._batched(predict, images, batch_size=batch_size)
+    return metrics.batched(predict, images, batch_size=batch_size)
 
 
 def mean_scales(model, images) -> dict:

@@ -119,25 +119,14 @@ def test_page_in_headless_chromium(own_run, tmp_path):
     pytest.importorskip("selenium")
     import keras
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
 
-    from pse_tf.demo import serve
-    from tests.helpers.browser import chromium, free_port
+    from tests.helpers.browser import demo_page, generate
 
     folder, run_dir, _ = own_run
     upload = tmp_path / "sandal.png"  # 64 x 64 RGB: not the model's size
     keras.utils.array_to_img(_test_images(folder)[1], scale=False).resize((64, 64)).save(upload)
-    port = free_port()
-    app = serve(run_dir, port=port, block=False)
-    driver = None
-    try:
-        driver = chromium(tmp_path / "chromium-profile")
-        driver.get(f"http://127.0.0.1:{port}/")
-        wait = WebDriverWait(driver, 120)
-        box = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "#words textarea, #words input"))
-        box.send_keys("sandal")
-        driver.find_element(By.ID, "generate").click()
-        wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#gallery img")) >= 8)
+    with demo_page(run_dir, tmp_path) as (driver, wait):
+        generate(driver, wait, "sandal")
         tab = [b for b in driver.find_elements(By.CSS_SELECTOR, "button[role=tab]")
                if "Annotate" in b.text][0]
         tab.click()
@@ -149,7 +138,3 @@ def test_page_in_headless_chromium(own_run, tmp_path):
         top = wait.until(lambda d: d.find_element(
             By.CSS_SELECTOR, "#annotation [data-testid=label-output-value]").text.strip() or None)
         assert top == "sandal"
-    finally:
-        if driver is not None:
-            driver.quit()
-        app.close()
