@@ -19,8 +19,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from pse_tf.evaluation.evaluators import (IMAGE_SHAPE, accuracy, build_evaluator, classify,
-                                          evaluator_input, flops_per_image, weights_paths)
+from pse_tf.evaluation.evaluators import (IMAGE_SHAPE, PAPER_VAL_ACCURACY, accuracy,
+                                          build_evaluator, classify, evaluator_input,
+                                          flops_per_image, weights_paths)
 
 # Test-accuracy targets: the paper's evaluators (96.86 % MNIST validation, 92.4 % Fashion).
 TARGET_TEST_ACCURACY = {"mnist": 0.969, "fashion_mnist": 0.924}
@@ -121,9 +122,27 @@ def _epoch_clock() -> keras.callbacks.Callback:
         on_epoch_end=lambda epoch, logs: logs.update(seconds=time.perf_counter() - started["at"]))
 
 
+class StopAtAccuracy(keras.callbacks.Callback):
+    """Stops training as soon as validation accuracy, checked every `every` batches, reaches
+    `target`: an evaluator as accurate as the paper's, not the best one can train."""
+
+    def __init__(self, x_val, y_val, target: float, every: int = 20):
+        super().__init__()
+        self.x_val, self.y_val, self.target, self.every = x_val, y_val, target, every
+        self.step, self.stopped_at_step, self.reached = 0, None, None
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.step += 1
+        if self.step % self.every == 0:
+            reached = accuracy(self.model, self.x_val, self.y_val)
+            if reached >= self.target:
+                self.stopped_at_step, self.reached = self.step, reached
+                self.model.stop_training = True
+
+
 def train_evaluator(dataset: str, epochs: int | None = None, seed: int = 0, verbose: int = 1,
                     weights_dir: str | os.PathLike | None = None, save: bool = True,
-                    train_images: int | None = None,
+                    train_images: int | None = None, variant: str | None = None,
                     **hyperparameters) -> tuple[keras.Model, dict]:
     """Trains the evaluator of `dataset` on the training split, keeps the epoch with the best
     validation accuracy, and (if `save`) writes `<weights_dir>/<dataset>.keras` and `.json`.
@@ -137,6 +156,9 @@ def train_evaluator(dataset: str, epochs: int | None = None, seed: int = 0, verb
         save: bool. Write the files.
         train_images: int or None. Train on only the first this many training images (smoke
             tests); None: all 50 000. Validation and test always use their whole splits.
+        variant: None, or "paper": train without augmentation and stop as soon as validation
+            accuracy reaches the paper's evaluator's (`PAPER_VAL_ACCURACY`, checked every 20
+            batches); written as `<dataset>-paper.keras`.
         **hyperparameters: overrides of `DEFAULTS[dataset]` (batch_size, learning_rate,
             weight_decay, shift, flip).
 
@@ -145,8 +167,10 @@ def train_evaluator(dataset: str, epochs: int | None = None, seed: int = 0, verb
     """
     from pse_tf.data import load_dataset
 
-    model_path, info_path = weights_paths(dataset, weights_dir)  # checks `dataset`
+    model_path, info_path = weights_paths(dataset, weights_dir, variant)  # checks both
     hp = dict(DEFAULTS[dataset])
+    if variant == "paper":  # the paper states no augmentation for its evaluators
+        hp.update(shift=0, flip=False)
     unknown = sorted(set(hyperparameters) - set(hp))
     if unknown:
         raise ValueError(f"unknown hyperparameter(s) {unknown}; expected some of {sorted(hp)}")
@@ -170,8 +194,11 @@ def train_evaluator(dataset: str, epochs: int | None = None, seed: int = 0, verb
     batches = augmented_epochs(x_train, y_train, hp["batch_size"], np.random.default_rng(seed),
                                hp["shift"], hp["flip"])
     _compile(model, hp, steps_per_epoch=int(batches.cardinality()))
-    best = keras.callbacks.EarlyStopping(monitor="val_accuracy", mode="max",
-                                         patience=hp["epochs"], restore_best_weights=True)
+    if variant == "paper":
+        best = StopAtAccuracy(x_val, y_val, PAPER_VAL_ACCURACY[dataset])
+    else:
+        best = keras.callbacks.EarlyStopping(monitor="val_accuracy", mode="max",
+                                             patience=hp["epochs"], restore_best_weights=True)
     fit = model.fit(batches, epochs=hp["epochs"], validation_data=(x_val, y_val),
                     validation_batch_size=2000, shuffle=False,  # `batches` reshuffles itself
                     callbacks=[_epoch_clock(), best],
@@ -179,7 +206,8 @@ def train_evaluator(dataset: str, epochs: int | None = None, seed: int = 0, verb
     history = [{"epoch": epoch + 1, "loss": float(fit.history["loss"][epoch]),
                 "augmented_train_accuracy": float(fit.history["accuracy"][epoch]),
                 "val_accuracy": float(fit.history["val_accuracy"][epoch]),
-                "seconds": fit.history["seconds"][epoch]} for epoch in range(hp["epochs"])]
+                "seconds": fit.history["seconds"][epoch]}
+               for epoch in range(len(fit.history["loss"]))]
     train_seconds = time.perf_counter() - start_time
     train_cpu_seconds = time.process_time() - start_cpu
 
@@ -196,7 +224,7 @@ def train_evaluator(dataset: str, epochs: int | None = None, seed: int = 0, verb
         "test_accuracy": accuracy(final, x_test, y_test),
         "target_test_accuracy": TARGET_TEST_ACCURACY[dataset],
         "epochs": hp["epochs"],
-        "best_epoch": best.best_epoch + 1,
+        "best_epoch": best.best_epoch + 1 if variant is None else len(history),
         "train_images": len(x_train),
         "seed": seed,
         "hyperparameters": hp,
@@ -210,6 +238,13 @@ def train_evaluator(dataset: str, epochs: int | None = None, seed: int = 0, verb
         "versions": {"tensorflow": tf.__version__, "keras": keras.__version__},
         "history": history,
     }
+    if variant is not None:
+        info.update(variant=variant, target_val_accuracy=PAPER_VAL_ACCURACY[dataset],
+                    stopped_at_step=best.stopped_at_step)
+        if best.stopped_at_step is None:
+            raise RuntimeError(f"the {dataset} evaluator never reached validation accuracy "
+                               f"{PAPER_VAL_ACCURACY[dataset]} in {hp['epochs']} epoch(s); "
+                               f"train longer (--epochs)")
     if verbose:
         print(f"[{dataset}] best epoch {info['best_epoch']}: train {info['train_accuracy']:.4f} "
               f"val {info['val_accuracy']:.4f} test {info['test_accuracy']:.4f}; "
