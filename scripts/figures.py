@@ -31,13 +31,13 @@ def main(argv=None) -> int:
     from pse_tf import plotting
     from pse_tf.config import ModelConfig, TrainConfig
     from pse_tf.data import load_dataset
-    from pse_tf.evaluation.tables import REPRODUCTION_STEPS
+    from pse_tf.evaluation.tables import FIGURE_STEPS
     from pse_tf.labels import LabelEncoding
     from pse_tf.runs import finished_run, load_run, train
 
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--steps", type=int, default=REPRODUCTION_STEPS,
-                   help=f"steps per run (default {REPRODUCTION_STEPS}, as scripts/reproduce.py)")
+    p.add_argument("--steps", type=int, default=FIGURE_STEPS,
+                   help=f"steps per run (default {FIGURE_STEPS}, the committed figures' budget)")
     p.add_argument("--only", nargs="*", type=int, help="figure numbers to draw (default: all)")
     p.add_argument("--out", default="results")
     p.add_argument("--runs", help="run directories' parent (default: OUT/runs, shared with "
