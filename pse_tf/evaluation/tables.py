@@ -95,14 +95,24 @@ def paired_test(a: list[float], b: list[float]) -> dict:
     return {"t": float(t), "p": float(p), "n": len(a)}
 
 
-def _cell(ours: dict | None, paper) -> str:
+def gap(key: str, ours: float, paper: float) -> float:
+    """How far our mean is behind the paper's value, at the paper's precision (0.1): > 0 is
+    worse (higher reconstruction error, lower accuracy), <= 0 meets or beats it."""
+    behind = round(ours, 1) - paper if key == "reconstruction_error" else paper - round(ours, 1)
+    return round(behind, 1)
+
+
+def _cell(key: str, ours: dict | None, paper) -> str:
     if ours is None:
-        text = "—"
-    elif ours.get("n", 2) == 1:  # one seed: no spread to report
+        return f"— ({'—' if paper is None else paper})"
+    if ours.get("n", 2) == 1:  # one seed: no spread to report
         text = f"{ours['mean']:.1f}"
     else:
         text = f"{ours['mean']:.1f} ± {ours['std']:.1f}"
-    return f"{text} ({'—' if paper is None else paper})"
+    if paper is None:
+        return f"{text} (—)"
+    behind = gap(key, ours["mean"], paper)
+    return f"{text} ({paper}) " + ("✓" if behind <= 0 else f"✗ {behind:.1f}")
 
 
 def write_table(number: int, rows: list[dict], path_stem: Path, extra: dict | None = None):
@@ -112,18 +122,16 @@ def write_table(number: int, rows: list[dict], path_stem: Path, extra: dict | No
     payload = {"table": number, "dataset": dataset, "rows": rows, **(extra or {})}
     Path(f"{path_stem}.json").write_text(json.dumps(payload, indent=2) + "\n")
     lines = [f"# Table {number}: {dataset} test set — ours (paper)", "",
-             "Ours: mean ± std over seeds (one seed: its value); the paper's value in brackets. "
-             "Accuracies in %.", "",
+             "Ours: mean ± std over seeds (one seed: its value); the paper's value in brackets; "
+             "✓ where our mean, at the paper's precision, meets or beats it, else ✗ and how far "
+             "behind (nats or points). Accuracies in %.", "",
              "| model | reconstruction error | annotation accuracy | generation accuracy | seeds | "
              "steps | train + evaluation (s) |",
              "|---|---|---|---|---|---|---|"]
     for row in rows:
         s, p = row["summary"], row["paper"]
         lines.append("| " + " | ".join([
-            row["label"],
-            _cell(s.get("reconstruction_error"), p.get("reconstruction_error")),
-            _cell(s.get("annotation_accuracy"), p.get("annotation_accuracy")),
-            _cell(s.get("generation_accuracy"), p.get("generation_accuracy")),
+            row["label"], *(_cell(key, s.get(key), p.get(key)) for key in METRICS),
             str(len(row["runs"])), str(row["steps"]),
             f"{row['train_seconds']:.0f} + {row['evaluation_seconds']:.0f}"]) + " |")
     if extra and "significance" in extra:

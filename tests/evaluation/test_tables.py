@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from pse_tf.evaluation.tables import TABLES, paired_test, summarise, write_table
+from pse_tf.evaluation.tables import TABLES, gap, paired_test, summarise, write_table
 
 
 def test_every_row_names_a_registered_model():
@@ -47,8 +47,8 @@ def test_write_table_puts_ours_beside_the_papers_value(tmp_path):
            "paper": TABLES[1][1][5].paper, "runs": [{}, {}]}
     write_table(1, [row], tmp_path / "table1", {"invocation_seconds": 90.0})
     text = (tmp_path / "table1.md").read_text()
-    assert "| PSE (10D) | 81.0 ± 1.0 (82.8) | 96.0 ± 0.0 (96.0) | 94.0 ± 1.0 (93.9) | 2 | 5000 " \
-           "| 100 + 20 |" in text
+    assert "| PSE (10D) | 81.0 ± 1.0 (82.8) ✓ | 96.0 ± 0.0 (96.0) ✓ | 94.0 ± 1.0 (93.9) ✓ | 2 " \
+           "| 5000 | 100 + 20 |" in text
     assert "2.0 min (1.7 training, 0.3 evaluation)" in text and "1.5 min wall time" in text
     saved = json.loads((tmp_path / "table1.json").read_text())
     assert saved["rows"][0]["summary"] == row["summary"] and saved["dataset"] == "mnist"
@@ -71,4 +71,11 @@ def test_one_seed_is_reported_without_a_spread(tmp_path):
            "summary": summarise([{"reconstruction_error": 83.54}]),
            "paper": TABLES[1][1][5].paper, "runs": [{}]}
     write_table(1, [row], tmp_path / "t")
-    assert "| PSE (10D) | 83.5 (82.8) | — (96.0) |" in (tmp_path / "t.md").read_text()
+    assert "| PSE (10D) | 83.5 (82.8) ✗ 0.7 | — (96.0) |" in (tmp_path / "t.md").read_text()
+
+
+def test_gap_is_how_far_behind_the_paper_at_its_precision():
+    assert gap("reconstruction_error", 83.54, 82.8) == 0.7  # 83.5 - 82.8, higher is worse
+    assert gap("reconstruction_error", 82.84, 82.8) == 0.0  # rounds to the paper's value: met
+    assert gap("annotation_accuracy", 95.0, 96.3) == 1.3    # lower is worse
+    assert gap("generation_accuracy", 96.0, 95.6) == -0.4   # beaten
