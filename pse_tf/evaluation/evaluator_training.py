@@ -208,6 +208,10 @@ def train_evaluator(dataset: str, epochs: int | None = None, seed: int = 0, verb
                 "val_accuracy": float(fit.history["val_accuracy"][epoch]),
                 "seconds": fit.history["seconds"][epoch]}
                for epoch in range(len(fit.history["loss"]))]
+    if variant is not None and best.stopped_at_step is None:
+        raise RuntimeError(f"the {dataset} evaluator never reached validation accuracy "
+                           f"{PAPER_VAL_ACCURACY[dataset]} in {hp['epochs']} epoch(s); "
+                           f"train longer (--epochs)")
     train_seconds = time.perf_counter() - start_time
     train_cpu_seconds = time.process_time() - start_cpu
 
@@ -241,10 +245,6 @@ def train_evaluator(dataset: str, epochs: int | None = None, seed: int = 0, verb
     if variant is not None:
         info.update(variant=variant, target_val_accuracy=PAPER_VAL_ACCURACY[dataset],
                     stopped_at_step=best.stopped_at_step)
-        if best.stopped_at_step is None:
-            raise RuntimeError(f"the {dataset} evaluator never reached validation accuracy "
-                               f"{PAPER_VAL_ACCURACY[dataset]} in {hp['epochs']} epoch(s); "
-                               f"train longer (--epochs)")
     if verbose:
         print(f"[{dataset}] best epoch {info['best_epoch']}: train {info['train_accuracy']:.4f} "
               f"val {info['val_accuracy']:.4f} test {info['test_accuracy']:.4f}; "
