@@ -24,7 +24,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 def main(argv=None) -> int:
     from pse_tf.config import ModelConfig, TrainConfig
     from pse_tf.evaluation.tables import (REPRODUCTION_GENERATION_REPEATS, REPRODUCTION_STEPS,
-                                          TABLES, paired_test, summarise, write_table)
+                                          TABLES, paired_test, summarise, unpaired_test,
+                                          write_table)
     from pse_tf.runs import train
 
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -78,7 +79,9 @@ def main(argv=None) -> int:
         if args.table == 3:
             by = {r["label"]: [x["annotation_accuracy"] for x in r["runs"]] for r in results}
             if "one-hot (PSE*)" in by and "word2vec (PSE*)" in by:
-                extra["significance"] = paired_test(by["one-hot (PSE*)"], by["word2vec (PSE*)"])
+                a, b = by["one-hot (PSE*)"], by["word2vec (PSE*)"]
+                extra["significance"] = paired_test(a, b)
+                extra["significance_unpaired"] = unpaired_test(a, b)
         extra["invocation_seconds"] = time.time() - started
         write_table(args.table, results, out / f"table{args.table}", extra)
     print(f"wrote {out / f'table{args.table}.md'}")

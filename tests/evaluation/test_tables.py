@@ -5,7 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from pse_tf.evaluation.tables import TABLES, gap, paired_test, summarise, write_table
+from pse_tf.evaluation.tables import (TABLES, gap, paired_test, summarise, unpaired_test,
+                                      write_table)
 
 
 def test_every_row_names_a_registered_model():
@@ -36,6 +37,15 @@ def test_paired_test_matches_a_hand_computed_t():
     assert paired_test([0.8], [0.9])["p"] is None  # one pair: no test
 
 
+def test_unpaired_test_is_welchs_t():
+    a, b = [0.80, 0.81, 0.79], [0.82, 0.84, 0.80]
+    # Welch: (mean b - mean a) / sqrt(var_a / 3 + var_b / 3) = 0.02 / sqrt((1e-4 + 4e-4) / 3)
+    t = 0.02 / np.sqrt((np.var(a, ddof=1) + np.var(b, ddof=1)) / 3)
+    result = unpaired_test(a, b)
+    assert result["t"] == pytest.approx(t) and result["p"] > paired_test(a, b)["p"]
+    assert unpaired_test([0.8], [0.9, 0.8])["p"] is None
+
+
 def test_write_table_puts_ours_beside_the_papers_value(tmp_path):
     row = {"label": "PSE (10D)", "model": "pse", "latent_dim": 10, "label_encoding": "onehot",
            "steps": 5000, "seeds": [0, 1], "generation_repeats": 3,
@@ -58,10 +68,12 @@ def test_write_table_reports_the_paired_test_and_only_relevant_notes(tmp_path):
     row = {"label": "one-hot (PSE*)", "model": "pse_star", "steps": 5000, "seeds": [0, 1],
            "generation_repeats": 3, "train_seconds": 1.0, "evaluation_seconds": 1.0,
            "summary": {}, "paper": TABLES[3][1][2].paper, "runs": [{}, {}]}
-    extra = {"significance": {"t": 3.0524939, "p": 0.0926489, "n": 3}}
+    extra = {"significance": {"t": 3.0524939, "p": 0.0926489, "n": 3},
+             "significance_unpaired": {"t": 2.5, "p": 0.0712, "n": 3}}
     write_table(3, [row], tmp_path / "table3", extra)
     text = (tmp_path / "table3.md").read_text()
     assert "t = 3.05, p = 0.093 (n = 3" in text
+    assert "Welch's unpaired t-test, the same accuracies: t = 2.50, p = 0.071." in text
     assert "CVAE" not in text and "VAE annotation" not in text
 
 
