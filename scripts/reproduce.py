@@ -1,9 +1,10 @@
 #!/usr/bin/env python
 """Reproduce the paper's Table 1 (MNIST), 2 (Fashion-MNIST) or 3 (one-hot vs word vectors).
 
-    python scripts/reproduce.py --table 1                 # the committed budget: 5,000 steps
-    python scripts/reproduce.py --table 1 --steps 20000 --out results/steps20000
+    python scripts/reproduce.py --table 1                 # the committed budget: 20,000 steps
+    python scripts/reproduce.py --table 1 --steps 5000 --out results/steps5000
     python scripts/reproduce.py --table 1 --seeds-together   # a row's seeds in one program
+    python scripts/reproduce.py --table 2 --finished-only    # tabulate finished runs, train none
 
 Every row is trained for each seed (a finished run is reused with its test metrics, an
 interrupted one resumes), and results/table<N>.md/.json are rewritten after each run, ours beside
@@ -26,7 +27,7 @@ def main(argv=None) -> int:
     from pse_tf.evaluation.tables import (REPRODUCTION_GENERATION_REPEATS, REPRODUCTION_STEPS,
                                           TABLES, paired_test, summarise, unpaired_test,
                                           write_table)
-    from pse_tf.runs import train
+    from pse_tf.runs import finished_run, train
 
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--table", type=int, choices=sorted(TABLES), required=True)
@@ -42,6 +43,9 @@ def main(argv=None) -> int:
                    help="train a row's unfinished seeds in one XLA program "
                         "(pse_tf.multiseed; off by default: on 2 CPU cores it measured no "
                         "faster per seed, see results/multiseed_benchmark.md)")
+    p.add_argument("--finished-only", action="store_true",
+                   help="tabulate the runs that have finished and train nothing (a row lists "
+                        "the seeds it has; a row with none is left out)")
     args = p.parse_args(argv)
 
     dataset, rows = TABLES[args.table]
@@ -55,6 +59,10 @@ def main(argv=None) -> int:
                                generation_repeats=args.generation_repeats,
                                model=ModelConfig(name=row.model, latent_dim=row.latent_dim))
                    for seed in range(args.seeds)]
+        if args.finished_only:
+            configs = [c for c in configs if finished_run(c) is not None]
+            if not configs:
+                continue
         if args.seeds_together:
             print(f"== table {args.table} · {row.label} · seeds {list(range(args.seeds))}",
                   flush=True)
@@ -66,7 +74,7 @@ def main(argv=None) -> int:
                 runs.append(train(config, verbose=2, export=False).metrics)
         results.append({"label": row.label, "model": row.model, "latent_dim": row.latent_dim,
                         "label_encoding": row.label_encoding, "steps": args.steps,
-                        "seeds": list(range(args.seeds)),
+                        "seeds": [c.seed for c in configs],
                         "generation_repeats": args.generation_repeats,
                         # What the runs cost when they were made (a reused run costs nothing now).
                         "train_seconds": sum(r["train_seconds"] for r in runs),

@@ -1,5 +1,6 @@
-"""scripts/reproduce.py --seeds-together: a row's unfinished seeds go to one program, finished
-ones are reused, runs stopped at different steps fall back to training alone."""
+"""scripts/reproduce.py: --seeds-together (a row's unfinished seeds go to one program, finished
+ones are reused, runs stopped at different steps fall back to training alone) and
+--finished-only (tabulate what has finished, train nothing)."""
 
 import importlib.util
 from pathlib import Path
@@ -64,3 +65,31 @@ def test_runs_stopped_at_different_steps_train_alone(calls, monkeypatch):
     metrics = _script()._train_row_together(_configs())
     assert calls["alone"] == [0, 1, 2]
     assert [m["seed"] for m in metrics] == [0, 1, 2]
+
+
+def test_finished_only_tabulates_finished_seeds_and_trains_nothing(monkeypatch, tmp_path):
+    """Only seed 1 of PSE (10D) has finished: the table has that row with that seed alone, and
+    the rows with no finished run are left out."""
+    import json
+
+    import pse_tf.runs as runs
+
+    finished = {("pse", 1)}
+    seen = []
+
+    def reuse(config, verbose=1, export=True):
+        assert (config.model.name, config.seed) in finished, "trained an unfinished run"
+        seen.append(config.seed)
+        return SimpleNamespace(metrics={"seed": config.seed, "reconstruction_error": 83.0,
+                                        "annotation_accuracy": 0.95, "generation_accuracy": 0.9,
+                                        "train_seconds": 1.0, "evaluation_seconds": 1.0})
+
+    monkeypatch.setattr(runs, "train", reuse)
+    monkeypatch.setattr(runs, "finished_run", lambda c: Path("done") if (c.model.name, c.seed)
+                        in finished else None)
+    assert _script().main(["--table", "1", "--rows", "pse", "pse_star", "--finished-only",
+                           "--out", str(tmp_path)]) == 0
+    table = json.loads((tmp_path / "table1.json").read_text())
+    assert [(r["label"], r["seeds"]) for r in table["rows"]] == [("PSE (10D)", [1])]
+    assert seen == [1]
+    assert "| PSE (10D) | 83.0 (82.8) ✗ 0.2 |" in (tmp_path / "table1.md").read_text()
