@@ -7,7 +7,7 @@
     python scripts/reproduce.py --table 2 --finished-only    # tabulate finished runs, train none
 
 Every row is trained for each seed (a finished run is reused with its test metrics, an
-interrupted one resumes), and results/table<N>.md/.json are rewritten after each run, ours beside
+interrupted one resumes), and results/table<N>.md/.json are rewritten after each row, ours beside
 the paper's values.
 """
 
