@@ -362,19 +362,19 @@ def train_together(configs: Sequence[TrainConfig], verbose: int = 1, overwrite: 
     _common_checkpoint(run_dirs)  # refuse mismatched resumes before building anything
     models = [build_model(c, encoding) for c in configs]
     for run_dir in run_dirs:
-        runs._write_status(run_dir, "training")
+        runs.write_status(run_dir, "training")
     t0 = time.time()
     try:
         histories = fit_together(models, configs, dataset, run_dirs, verbose, vectorize)
     except NonFiniteError as e:
         for run_dir in run_dirs:
-            runs._write_status(run_dir, "failed", error=str(e), step=e.step, non_finite=e.names)
+            runs.write_status(run_dir, "failed", error=str(e), step=e.step, non_finite=e.names)
         raise
     train_seconds = (time.time() - t0) / len(configs)  # each run's share of the program
     results = []
     for config, run_dir, model, history in zip(configs, run_dirs, models, histories):
         model.save_weights(run_dir / runs.FINAL_WEIGHTS)
-        runs._write_status(run_dir, "finished", steps=config.steps)
+        runs.write_status(run_dir, "finished", steps=config.steps)
         results.append(runs.finish_run(config, run_dir, model, history, encoding, dataset,
                                        train_seconds, verbose, run_evaluation, export,
                                        export_dir))

@@ -188,7 +188,7 @@ def _write_metrics(run_dir: Path, results: dict):
     (run_dir / METRICS).write_text(json.dumps(results, indent=2) + "\n")
 
 
-def _write_status(run_dir: Path, state: str, **details):
+def write_status(run_dir: Path, state: str, **details):
     """status.json: `training`, `failed` (with the error and the step) or `finished`."""
     (run_dir / STATUS).write_text(json.dumps({"state": state, **details}, indent=2) + "\n")
 
@@ -240,14 +240,14 @@ def train(config: TrainConfig, run_dir: str | Path | None = None, verbose: int =
 
     t0 = time.time()
     if chief:
-        _write_status(run_dir, "training")
+        write_status(run_dir, "training")
     try:
         history = fit(model, config, dataset, run_dir, verbose=verbose)
     except NonFiniteError as e:
         if not chief:
             raise
         last = checkpoints.latest(run_dir)
-        _write_status(run_dir, "failed", error=str(e), step=e.step, non_finite=e.names,
+        write_status(run_dir, "failed", error=str(e), step=e.step, non_finite=e.names,
                       last_checkpoint=last.step if last else None)
         kept = f"the checkpoint of step {last.step} is kept" if last else "no checkpoint was made"
         raise NonFiniteError(e.step, e.names, f"{kept} ({run_dir / STATUS})") from None
@@ -256,7 +256,7 @@ def train(config: TrainConfig, run_dir: str | Path | None = None, verbose: int =
         model.save_weights(out_dir / FINAL_WEIGHTS)
     if not chief:
         return RunResult(run_dir, model, {}, history)
-    _write_status(run_dir, "finished", steps=config.steps)
+    write_status(run_dir, "finished", steps=config.steps)
     if strategy is not None or config.mixed_precision:
         model = load_run(run_dir)[0]  # float32, on one device: what is evaluated and exported
 
