@@ -135,9 +135,7 @@ def render_study(state: dict) -> str:
         order = [v for v in VARIANTS if v in variants] + sorted(set(variants) - set(VARIANTS))
         for variant in order:
             rows = variants[variant]
-            scale = [1.0 if k.startswith("reconstruction") else 100.0 for k, _ in READINGS]
-            cells = [_mean_std([r[k] * s if r.get(k) is not None else None for r in rows])
-                     for (k, _), s in zip(READINGS, scale)]
+            cells = [_mean_std(_scaled(rows, k)) for k, _ in READINGS]
             lines.append(f"| `{variant}` | {len(rows)} | " + " | ".join(cells)
                          + f" | {np.mean([r['image_sigma_mean'] for r in rows]):.2f}"
                          + f" | {np.mean([r['label_sigma_mean'] for r in rows]):.2f}"
