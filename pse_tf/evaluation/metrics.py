@@ -101,5 +101,6 @@ def generation_accuracy(model, evaluator, samples_per_label: int = 10000, repeat
         hits = sum(int(correct(labels[i:i + batch_size], seeds[i // batch_size]))
                    for i in range(0, total, batch_size))
         accuracies.append(hits / total)
-    return {"mean": float(np.mean(accuracies)), "std": float(np.std(accuracies)),
-            "repeats": accuracies}
+    # Sample standard deviation over repeats (ddof = 1); one repeat has no spread.
+    std = float(np.std(accuracies, ddof=1)) if repeats > 1 else 0.0
+    return {"mean": float(np.mean(accuracies)), "std": std, "repeats": accuracies}

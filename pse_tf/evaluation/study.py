@@ -61,7 +61,7 @@ def _mean_std(values) -> str:
     values = [v for v in values if v is not None]
     if not values:
         return "—"
-    return f"{np.mean(values):.1f} ± {np.std(values):.1f}" if len(values) > 1 else f"{values[0]:.1f}"
+    return f"{np.mean(values):.1f} ± {np.std(values, ddof=1):.1f}" if len(values) > 1 else f"{values[0]:.1f}"
 
 
 def _paper_values(dataset: str, model: str) -> dict:

@@ -73,15 +73,16 @@ METRICS = ("reconstruction_error", "annotation_accuracy", "generation_accuracy")
 
 
 def summarise(runs: list[dict]) -> dict:
-    """Mean and std over seeds of each metric (accuracies in %)."""
+    """Mean and sample standard deviation (ddof = 1) over seeds of each metric (accuracies
+    in %); one seed has no spread (std None)."""
     out = {}
     for key in METRICS:
         values = [r[key] for r in runs if r.get(key) is not None]
         if not values:
             continue
         scale = 100.0 if key.endswith("accuracy") else 1.0
-        out[key] = {"mean": scale * float(np.mean(values)), "std": scale * float(np.std(values)),
-                    "n": len(values)}
+        std = scale * float(np.std(values, ddof=1)) if len(values) > 1 else None
+        out[key] = {"mean": scale * float(np.mean(values)), "std": std, "n": len(values)}
     return out
 
 
@@ -116,7 +117,7 @@ def gap(key: str, ours: float, paper: float) -> float:
 def _cell(key: str, ours: dict | None, paper) -> str:
     if ours is None:
         return f"— ({'—' if paper is None else paper})"
-    if ours.get("n", 2) == 1:  # one seed: no spread to report
+    if ours.get("n", 2) == 1 or ours.get("std") is None:  # one seed: no spread to report
         text = f"{ours['mean']:.1f}"
     else:
         text = f"{ours['mean']:.1f} ± {ours['std']:.1f}"
@@ -133,7 +134,8 @@ def write_table(number: int, rows: list[dict], path_stem: Path, extra: dict | No
     payload = {"table": number, "dataset": dataset, "rows": rows, **(extra or {})}
     Path(f"{path_stem}.json").write_text(json.dumps(payload, indent=2) + "\n")
     lines = [f"# Table {number}: {dataset} test set — ours (paper)", "",
-             "Ours: mean ± std over seeds (one seed: its value); the paper's value in brackets; "
+             "Ours: mean ± sample standard deviation (ddof = 1) over seeds (one seed: its "
+             "value); the paper's value in brackets; "
              "✓ where our mean, at the paper's precision, meets or beats it, else ✗ and how far "
              "behind (nats or points). Accuracies in %.", "",
              "| model | reconstruction error | annotation accuracy | generation accuracy | seeds | "
@@ -157,6 +159,8 @@ def write_table(number: int, rows: list[dict], path_stem: Path, extra: dict | No
             if welch and welch["p"] is not None:
                 lines.append(f"Welch's unpaired t-test, the same accuracies: t = {welch['t']:.2f}, "
                              f"p = {welch['p']:.3f}.")
+    if extra and extra.get("pending"):
+        lines += ["", "Rows not finished yet (seeds finished): " + "; ".join(extra["pending"]) + "."]
     models = {r["model"] for r in rows}
     if "cvae" in models:
         lines += ["", "CVAE annotation is ours (argmax over labels of the ELBO of x given l); the "

@@ -1,0 +1,219 @@
+"""Reproducing the paper's Tables 1-3 as one resumable job.
+
+The job is the list of runs the tables need (a run shared by two tables is trained once), in
+an order that completes whole rows early. Any number of worker processes walk that list: a
+worker claims a run with an advisory lock on a file beside it (the kernel drops the lock when
+the process dies, even by SIGKILL), trains it through `pse_tf.runs.train` (which resumes from
+its checkpoint) and rewrites every table from the runs that have finished. Running the same
+command again after a kill skips the finished runs and resumes the others.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import fcntl
+import json
+import os
+import time
+from pathlib import Path
+
+from pse_tf.config import ModelConfig, TrainConfig
+from pse_tf.evaluation.tables import (METRICS, TABLES, paired_test, summarise, unpaired_test,
+                                      write_table)
+
+# Rows are trained in this order of model, so PSE and PSE* rows are filled first.
+MODEL_ORDER = ("pse_star", "pse", "jmvae", "trelbo", "cvae", "vae", "scan")
+TABLE3_SEEDS = 5
+
+
+@dataclasses.dataclass(frozen=True)
+class Spec:
+    """What to reproduce: the tables, the seeds per row, the budget and where runs go."""
+
+    tables: tuple = (1, 2, 3)
+    seeds: int = 3
+    steps: int = 160000
+    generation_repeats: int = 3
+    out: str = "results"
+    rows: tuple = ()  # model names to keep; () keeps every row with a value in the paper
+
+    def row_seeds(self, table: int) -> int:
+        return max(self.seeds, TABLE3_SEEDS) if table == 3 and self.seeds >= 3 else self.seeds
+
+    def config(self, dataset: str, row, seed: int) -> TrainConfig:
+        return TrainConfig(dataset=dataset, label_encoding=row.label_encoding, steps=self.steps,
+                           seed=seed, out=str(Path(self.out) / "runs"),
+                           generation_repeats=self.generation_repeats,
+                           model=ModelConfig(name=row.model, latent_dim=row.latent_dim))
+
+    def table_rows(self, table: int):
+        """(dataset, [(row, [config per seed])]) of one table."""
+        dataset, rows = TABLES[table]
+        keep = [r for r in rows if (r.model in self.rows if self.rows
+                                    else any(v is not None for v in r.paper.values()))]
+        return dataset, [(r, [self.config(dataset, r, s) for s in range(self.row_seeds(table))])
+                         for r in keep]
+
+
+def run_dir(config: TrainConfig) -> Path:
+    from pse_tf.runs import resolve_run_dir
+
+    return resolve_run_dir(config, None)
+
+
+def plan(spec: Spec) -> list[TrainConfig]:
+    """Every run the tables need, once each, whole rows first in `MODEL_ORDER`."""
+    rows = [(MODEL_ORDER.index(row.model) if row.model in MODEL_ORDER else len(MODEL_ORDER),
+             row.label_encoding != "onehot", row.latent_dim, table, configs)
+            for table in spec.tables for row, configs in spec.table_rows(table)[1]]
+    jobs, seen = [], set()
+    for *_, configs in sorted(rows, key=lambda r: r[:4]):
+        for config in configs:
+            if run_dir(config) not in seen:
+                seen.add(run_dir(config))
+                jobs.append(config)
+    # Seeds beyond the first `spec.seeds` (Table 3's) come last: they complete no row of 1-2.
+    return sorted(jobs, key=lambda c: c.seed >= spec.seeds)
+
+
+def finished_metrics(config: TrainConfig) -> dict | None:
+    """metrics.json of a run trained to this budget and evaluated with this protocol, or None."""
+    from pse_tf.runs import EVALUATION_KEYS, METRICS as METRICS_FILE, finished_run
+
+    if finished_run(config) is None or not (run_dir(config) / METRICS_FILE).is_file():
+        return None
+    metrics = json.loads((run_dir(config) / METRICS_FILE).read_text())
+    if (metrics.get("steps") != config.steps
+            or metrics.get("generation_repeats") != config.generation_repeats
+            or any(k not in metrics for k in EVALUATION_KEYS)):
+        return None
+    return metrics
+
+
+@contextlib.contextmanager
+def claim(config: TrainConfig):
+    """Yield True if this process holds the run's lock (no other worker is training it)."""
+    path = run_dir(config).with_suffix(".lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def work(spec: Spec, verbose: int = 2, log=print) -> list[str]:
+    """Train every unclaimed, unfinished run of the plan, rewriting the tables after each one;
+    returns the run directories that failed (a NonFiniteError is recorded, not fatal)."""
+    from pse_tf.runs import train
+    from pse_tf.training import NonFiniteError
+
+    failed = []
+    for config in plan(spec):
+        if finished_metrics(config) is not None:
+            continue
+        with claim(config) as mine:
+            if not mine or finished_metrics(config) is not None:
+                continue
+            log(f"== {run_dir(config).name} ({config.steps} steps)")
+            try:
+                train(config, verbose=verbose, export=False)
+            except NonFiniteError as e:
+                log(f"!! {run_dir(config).name} failed: {e}")
+                failed.append(str(run_dir(config)))
+                continue
+        write_tables(spec)
+    return failed
+
+
+def write_tables(spec: Spec) -> dict:
+    """Rewrite table<N>.md/.json from the finished runs: a row appears once all its seeds have
+    finished; the rows still training are listed. Returns {table: number of rows written}."""
+    written = {}
+    with _locked(Path(spec.out) / ".tables.lock"):
+        for table in spec.tables:
+            dataset, rows = spec.table_rows(table)
+            done, pending = [], []
+            for row, configs in rows:
+                runs = [finished_metrics(c) for c in configs]
+                if any(r is None for r in runs):
+                    pending.append(f"{row.label} ({sum(r is not None for r in runs)}/"
+                                   f"{len(runs)} seeds)")
+                    continue
+                done.append(_row(row, spec, configs, runs))
+            extra = {"pending": pending}
+            if table == 3:
+                extra.update(_significance(done))
+            if done or pending:
+                write_table(table, done, Path(spec.out) / f"table{table}", extra)
+            written[table] = len(done)
+    return written
+
+
+def _row(row, spec: Spec, configs, runs) -> dict:
+    return {"label": row.label, "model": row.model, "latent_dim": row.latent_dim,
+            "label_encoding": row.label_encoding, "steps": spec.steps,
+            "seeds": [c.seed for c in configs], "generation_repeats": spec.generation_repeats,
+            "train_seconds": sum(r["train_seconds"] or 0.0 for r in runs),
+            "evaluation_seconds": sum(r["evaluation_seconds"] for r in runs),
+            "summary": summarise(runs), "paper": row.paper,
+            "runs": [{k: r.get(k) for k in ("seed", *METRICS, "train_seconds",
+                                            "evaluation_seconds")} for r in runs]}
+
+
+def _significance(rows: list[dict]) -> dict:
+    by = {r["label"]: [x["annotation_accuracy"] for x in r["runs"]] for r in rows}
+    if "one-hot (PSE*)" not in by or "word2vec (PSE*)" not in by:
+        return {}
+    a, b = by["one-hot (PSE*)"], by["word2vec (PSE*)"]
+    return {"significance": paired_test(a, b), "significance_unpaired": unpaired_test(a, b)}
+
+
+@contextlib.contextmanager
+def _locked(path: Path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+class CostLog:
+    """<out>/reproduction_cost.json: every invocation's wall time (kept across resumes, updated
+    while it runs) and each finished run's training and evaluation time."""
+
+    def __init__(self, spec: Spec, layout: dict):
+        self.spec, self.path = spec, Path(spec.out) / "reproduction_cost.json"
+        previous = json.loads(self.path.read_text()) if self.path.is_file() else {}
+        same = previous.get("steps") == spec.steps
+        self.invocations = previous.get("invocations", []) if same else []
+        self.entry = {"started": time.strftime("%Y-%m-%d %H:%M:%S"), "seconds": 0.0, **layout}
+        self.invocations.append(self.entry)
+        self.t0 = time.time()
+
+    def update(self) -> dict:
+        self.entry["seconds"] = round(time.time() - self.t0, 1)
+        runs = []
+        for config in plan(self.spec):
+            m = finished_metrics(config)
+            if m is not None:
+                runs.append({"run": run_dir(config).name, "train_seconds": m["train_seconds"],
+                             "evaluation_seconds": m["evaluation_seconds"]})
+        total = len(plan(self.spec))
+        payload = {"steps": self.spec.steps, "tables": list(self.spec.tables),
+                   "runs_finished": len(runs), "runs_planned": total,
+                   "wall_seconds": round(sum(i["seconds"] for i in self.invocations), 1),
+                   "invocations": self.invocations, "runs": runs}
+        tmp = self.path.with_suffix(".tmp")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(payload, indent=2) + "\n")
+        os.replace(tmp, self.path)
+        return payload
