@@ -117,6 +117,8 @@ class TrainConfig:
         steps_per_execution: int. Training steps run inside one compiled call.
         checkpoint_every: int. Steps between checkpoints (with validation and history.json); a
             killed run loses at most this many steps.
+        keep_weights_at: tuple. Steps (multiples of checkpoint_every) whose weights are also
+            kept, in <run>/weights/step-N.weights.h5, for learning curves; () keeps none.
         jit_compile: bool. Compile the training loop with XLA (under a strategy: each
             replica's forward and backward pass; see `pse_tf.distribute`).
         strategy: str. `none` (one device), `mirrored` (the local GPUs) or `multi_worker`
@@ -150,6 +152,7 @@ class TrainConfig:
     seed: int = 0
     steps_per_execution: int = 100
     checkpoint_every: int = 5000
+    keep_weights_at: tuple = ()
     jit_compile: bool = True
     strategy: str = "none"
     mixed_precision: bool = False
@@ -177,6 +180,10 @@ class TrainConfig:
                      "generation_repeats", "generation_samples_per_label"):
             if int(getattr(self, name)) < 1:
                 raise ConfigError(f"{name} must be >= 1, got {getattr(self, name)}")
+        self.keep_weights_at = tuple(sorted(int(s) for s in self.keep_weights_at))
+        if any(s < 1 or s % self.checkpoint_every for s in self.keep_weights_at):
+            raise ConfigError(f"keep_weights_at must be positive multiples of checkpoint_every "
+                              f"({self.checkpoint_every}), got {list(self.keep_weights_at)}")
         if self.lr_schedule not in LR_SCHEDULES:
             raise ConfigError(
                 f"lr_schedule must be one of {LR_SCHEDULES}, got {self.lr_schedule!r}")

@@ -31,7 +31,8 @@ STATUS = "status.json"
 DATA_SUMMARY = "dataset.json"
 # Settings that do not change the trained model: a run directory made with other values of these
 # is the same run.
-NOT_THE_MODEL = ("out", "generation_repeats", "generation_samples_per_label", "checkpoint_every")
+NOT_THE_MODEL = ("out", "generation_repeats", "generation_samples_per_label", "checkpoint_every",
+                 "keep_weights_at")
 
 
 def default_run_name(config: TrainConfig) -> str:

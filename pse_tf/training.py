@@ -295,6 +295,9 @@ def _fit_stages(model, config: TrainConfig, dataset, checkpoint, run_dir: Path,
                     print(f"step {step}/{total} [{stage}] train loss {logs['loss']:.2f} · "
                           + " · ".join(f"val {k} {v:.4g}" for k, v in val.items()), flush=True)
                 checkpoints.save(run_dir, model, step, history)
+                if step in config.keep_weights_at:
+                    (run_dir / "weights").mkdir(exist_ok=True)
+                    model.save_weights(run_dir / "weights" / f"step-{step}.weights.h5")
                 (run_dir / "history.json").write_text(json.dumps(history, indent=1) + "\n")
         stage_start = stage_end
     progbar.update(step, finalize=True)

@@ -25,6 +25,9 @@ from pse_tf.evaluation.tables import (METRICS, TABLES, paired_test, summarise, u
 # Rows are trained in this order of model, so PSE and PSE* rows are filled first.
 MODEL_ORDER = ("pse_star", "pse", "jmvae", "trelbo", "cvae", "vae", "scan")
 TABLE3_SEEDS = 5
+# Every run keeps its weights at these budgets too, so learning curves of every row and seed are
+# read from the tables' own runs (experiments/learning_curve.py) instead of training new ones.
+CURVE_STEPS = (20000, 40000, 80000, 120000)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,6 +48,8 @@ class Spec:
         return TrainConfig(dataset=dataset, label_encoding=row.label_encoding, steps=self.steps,
                            seed=seed, out=str(Path(self.out) / "runs"),
                            generation_repeats=self.generation_repeats,
+                           keep_weights_at=tuple(s for s in CURVE_STEPS if s < self.steps
+                                                 and s % TrainConfig.checkpoint_every == 0),
                            model=ModelConfig(name=row.model, latent_dim=row.latent_dim))
 
     def table_rows(self, table: int):
