@@ -12,9 +12,12 @@ import math
 from pathlib import Path
 from typing import Any
 
+# Pure modules only: `import pse_tf.config` loads no TensorFlow (tests/test_config.py), so a CLI
+# can parse and refuse a config before paying for TensorFlow's start-up.
 from pse_tf.data.catalog import check_options, parse_spec
-from pse_tf.labels import ENCODINGS as LABEL_ENCODINGS
 
+# The label encodings `pse_tf.labels.LabelEncoding` builds (its ENCODINGS; a test keeps them equal).
+LABEL_ENCODINGS = ("onehot", "word2vec")
 LR_SCHEDULES = ("constant", "cosine")
 BINARIZATIONS = ("none", "static", "dynamic")
 # Keras initializers by name, and "pytorch": PyTorch's nn.Linear default kernel

@@ -9,6 +9,8 @@ import keras
 import tensorflow as tf
 import tensorflow_probability as tfp
 
+from pse_tf.config import LABEL_ENCODINGS
+
 tfd = tfp.distributions
 
 # Floor on the encoder standard deviation: keeps log q(z|.) finite when a label distribution
@@ -137,7 +139,7 @@ def bernoulli_likelihood(logits) -> tfd.Distribution:
                            reinterpreted_batch_ndims=1)
 
 
-LABEL_LIKELIHOODS = ("onehot", "word2vec")
+LABEL_LIKELIHOODS = LABEL_ENCODINGS  # one p(l | l_hat) per label encoding
 
 
 def label_likelihood(encoding: str, scale: float = 1.0) -> Callable[[tf.Tensor], tfd.Distribution]:

@@ -1,6 +1,13 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
-from pse_tf.config import ConfigError, ModelConfig, TrainConfig
+from pse_tf.config import LABEL_ENCODINGS, ConfigError, ModelConfig, TrainConfig
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_round_trip_through_json_is_exact(tmp_path):
@@ -39,3 +46,19 @@ def test_bad_values_are_rejected_with_the_value(field, value):
 def test_bad_model_values_are_rejected_with_the_value(field, value):
     with pytest.raises(ConfigError, match=f"{field}.*{value}"):
         ModelConfig(**{field: value})
+
+
+@pytest.mark.parametrize("module", ["tensorflow", "keras"])
+def test_importing_the_config_loads_no_tensorflow_or_keras(module):
+    """A CLI parses and refuses a config before TensorFlow's start-up (seconds) is paid."""
+    code = (f"import sys, pse_tf.config, pse_tf.registry; "
+            f"assert {module!r} not in sys.modules, sorted(m for m in sys.modules if 'pse' in m)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_the_config_names_the_label_encodings_the_labels_package_builds():
+    from pse_tf.labels import ENCODINGS
+
+    assert tuple(ENCODINGS) == LABEL_ENCODINGS
