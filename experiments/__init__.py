@@ -1,0 +1,1 @@
+"""Research beside the product: studies, curves, zero-shot, unseen words, benchmarks (README.md)."""

@@ -1,0 +1,335 @@
+#!/usr/bin/env python
+"""Do words that are not training labels generate the intended class? Scores every open-vocabulary
+option of `pse_tf.labels.open_vocabulary` on the committed word list.
+
+    python experiments/open_vocabulary/unseen_words.py                         # 20k-step PSE*, seeds 0 and 1
+    python experiments/open_vocabulary/unseen_words.py --seeds 0 --steps 5000  # a screening budget
+    python experiments/open_vocabulary/unseen_words.py --training label_weight_decay=0.01 label_neighbours=10 \
+        --options raw default                              # model/training-side options
+
+`--training` names how the model is trained: `paper` (the default), `label_weight_decay=X` (the
+PSE model option: L2 on the label encoder) or `label_neighbours=K` (each class also trains on its
+rule-chosen neighbour words, `pse_tf.labels.neighbours`; this adds phrases to training, and the
+rows report the score on the list words that are not among those phrases too).
+
+For each data set and seed the PSE* word-vector model is reloaded from its run directory
+(trained first if missing, as `scripts/train.py --label-encoding word2vec` would). Each word gets
+1,000 images from q(z|word), classified by the fixed evaluator (experiments.open_vocabulary.vocabulary).
+Resumable: rows already in results/unseen_words.json are skipped. Writes
+results/unseen_words.{json,md} after every row and results/figures/unseen_words_<dataset>.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def options():
+    """The options measured, in table order; the last one named `default` is the chosen default."""
+    from pse_tf.labels.open_vocabulary import DEFAULT, OpenVocabulary
+
+    text = dict(plurals="labels", numerals=True)
+    grid = [
+        OpenVocabulary(),
+        OpenVocabulary(plurals="labels"),
+        OpenVocabulary(**text),
+        OpenVocabulary(mapping="project"),
+        OpenVocabulary(mapping="project", **text),
+        OpenVocabulary(mapping="soft_assign", similarity="cosine", **text),
+        OpenVocabulary(mapping="soft_assign", similarity="centred", **text),
+        OpenVocabulary(mapping="soft_assign", similarity="csls", **text),
+        OpenVocabulary(mapping="soft_assign", similarity="csls", temperature=0.05, **text),
+    ]
+    return grid if DEFAULT in grid else [*grid, DEFAULT]
+
+
+TRAINING = ("paper", "label_weight_decay", "label_neighbours", "label_name_share")
+
+
+def parse_training(text: str) -> dict:
+    """`paper` -> {}; `label_weight_decay=0.01` -> a model option; `label_neighbours=10` and
+    `label_name_share=0.5` -> TrainConfig fields; several joined by commas."""
+    if text == "paper":
+        return {}
+    out = {}
+    for part in text.split(","):
+        key, _, value = part.partition("=")
+        if key not in TRAINING[1:] or not value:
+            raise argparse.ArgumentTypeError(
+                f"--training takes paper or comma-joined label_weight_decay=X, "
+                f"label_neighbours=K, label_name_share=P; got {text!r}")
+        out[key] = int(value) if key == "label_neighbours" else float(value)
+    return out
+
+
+def model_run(dataset, steps, seed, runs, training=None):
+    from pse_tf.config import ModelConfig, TrainConfig
+    from pse_tf.runs import finished_run, load_run, train
+
+    training = training or {}
+    options = {k: v for k, v in training.items() if k == "label_weight_decay"}
+    config = TrainConfig(dataset=dataset, label_encoding="word2vec", steps=steps, seed=seed,
+                         generation_repeats=3, out=runs,
+                         label_neighbours=training.get("label_neighbours", 0),
+                         label_name_share=training.get("label_name_share"),
+                         model=ModelConfig(name="pse_star", options=options))
+    run_dir = finished_run(config)
+    if run_dir is None or not (run_dir / "metrics.json").exists():
+        print(f"== training {dataset} seed {seed} ({steps} steps)", flush=True)
+        run_dir = train(config, verbose=2, export=False).run_dir
+    model, _, encoding = load_run(run_dir)
+    return model, encoding, json.loads((run_dir / "metrics.json").read_text())
+
+
+def summarise(state):
+    import numpy as np
+
+    from pse_tf.labels.open_vocabulary import DEFAULT
+
+    rows = state["rows"]
+    lines = ["# Open vocabulary: unseen words (PSE*, GloVe 6B 50-d labels)", "",
+             "Words that are not training labels (pse_tf/labels/unseen_words.json), 1,000 images "
+             "each from q(z|word), classified by the fixed evaluator. A word *lands* when the "
+             "majority class is the intended one; *accuracy* is its fraction of images in the "
+             "intended class. *Word vectors alone*: the cosine (or the option's similarity) "
+             "nearest class phrase after the option's text normalisation, no model. Every option "
+             "is applied only to phrases that are not class names, on the same trained model, so "
+             "the paper's three metrics (test set, generation over 3 x 100,000 images) are "
+             "those of that model. *Training* says how the model was trained: `paper` (as the "
+             "paper), `label_weight_decay=λ` (L2 on the label encoder's kernels) or "
+             "`label_neighbours=k` (**adds phrases to training**: each class also trains on the "
+             "words it owns among its k nearest, `pse_tf.labels.neighbours`; uniformly with its "
+             "name, or with `label_name_share=p` the name on a share p of its examples); "
+             "*held-out landed "
+             "%* is the landed fraction over the list words that are not among the training "
+             "phrases (all of them for the other rows), and in brackets the paper model's landed % "
+             "on the same words, same seeds. Mean ± std over seeds.",
+             "",
+             "| data set | training | option | seeds | steps | landed % | held-out landed % | "
+             "mean accuracy % | word vectors alone % | reconstruction | annotation % | "
+             "generation % | scoring s |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+
+    def fmt(values, scale=100, digits=1):
+        v = scale * np.asarray(values, float)
+        return f"{v.mean():.{digits}f} ± {v.std():.{digits}f}" if len(v) > 1 else \
+            f"{v[0]:.{digits}f}"
+
+    for ds in sorted({r["dataset"] for r in rows}):
+        groups = dict.fromkeys((training_name(r), r["option"]) for r in rows if r["dataset"] == ds)
+        for trained, name in groups:
+            mine = [r for r in rows if r["dataset"] == ds and r["option"] == name
+                    and training_name(r) == trained]
+            tag = " **(default)**" if name == DEFAULT.name and trained == "paper" else ""
+            lines.append(
+                f"| {ds} | `{trained}` | `{name}`{tag} | {sorted(r['seed'] for r in mine)} | "
+                f"{sorted({r['steps'] for r in mine})} | {fmt([r['fraction_landed'] for r in mine])}"
+                f" | {fmt([held_out_landed(r) for r in mine])}{paper_on_same_words(rows, mine)}"
+                f" | {fmt([r['mean_accuracy'] for r in mine])} | "
+                f"{fmt([r['word_vectors_alone'] for r in mine])} | "
+                f"{fmt([r['metrics']['reconstruction_error'] for r in mine], 1)} | "
+                f"{fmt([r['metrics']['annotation_accuracy'] for r in mine])} | "
+                f"{fmt([r['metrics']['generation_accuracy'] for r in mine])} | "
+                f"{sum(r['seconds'] for r in mine):.0f} |")
+    train_s = {(r["dataset"], r["seed"], r["steps"], training_name(r)):
+               r["metrics"].get("train_seconds") or 0 for r in rows}
+    lines += ["", f"Training of the {len(train_s)} model(s): "
+              f"{sum(train_s.values()) / 60:.1f} min; scoring of all rows: "
+              f"{sum(r['seconds'] for r in rows) / 60:.1f} min; 2 shared CPU cores.", ""]
+    phrases = {(r["dataset"], training_name(r)): r["training_phrases"] for r in rows
+               if r.get("training_phrases")}
+    for (ds, trained), extra in sorted(phrases.items()):
+        listed = sorted({w for words in extra.values() for w in words} & {
+            x for r in rows if r["dataset"] == ds for x in r.get("in_training", [])})
+        lines += [f"### {ds}, `{trained}`: the training phrases (drawn by the rule)", "",
+                  *[f"- {c}: {', '.join(words) or '(none)'}" for c, words in extra.items()], "",
+                  f"List words among them: {', '.join(listed) or 'none'}.", ""]
+    for ds in sorted({r["dataset"] for r in rows}):
+        first = [r for r in rows if r["dataset"] == ds and training_name(r) == "paper" and
+                 r["seed"] == min(x["seed"] for x in rows if x["dataset"] == ds)]
+        by_name = {r["option"]: r for r in first}
+        shown = [n for n in ("raw", DEFAULT.name) if n in by_name]
+        if not shown:
+            continue
+        lines += [f"## {ds}: per word (seed {first[0]['seed']}, {first[0]['steps']} steps)", "",
+                  "| word | intended | why | " + " | ".join(
+                      f"`{n}` majority | `{n}` acc %" for n in shown) + " | nearest class |",
+                  "|---|---|---|" + "---|---|" * len(shown) + "---|"]
+        for i, w in enumerate(state["words"][ds]):
+            cells = []
+            for n in shown:
+                r = by_name[n]
+                mark = "✓" if r["landed"][i] else "✗"
+                cells += [f"{r['majority'][i]} {mark}", f"{100 * r['accuracy'][i]:.0f}"]
+            nearest = by_name[shown[0]]["nearest"][i]
+            lines.append(f"| {w['word']} | {w['class']} | {w['why']} | " + " | ".join(cells)
+                         + f" | {nearest} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def training_name(row) -> str:
+    """How a row's model was trained; rows from before `--training` existed are `paper`."""
+    return row.get("training", "paper")
+
+
+def held_out_landed(row) -> float:
+    """Landed fraction over the list words that were not training phrases."""
+    kept = [hit for hit, seen in zip(row["landed"], row.get("word_in_training", [])
+                                     or [False] * len(row["landed"])) if not seen]
+    return sum(kept) / len(kept) if kept else float("nan")
+
+
+def paper_on_same_words(rows, mine) -> str:
+    """For rows whose training added phrases: the paper model's landed % (same option, data set,
+    steps and seeds) over the same held-out words, so the two numbers compare like for like."""
+    import numpy as np
+
+    if not any(any(r.get("word_in_training", [])) for r in mine):
+        return ""
+    scores = []
+    for r in mine:
+        paper = [p for p in rows if training_name(p) == "paper" and p["option"] == r["option"]
+                 and p["dataset"] == r["dataset"] and p["steps"] == r["steps"]]
+        scores += [held_out_landed({**p, "word_in_training": r["word_in_training"]})
+                   for p in paper if p["seed"] == r["seed"]]
+    return f" (paper model: {100 * np.mean(scores):.1f})" if scores else ""
+
+
+def in_training(words, normalised, extra) -> list[bool]:
+    """Whether each list word (as written or normalised) is one of the training phrases."""
+    taught = {w for phrases in extra.values() for w in phrases}
+    return [w["word"] in taught or n in taught for w, n in zip(words, normalised)]
+
+
+def draw(model, encoding, words, figure, seed, per_word=8):
+    """Images from q(z|word) under the default option, one row per word, marked landed or not."""
+    import numpy as np
+    import tensorflow as tf
+
+    from pse_tf import plotting
+    from pse_tf.evaluation.evaluators import classify, load_evaluator
+    from pse_tf.labels.open_vocabulary import DEFAULT
+
+    evaluator = load_evaluator(model_dataset(encoding))
+    vectors = DEFAULT.encode(encoding, [w["word"] for w in words])
+    rows, names = [], []
+    for i, (w, v) in enumerate(zip(words, vectors)):
+        images = np.asarray(model.generate(tf.constant(np.repeat(v[None], per_word, 0)),
+                                           tf.constant([seed, i], tf.int32)))
+        predicted = classify(evaluator, images)
+        hits = int(np.sum(predicted == encoding.class_names.index(w["class"])))
+        rows.append(images)
+        names.append(f"{w['word']} → {w['class']} ({hits}/{per_word})")
+    figure.parent.mkdir(parents=True, exist_ok=True)
+    plotting.save_image_rows(rows, names, figure, title=f"{DEFAULT.name}\n(k/8): in the intended class")
+
+
+def model_dataset(encoding):
+    from pse_tf.data import CLASS_NAMES
+
+    return next(ds for ds, names in CLASS_NAMES.items() if tuple(names) == encoding.class_names)
+
+
+def main(argv=None) -> int:
+    import numpy as np
+
+    from pse_tf.evaluation.evaluators import classify, load_evaluator
+    from experiments.results_file import ResultsFile
+    from experiments.open_vocabulary.vocabulary import score_words
+    from pse_tf.labels.open_vocabulary import DEFAULT, nearest_class, unseen_words
+
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--datasets", nargs="+", default=["fashion_mnist", "mnist"])
+    p.add_argument("--seeds", nargs="+", type=int, default=[0, 1])
+    p.add_argument("--steps", type=int, default=20000)
+    p.add_argument("--samples", type=int, default=1000)
+    p.add_argument("--out", default="results")
+    p.add_argument("--runs", default="results/runs/vocab")
+    p.add_argument("--options", nargs="+", help="option names to score (default: all; e.g. "
+                   "`raw default`)")
+    p.add_argument("--training", nargs="+", default=["paper"],
+                   help="how each model is trained: paper | label_weight_decay=X | "
+                   "label_neighbours=K (default: paper)")
+    p.add_argument("--commit", action="store_true", help="git-commit the results after each row")
+    args = p.parse_args(argv)
+    try:
+        trainings = [(t, parse_training(t)) for t in args.training]
+    except argparse.ArgumentTypeError as err:
+        p.error(str(err))
+    out = Path(args.out)
+    results = ResultsFile(out, "unseen_words", {"rows": [], "words": {}}, summarise, args.commit)
+    state, save = results.state, results.save
+
+    for seed, ds, (trained, training) in ((s, d, t) for s in args.seeds for t in trainings
+                                          for d in args.datasets):
+        words = unseen_words(ds)
+        state["words"][ds] = words
+        wanted = [o for o in options() if not args.options or o.name in args.options
+                  or (o == DEFAULT and "default" in args.options)]
+        todo = [o for o in wanted if not any(
+            r["dataset"] == ds and r["seed"] == seed and r["steps"] == args.steps
+            and r["option"] == o.name and r["samples"] == args.samples
+            and training_name(r) == trained for r in state["rows"])]
+        figure = out / "figures" / f"unseen_words_{ds}.png"
+        draw_figure = seed == args.seeds[0] and not figure.exists() and trained == "paper"
+        if not todo and not draw_figure:
+            continue
+        model, encoding, metrics = model_run(ds, args.steps, seed, args.runs, training)
+        extra = {}
+        if training.get("label_neighbours"):
+            from pse_tf.labels.neighbours import training_phrases
+
+            extra = dict(zip(encoding.class_names,
+                             training_phrases(encoding, training["label_neighbours"])))
+        evaluator = load_evaluator(ds)
+        phrases = [w["word"] for w in words]
+        intended = np.array([encoding.class_names.index(w["class"]) for w in words])
+        for option in todo:
+            t0 = time.time()
+            scores = score_words(model, encoding, option, words,
+                                 lambda x: classify(evaluator, x), args.samples, seed)
+            similarity = option.similarity if option.mapping == "soft_assign" else "cosine"
+            nearest = nearest_class(encoding, phrases, similarity, option.plurals,
+                                    option.numerals)
+            seen = in_training(words, scores["normalised"], extra)
+            row = {"dataset": ds, "seed": seed, "steps": args.steps, "option": option.name,
+                   "training": trained, "samples": args.samples,
+                   "training_phrases": extra,
+                   "word_in_training": seen,
+                   "in_training": [w["word"] for w, x in zip(words, seen) if x],
+                   "fraction_landed": scores["fraction_landed"],
+                   "mean_accuracy": scores["mean_accuracy"],
+                   "word_vectors_alone": float(np.mean(nearest == intended)),
+                   "landed": scores["landed"].tolist(),
+                   "accuracy": scores["accuracy"].tolist(),
+                   "majority": [encoding.class_names[c] for c in scores["majority"]],
+                   "nearest": [encoding.class_names[c] for c in nearest],
+                   "normalised": scores["normalised"],
+                   "metrics": {k: metrics.get(k) for k in (
+                       "reconstruction_error", "annotation_accuracy", "generation_accuracy",
+                       "generation_accuracy_std", "train_seconds")},
+                   "seconds": time.time() - t0}
+            state["rows"].append(row)
+            print(f"{ds} seed {seed} {trained} {option.name}: landed {row['fraction_landed']:.3f} "
+                  f"accuracy {row['mean_accuracy']:.3f} word vectors "
+                  f"{row['word_vectors_alone']:.3f}", flush=True)
+            save(f"unseen_words: {ds} seed {seed} {trained} {option.name}")
+        if draw_figure:
+            draw(model, encoding, words, figure, seed)
+            save(f"unseen_words: figure {figure.name}", [str(figure)])
+    return 0
+
+
+if __name__ == "__main__":
+    # Run as a file: the repo root, not this folder, heads the path (`experiments` is not
+    # installed, and a module here must not shadow the standard library's).
+    sys.path[0] = str(Path(__file__).resolve().parents[2])
+    sys.exit(main())
