@@ -15,7 +15,6 @@ stopped, the same command resumes from the checkpoints and skips the finished ru
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import signal
 import subprocess
@@ -36,21 +35,29 @@ def main(argv=None) -> int:
                    help="repeats of the 100,000-image generation protocol (the paper: 10)")
     p.add_argument("--rows", nargs="*", default=(), help="only these models (e.g. pse pse_star)")
     p.add_argument("--out", default="results", help="folder of table<N>.* and runs/")
+    p.add_argument("--checkpoint-every", type=int, default=5000,
+                   help="steps between checkpoints: a kill loses at most this many")
     p.add_argument("--workers", type=int, default=2, help="training processes (default 2)")
     p.add_argument("--threads", type=int, default=1, help="threads per worker (default 1)")
     p.add_argument("--finished-only", action="store_true", help="tabulate; train nothing")
     p.add_argument("--measure-layout", action="store_true",
                    help="time 2 workers x 1 thread against 1 worker x 2 threads, then exit")
+    p.add_argument("--readme", default="README.md",
+                   help="file whose generated results table is rewritten ('' for none)")
     p.add_argument("--worker", type=int, help=argparse.SUPPRESS)  # a worker process's index
     args = p.parse_args(argv)
-    if args.steps < 1 or args.seeds < 1 or args.workers < 1 or args.threads < 1:
-        p.error("--steps, --seeds, --workers and --threads must be positive")
+    if min(args.steps, args.seeds, args.workers, args.threads, args.checkpoint_every) < 1:
+        p.error("--steps, --seeds, --workers, --threads and --checkpoint-every must be positive")
     if args.measure_layout:
-        return measure_layout(args)
+        from pse_tf.evaluation.reproduction import measure_layout
+
+        measure_layout(__file__, Path(args.out) / "reproduction_layout.json")
+        return 0
     from pse_tf.evaluation.reproduction import Spec
 
     spec = Spec(tables=tuple(args.table), seeds=args.seeds, steps=args.steps, out=args.out,
-                generation_repeats=args.generation_repeats, rows=tuple(args.rows))
+                generation_repeats=args.generation_repeats, rows=tuple(args.rows),
+                checkpoint_every=args.checkpoint_every)
     if args.worker is not None:
         return worker(spec, args.worker, args.threads)
     return coordinate(spec, args, sys.argv[1:] if argv is None else list(argv))
@@ -72,10 +79,11 @@ def worker(spec, index: int, threads: int) -> int:
 
 
 def coordinate(spec, args, argv: list[str]) -> int:
-    from pse_tf.evaluation.reproduction import CostLog, plan, write_tables
+    from pse_tf.evaluation.reproduction import CostLog, plan, write_readme_table, write_tables
 
     if args.finished_only:
         print(write_tables(spec))
+        write_readme_table(args.readme, spec.out)
         return 0
     total = len(plan(spec))
     cost = CostLog(spec, {"workers": args.workers, "threads": args.threads})
@@ -100,41 +108,8 @@ def coordinate(spec, args, argv: list[str]) -> int:
                 proc.send_signal(signal.SIGTERM)
         cost.update()
     print(f"tables written: {write_tables(spec)}; cost: {cost.path}")
+    write_readme_table(args.readme, spec.out)
     return max(proc.wait() for proc in procs)
-
-
-def measure_layout(args) -> int:
-    """Train the same two short PSE* runs under each layout; runs per hour, projected."""
-    import tempfile
-
-    from pse_tf.evaluation.reproduction import Spec, finished_metrics, plan
-
-    steps, rows = 6000, []
-    for workers, threads in ((2, 1), (1, 2)):
-        with tempfile.TemporaryDirectory() as out:
-            argv = ["--table", "1", "--rows", "pse_star", "--seeds", "2", "--steps", str(steps),
-                    "--generation-repeats", "1", "--out", out, "--workers", str(workers),
-                    "--threads", str(threads)]
-            t0 = time.time()
-            subprocess.run([sys.executable, __file__, *argv], check=True,
-                           stdout=subprocess.DEVNULL)
-            wall = time.time() - t0
-            spec = Spec(tables=(1,), rows=("pse_star",), seeds=2, steps=steps,
-                        generation_repeats=1, out=out)
-            trained = [finished_metrics(c) for c in plan(spec)]
-            train_s = [m["train_seconds"] for m in trained if m]
-            rows.append({"workers": workers, "threads": threads, "runs": len(train_s),
-                         "wall_seconds": round(wall, 1),
-                         "ms_per_step": round(1000 * sum(train_s) / len(train_s) / steps, 2),
-                         # Training only, as a 160,000-step run is almost all training.
-                         "runs_per_hour_at_160k": round(
-                             workers * 3600 / (sum(train_s) / len(train_s) * 160000 / steps), 2)})
-            print(rows[-1], flush=True)
-    out = Path(args.out) / "reproduction_layout.json"
-    out.write_text(json.dumps({"steps": steps, "model": "mnist pse_star 10-d, 2 seeds",
-                               "machine_cpus": os.cpu_count(), "layouts": rows}, indent=2) + "\n")
-    print(f"wrote {out}")
-    return 0
 
 
 def _die_with_parent():

@@ -40,6 +40,7 @@ class Spec:
     generation_repeats: int = 3
     out: str = "results"
     rows: tuple = ()  # model names to keep; () keeps every row with a value in the paper
+    checkpoint_every: int = 5000
 
     def row_seeds(self, table: int) -> int:
         return max(self.seeds, TABLE3_SEEDS) if table == 3 and self.seeds >= 3 else self.seeds
@@ -48,8 +49,9 @@ class Spec:
         return TrainConfig(dataset=dataset, label_encoding=row.label_encoding, steps=self.steps,
                            seed=seed, out=str(Path(self.out) / "runs"),
                            generation_repeats=self.generation_repeats,
+                           checkpoint_every=self.checkpoint_every,
                            keep_weights_at=tuple(s for s in CURVE_STEPS if s < self.steps
-                                                 and s % TrainConfig.checkpoint_every == 0),
+                                                 and s % self.checkpoint_every == 0),
                            model=ModelConfig(name=row.model, latent_dim=row.latent_dim))
 
     def table_rows(self, table: int):
@@ -222,3 +224,89 @@ class CostLog:
         tmp.write_text(json.dumps(payload, indent=2) + "\n")
         os.replace(tmp, self.path)
         return payload
+
+
+def measure_layout(script: str, out: Path, steps: int = 6000) -> list[dict]:
+    """Train the same two short PSE* runs per seed under 2 workers x 1 thread and 1 worker x 2
+    threads (`script` is scripts/reproduce.py); training ms/step and runs per hour at 160,000
+    steps of each, written to `out` (json)."""
+    import subprocess
+    import sys
+    import tempfile
+
+    rows = []
+    for workers, threads in ((2, 1), (1, 2)):
+        with tempfile.TemporaryDirectory() as tmp:
+            argv = ["--table", "1", "--rows", "pse_star", "--seeds", "2", "--steps", str(steps),
+                    "--generation-repeats", "1", "--out", tmp, "--workers", str(workers),
+                    "--threads", str(threads), "--readme", ""]
+            t0 = time.time()
+            subprocess.run([sys.executable, script, *argv], check=True, stdout=subprocess.DEVNULL)
+            wall = time.time() - t0
+            spec = Spec(tables=(1,), rows=("pse_star",), seeds=2, steps=steps,
+                        generation_repeats=1, out=tmp)
+            train_s = [m["train_seconds"] for m in map(finished_metrics, plan(spec)) if m]
+            per_run = sum(train_s) / len(train_s)
+            rows.append({"workers": workers, "threads": threads, "runs": len(train_s),
+                         "wall_seconds": round(wall, 1),
+                         "ms_per_step": round(1000 * per_run / steps, 2),
+                         # Training only: a 160,000-step run is almost all training.
+                         "runs_per_hour_at_160k": round(workers * 3600 / (per_run * 160000 / steps), 2)})
+            print(rows[-1], flush=True)
+    out.write_text(json.dumps({"steps": steps, "model": "mnist pse_star 10-d and 20-d, 2 seeds",
+                               "machine_cpus": os.cpu_count(), "layouts": rows}, indent=2) + "\n")
+    return rows
+
+
+README_BEGIN = "<!-- results table: scripts/reproduce.py writes it -->"
+README_END = "<!-- end of results table -->"
+
+
+def write_readme_table(readme: str, out: str):
+    """Rewrite the table between the README's markers from the committed tables."""
+    path = Path(readme) if readme else None
+    if path is None or not path.is_file() or README_BEGIN not in (text := path.read_text()):
+        return
+    head, rest = text.split(README_BEGIN, 1)
+    path.write_text(f"{head}{README_BEGIN}\n{summary_table(out)}{README_END}"
+                    f"{rest.split(README_END, 1)[1]}")
+    print(f"rewrote the results table of {path}")
+
+
+def summary_table(results: str | Path = "results",
+                  fallbacks: tuple = ("steps20000",)) -> str:
+    """The PSE and PSE* rows of Tables 1 and 2 and Table 3's word-vector PSE* as one markdown
+    table (the README's), from the
+    committed table<N>.json: the converged budget's rows, and for a row not finished there the
+    first fallback folder's, its budget in the steps column. Spreads are recomputed from the
+    per-seed values as sample standard deviations."""
+    from pse_tf.evaluation.tables import METRICS, cell
+
+    lines = ["| data set | model | steps | seeds | reconstruction ↓ (paper) | "
+             "annotation % ↑ (paper) | generation % ↑ (paper) |", "|---|---|---|---|---|---|---|"]
+    for table in (1, 2, 3):
+        dataset = TABLES[table][0]
+        for row in TABLES[table][1]:
+            # Tables 1-2's PSE rows, and Table 3's word-vector PSE* (the `make run` model).
+            if row.model not in ("pse", "pse_star") or (table == 3) != (row.label_encoding != "onehot") \
+                    or (table == 3 and row.model != "pse_star"):
+                continue
+            found = _committed_row(Path(results), table, row.label, fallbacks)
+            if found is None:
+                lines.append(f"| {dataset} | {row.label} | — | — | not run yet | | |")
+                continue
+            summary = summarise(found["runs"])
+            lines.append("| " + " | ".join([
+                dataset, row.label + (" word vectors" if table == 3 else ""), f"{found['steps']:,}", str(len(found["runs"])),
+                *(cell(k, summary.get(k), row.paper.get(k)) for k in METRICS)]) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _committed_row(results: Path, table: int, label: str, fallbacks) -> dict | None:
+    for folder in (results, *(results / f for f in fallbacks)):
+        path = folder / f"table{table}.json"
+        if path.is_file():
+            for row in json.loads(path.read_text())["rows"]:
+                if row["label"] == label:
+                    return row
+    return None

@@ -114,7 +114,8 @@ def gap(key: str, ours: float, paper: float) -> float:
     return round(behind, 1)
 
 
-def _cell(key: str, ours: dict | None, paper) -> str:
+def cell(key: str, ours: dict | None, paper) -> str:
+    """One table cell: ours (mean ± std), the paper's value in brackets, ✓ or ✗ and the gap."""
     if ours is None:
         return f"— ({'—' if paper is None else paper})"
     if ours.get("n", 2) == 1 or ours.get("std") is None:  # one seed: no spread to report
@@ -144,7 +145,7 @@ def write_table(number: int, rows: list[dict], path_stem: Path, extra: dict | No
     for row in rows:
         s, p = row["summary"], row["paper"]
         lines.append("| " + " | ".join([
-            row["label"], *(_cell(key, s.get(key), p.get(key)) for key in METRICS),
+            row["label"], *(cell(key, s.get(key), p.get(key)) for key in METRICS),
             str(len(row["runs"])), str(row["steps"]),
             f"{row['train_seconds']:.0f} + {row['evaluation_seconds']:.0f}"]) + " |")
     if extra and "significance" in extra:

@@ -17,14 +17,17 @@ def test_every_row_names_a_registered_model():
         assert {r.model for r in rows} <= set(model_names())
 
 
-def test_summarise_is_mean_and_population_std_over_seeds_in_percent():
+def test_summarise_is_mean_and_sample_std_over_seeds_in_percent():
     runs = [{"reconstruction_error": 80.0, "annotation_accuracy": 0.90},
             {"reconstruction_error": 82.0, "annotation_accuracy": 0.94}]
     s = summarise(runs)
-    assert s["reconstruction_error"] == {"mean": 81.0, "std": 1.0, "n": 2}
+    # Sample std (ddof = 1) of 80 and 82 is sqrt(2); the population std would be 1.
+    assert s["reconstruction_error"]["mean"] == 81.0 and s["reconstruction_error"]["n"] == 2
+    assert s["reconstruction_error"]["std"] == pytest.approx(2 ** 0.5)
     assert s["annotation_accuracy"]["mean"] == pytest.approx(92.0)
-    assert s["annotation_accuracy"]["std"] == pytest.approx(2.0)
+    assert s["annotation_accuracy"]["std"] == pytest.approx(4 / 2 ** 0.5)
     assert "generation_accuracy" not in s
+    assert summarise(runs[:1])["reconstruction_error"]["std"] is None  # one seed: no spread
 
 
 def test_paired_test_matches_a_hand_computed_t():
@@ -57,7 +60,7 @@ def test_write_table_puts_ours_beside_the_papers_value(tmp_path):
            "paper": TABLES[1][1][5].paper, "runs": [{}, {}]}
     write_table(1, [row], tmp_path / "table1", {"invocation_seconds": 90.0})
     text = (tmp_path / "table1.md").read_text()
-    assert "| PSE (10D) | 81.0 ± 1.0 (82.8) ✓ | 96.0 ± 0.0 (96.0) ✓ | 94.0 ± 1.0 (93.9) ✓ | 2 " \
+    assert "| PSE (10D) | 81.0 ± 1.4 (82.8) ✓ | 96.0 ± 0.0 (96.0) ✓ | 94.0 ± 1.4 (93.9) ✓ | 2 " \
            "| 5000 | 100 + 20 |" in text
     assert "2.0 min (1.7 training, 0.3 evaluation)" in text and "1.5 min wall time" in text
     saved = json.loads((tmp_path / "table1.json").read_text())

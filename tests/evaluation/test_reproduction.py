@@ -1,0 +1,118 @@
+"""pse_tf.evaluation.reproduction: the plan of Tables 1-3, rows written as their seeds finish,
+the README's generated table, and scripts/reproduce.py resuming after SIGKILL."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from pse_tf.evaluation import reproduction
+from pse_tf.evaluation.reproduction import Spec, plan, run_dir, summary_table, write_tables
+
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "reproduce.py"
+
+
+def test_plan_trains_a_run_shared_by_two_tables_once_and_pse_rows_first(tmp_path):
+    spec = Spec(tables=(1, 2, 3), seeds=3, out=str(tmp_path))
+    jobs = plan(spec)
+    names = [run_dir(c).name for c in jobs]
+    assert len(names) == len(set(names))
+    # Tables 1-2: 6 rows x 3 seeds; Table 3 adds word-vector PSE and PSE* (5 seeds each) and
+    # seeds 3-4 of its one-hot rows, which are Table 2's runs.
+    assert len(jobs) == 36 + 10 + 4
+    assert [c.model.name for c in jobs[:3]] == ["pse_star"] * 3
+    assert {c.seed for c in jobs[-4:]} <= {3, 4}
+    assert all(c.steps == spec.steps and c.keep_weights_at == (20000, 40000, 80000, 120000)
+               for c in jobs)
+
+
+def test_rows_without_paper_values_are_left_out_unless_named(tmp_path):
+    default = {c.model.name for c in plan(Spec(tables=(1,), out=str(tmp_path)))}
+    assert "vae" not in default and "scan" not in default
+    named = {c.model.name for c in plan(Spec(tables=(1,), rows=("vae",), out=str(tmp_path)))}
+    assert named == {"vae"}
+
+
+def _metrics(config, recon):
+    return {"seed": config.seed, "steps": config.steps, "reconstruction_error": recon,
+            "annotation_accuracy": 0.9, "generation_accuracy": 0.8, "train_seconds": 10.0,
+            "evaluation_seconds": 2.0}
+
+
+def test_a_row_is_written_once_all_its_seeds_finish(tmp_path, monkeypatch):
+    spec = Spec(tables=(1,), rows=("pse", "cvae"), seeds=3, out=str(tmp_path))
+    done = {}
+    monkeypatch.setattr(reproduction, "finished_metrics", lambda c: done.get(run_dir(c).name))
+    for config in plan(spec):
+        if config.model.name == "pse":
+            done[run_dir(config).name] = _metrics(config, 80.0 + config.seed)
+    done[run_dir(plan(spec)[-1]).name] = _metrics(plan(spec)[-1], 79.0)  # one CVAE seed
+
+    assert write_tables(spec) == {1: 1}
+    table = json.loads((tmp_path / "table1.json").read_text())
+    (row,) = table["rows"]
+    assert row["label"] == "PSE (10D)" and row["seeds"] == [0, 1, 2]
+    summary = row["summary"]["reconstruction_error"]
+    assert summary["mean"] == pytest.approx(81.0)
+    assert summary["std"] == pytest.approx(1.0)  # sample std of 80, 81, 82 (population: 0.816)
+    assert table["pending"] == ["CVAE (1/3 seeds)"]
+    assert "CVAE (1/3 seeds)" in (tmp_path / "table1.md").read_text()
+
+
+def test_summary_table_falls_back_to_an_earlier_budget_and_recomputes_the_spread(tmp_path):
+    early = tmp_path / "steps20000"
+    early.mkdir()
+    runs = [{"seed": s, "reconstruction_error": 83.0 + s, "annotation_accuracy": 0.95,
+             "generation_accuracy": 0.9} for s in range(3)]
+    (early / "table1.json").write_text(json.dumps(
+        {"rows": [{"label": "PSE (10D)", "steps": 20000, "runs": runs}]}))
+    text = summary_table(tmp_path)
+    pse = next(line for line in text.splitlines() if "| PSE (10D) |" in line)
+    assert "| 20,000 | 3 |" in pse and "84.0 ± 1.0 (82.8) ✗ 1.2" in pse
+    assert "PSE* (20D) | — | — | not run yet" in text
+
+
+def test_the_readme_table_is_rewritten_between_its_markers_only(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text(f"intro\n{reproduction.README_BEGIN}\nold table\n{reproduction.README_END}"
+                      "\nafter\n")
+    reproduction.write_readme_table(str(readme), str(tmp_path))
+    text = readme.read_text()
+    assert text.startswith("intro\n") and text.endswith("\nafter\n")
+    assert "old table" not in text and "| data set | model | steps |" in text
+
+
+@pytest.mark.slow
+def test_the_command_resumes_after_sigkill_from_checkpoints(tmp_path):
+    """A tiny budget: kill the coordinator and its worker with SIGKILL after a checkpoint, run
+    the same command again, and the row is finished from the checkpoint, not from step 0."""
+    command = [sys.executable, str(SCRIPT), "--table", "1", "--rows", "pse", "--seeds", "1",
+               "--steps", "600", "--checkpoint-every", "100", "--generation-repeats", "1",
+               "--workers", "1", "--out", str(tmp_path), "--readme", ""]
+    env = {**os.environ, "PYTHONPATH": str(SCRIPT.parents[1])}
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               env=env, start_new_session=True)
+    checkpoints = tmp_path / "runs" / "mnist-pse-onehot-z10-seed0" / "checkpoints"
+    try:
+        deadline = time.time() + 400
+        while not list(checkpoints.glob("step-*")) and time.time() < deadline:
+            assert process.poll() is None, "the job ended before its first checkpoint"
+            time.sleep(0.05)
+        os.killpg(process.pid, signal.SIGKILL)
+    finally:
+        process.wait(timeout=60)
+    assert not (tmp_path / "table1.json").exists(), "killed too late: the row had finished"
+
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    log = (tmp_path / "logs" / "reproduce-worker0.log").read_text()
+    assert "resuming" in log and "at step" in log
+    (row,) = json.loads((tmp_path / "table1.json").read_text())["rows"]
+    assert row["seeds"] == [0] and row["steps"] == 600
+    cost = json.loads((tmp_path / "reproduction_cost.json").read_text())
+    assert len(cost["invocations"]) == 2 and cost["runs_finished"] == 1
