@@ -1,0 +1,44 @@
+"""Text in, text out: one Python API over a run directory or an export directory.
+
+    from pse_tf.inference import load
+    predictor = load("runs/fashion_mnist-pse_star-word2vec-z10-seed0")  # or exported/<name>[/<v>]
+    images = predictor.generate(["sneaker + sandal", "t-shirt"], samples=8, seed=0)
+    predictor.annotate(images[0], top_k=5)        # [[(word, probability), ...] per image]
+
+The CLI (scripts/generate.py, annotate.py, retrieve.py) and the demo page (`pse_tf.demo`) are
+built on it. Modules, one job each:
+
+    query       the query grammar: "shirt - sleeve + dress", "t-shirt" (one word); `InputError`
+    files       images from files and arrays at the model's shape (grey or colour); word files
+    backends    a run directory (`load_run`) or an export (SavedModel signatures), same primitives
+    predictor   `Predictor`: generation, annotation, scores, interpolation, from the primitives
+
+Every phrase first gets the measured default text normalisation, `open_vocabulary.DEFAULT`
+(numerals 0..20 spelt out; a plural of a class-name word made singular: "trousers" -> "trouser",
+"7" -> "seven"). Its rule is one token map (`OpenVocabulary.replacements`): a run applies it in
+Python, an export in its graph from a table built from the same map, so both give the same
+vectors and images. Interpolation between two queries A and B uses
+l_t = (1 - t) l_A + t l_B, t = 0, 1/(K-1), ..., 1.
+
+Errors for bad input are ValueError subclasses with one-line messages: `OOVError` (unknown word,
+with close spellings), `InputError` (empty phrase, bad query, bad image file or array).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pse_tf.inference.backends import frequent_words, open_backend
+from pse_tf.inference.files import check_images, read_images, read_word_file
+from pse_tf.inference.predictor import DEFAULT_VOCABULARY_SIZE, Predictor
+from pse_tf.inference.query import InputError, parse_query
+
+
+def load(path) -> Predictor:
+    """A `Predictor` over a run directory (config.json + model.weights.h5) or an export
+    directory (exported/<name> or exported/<name>/<version>)."""
+    return Predictor(open_backend(Path(path)))
+
+
+__all__ = ["DEFAULT_VOCABULARY_SIZE", "InputError", "Predictor", "check_images",
+           "frequent_words", "load", "parse_query", "read_images", "read_word_file"]
