@@ -1,6 +1,7 @@
 # Two commands do everything on a fresh machine, set-up included:
 #   make run    train PSE* on Fashion-MNIST with word-vector labels, evaluate, export
 #   make test   the test suite
+#   make reproduce  the paper's Tables 1-3 (hours; resumable)
 #   make demo   the demo page for a run (RUN=dir or export; default the newest run), on 127.0.0.1
 # Both are idempotent: the venv is rebuilt only when setup.cfg/pyproject.toml change, and the
 # data fetch is a checksum check when the cache is already good.
@@ -10,7 +11,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup data run test test-fast benchmark clean demo browser
+.PHONY: setup data run test test-fast reproduce clean demo browser
 
 setup: $(STAMP)
 
@@ -38,6 +39,10 @@ browser:
 	  || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
 	       && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; } \
 	  || echo "chromium/chromedriver not installed (needs root and apt-get): the browser test will skip"
+
+# Tables 1-3 at the converged budget (hours on 2 cores); resumable: run it again after a stop.
+reproduce: data
+	$(PY) scripts/reproduce.py
 
 demo: setup
 	$(PY) scripts/demo.py $(RUN)

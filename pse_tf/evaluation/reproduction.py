@@ -297,7 +297,7 @@ def summary_table(results: str | Path = "results",
                 continue
             summary = summarise(found["runs"])
             lines.append("| " + " | ".join([
-                dataset, row.label + (" word vectors" if table == 3 else ""), f"{found['steps']:,}", str(len(found["runs"])),
+                dataset, "PSE* (10D), word vectors" if table == 3 else row.label, f"{found['steps']:,}", str(len(found["runs"])),
                 *(cell(k, summary.get(k), row.paper.get(k)) for k in METRICS)]) + " |")
     return "\n".join(lines) + "\n"
 
