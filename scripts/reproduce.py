@@ -23,15 +23,16 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-CONVERGED_STEPS = 160000  # where the MNIST learning curve first meets the paper (docs/reproduction.md)
 
 
 def main(argv=None) -> int:
+    from pse_tf.evaluation.reproduction import CONVERGED_STEPS, GENERATION_REPEATS
+
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--table", type=int, nargs="*", choices=(1, 2, 3), default=[1, 2, 3])
     p.add_argument("--seeds", type=int, default=3, help="seeds per row (Table 3: at least 5)")
     p.add_argument("--steps", type=int, default=CONVERGED_STEPS)
-    p.add_argument("--generation-repeats", type=int, default=3,
+    p.add_argument("--generation-repeats", type=int, default=GENERATION_REPEATS,
                    help="repeats of the 100,000-image generation protocol (the paper: 10)")
     p.add_argument("--rows", nargs="*", default=(), help="only these models (e.g. pse pse_star)")
     p.add_argument("--out", default="results", help="folder of table<N>.* and runs/")
@@ -46,6 +47,8 @@ def main(argv=None) -> int:
                    help="file whose generated results table is rewritten ('' for none)")
     p.add_argument("--worker", type=int, help=argparse.SUPPRESS)  # a worker process's index
     args = p.parse_args(argv)
+    if not args.table:
+        p.error("--table needs at least one of 1, 2, 3")
     if min(args.steps, args.seeds, args.workers, args.threads, args.checkpoint_every) < 1:
         p.error("--steps, --seeds, --workers, --threads and --checkpoint-every must be positive")
     if args.measure_layout:
@@ -97,11 +100,13 @@ def coordinate(spec, args, argv: list[str]) -> int:
     print(f"{total} runs of {spec.steps} steps, {args.workers} worker(s) x {args.threads} "
           f"thread(s); logs in {logs}", flush=True)
     try:
+        ticks = 0
         while any(proc.poll() is None for proc in procs):
-            time.sleep(60)
-            state = cost.update()
-            print(f"[{time.strftime('%H:%M')}] {state['runs_finished']}/{total} runs finished, "
-                  f"{state['wall_seconds'] / 3600:.2f} h so far", flush=True)
+            time.sleep(15)
+            state, ticks = cost.update(), ticks + 1
+            if ticks % 4 == 0:  # a line a minute
+                print(f"[{time.strftime('%H:%M')}] {state['runs_finished']}/{total} runs "
+                      f"finished, {state['wall_seconds'] / 3600:.2f} h so far", flush=True)
     finally:
         for proc in procs:
             if proc.poll() is None:

@@ -22,6 +22,10 @@ from pse_tf.config import ModelConfig, TrainConfig
 from pse_tf.evaluation.tables import (METRICS, TABLES, paired_test, summarise, unpaired_test,
                                       write_table)
 
+# The budget of the committed tables. The paper states 2,000 steps, far from its own tables; the
+# MNIST PSE* learning curve first meets them at 160,000 (docs/reproduction.md).
+CONVERGED_STEPS = 160000
+GENERATION_REPEATS = 3  # of the 100,000-image protocol (the paper: 10)
 # Rows are trained in this order of model, so PSE and PSE* rows are filled first.
 MODEL_ORDER = ("pse_star", "pse", "jmvae", "trelbo", "cvae", "vae", "scan")
 TABLE3_SEEDS = 5
@@ -36,8 +40,8 @@ class Spec:
 
     tables: tuple = (1, 2, 3)
     seeds: int = 3
-    steps: int = 160000
-    generation_repeats: int = 3
+    steps: int = CONVERGED_STEPS
+    generation_repeats: int = GENERATION_REPEATS
     out: str = "results"
     rows: tuple = ()  # model names to keep; () keeps every row with a value in the paper
     checkpoint_every: int = 5000
@@ -205,6 +209,7 @@ class CostLog:
         self.entry = {"started": time.strftime("%Y-%m-%d %H:%M:%S"), "seconds": 0.0, **layout}
         self.invocations.append(self.entry)
         self.t0 = time.time()
+        self.update()  # at once, so an invocation killed early is still counted
 
     def update(self) -> dict:
         self.entry["seconds"] = round(time.time() - self.t0, 1)

@@ -11,14 +11,8 @@ from pathlib import Path
 import numpy as np
 
 
-# The budget of the committed results/table*.md: scripts/reproduce.py defaults to it. The paper
-# states 2,000 steps, which gives far worse numbers than its tables (see the README); the learning
-# curve (results/learning_curve.md) is still improving at 20,000, the longest budget that fits
-# Tables 1-3 with 3 seeds on 2 CPU cores.
-REPRODUCTION_STEPS = 20000
 # The committed figures (results/figures/) were drawn from 5,000-step runs.
 FIGURE_STEPS = 5000
-REPRODUCTION_GENERATION_REPEATS = 3
 
 
 @dataclasses.dataclass(frozen=True)
