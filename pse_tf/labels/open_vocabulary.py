@@ -46,18 +46,27 @@ CSLS_VOCABULARY = 50000
 CSLS_K = 10
 
 
-def unseen_words(dataset: str) -> list[dict]:
+HALVES = ("development", "held_out")
+
+
+def unseen_words(dataset: str, half: str | None = None) -> list[dict]:
     """The committed list of words outside `dataset`'s training labels (unseen_words.json).
 
+    Args:
+        half: None (every word), "development" (where options are chosen) or "held_out" (only
+            reported); the split rule is in the file's `_about`.
+
     Returns:
-        list of {"word": str, "class": str (a class name), "why": str}.
+        list of {"word": str, "class": str (a class name), "why": str, "half": str}.
     """
+    if half is not None and half not in HALVES:
+        raise ValueError(f"half must be one of {HALVES} or None, got {half!r}")
     text = (importlib.resources.files("pse_tf.labels") / "unseen_words.json").read_text()
     table = json.loads(text)
     if dataset not in table:
         raise ValueError(f"no unseen words for data set {dataset!r}; have "
                          f"{sorted(k for k in table if not k.startswith('_'))}")
-    return list(table[dataset])
+    return [w for w in table[dataset] if half is None or w["half"] == half]
 
 
 # -- text normalisation ---------------------------------------------------------------------------

@@ -22,6 +22,25 @@ def test_word_list_is_in_glove_and_not_a_training_label(dataset):
         assert phrase_tokens(kv, w["word"]) == [w["word"]]
 
 
+@pytest.mark.parametrize("dataset", ["fashion_mnist", "mnist"])
+def test_the_committed_halves_follow_the_documented_seeded_rule(dataset):
+    """Within each intended class, words sorted by SHA-256 alternate development, held_out."""
+    import collections
+    import hashlib
+
+    by_class = collections.defaultdict(list)
+    for w in ov.unseen_words(dataset):
+        by_class[w["class"]].append(w)
+    for words in by_class.values():
+        words.sort(key=lambda w: hashlib.sha256(
+            f"pse_tf unseen-word split v1:{dataset}:{w['word']}".encode()).hexdigest())
+        assert [w["half"] for w in words] == [ov.HALVES[i % 2] for i in range(len(words))]
+    dev, held = (ov.unseen_words(dataset, half) for half in ov.HALVES)
+    assert len(dev) + len(held) == len(ov.unseen_words(dataset)) and len(held) >= 15
+    with pytest.raises(ValueError, match="half"):
+        ov.unseen_words(dataset, "test")
+
+
 def test_unknown_dataset_names_the_known_ones():
     with pytest.raises(ValueError, match="mnist"):
         ov.unseen_words("cifar10")
