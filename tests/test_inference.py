@@ -21,24 +21,42 @@ from pse_tf.inference import (
     ("sneaker", [(1.0, "sneaker")]),
     ("sneaker + sandal", [(1.0, "sneaker"), (1.0, "sandal")]),
     ("ankle boot - ankle", [(1.0, "ankle boot"), (-1.0, "ankle")]),
+    # a hyphen or slash inside a word belongs to the word
+    ("t-shirt", [(1.0, "t-shirt")]),
+    ("T-shirt/top", [(1.0, "T-shirt/top")]),
+    ("x-ray + t-shirt", [(1.0, "x-ray"), (1.0, "t-shirt")]),
+    ("shirt - sleeve + dress", [(1.0, "shirt"), (-1.0, "sleeve"), (1.0, "dress")]),
     ("t-shirt - shirt + top", [(1.0, "t-shirt"), (-1.0, "shirt"), (1.0, "top")]),
     ("  boot   -  ankle ", [(1.0, "boot"), (-1.0, "ankle")]),
+    # any Unicode whitespace separates tokens; other Unicode is word text
+    ("boot\u3000-\u00a0ankle\tboot", [(1.0, "boot"), (-1.0, "ankle boot")]),
+    ("Café + Über − naïve", [(1.0, "Café"), (1.0, "Über − naïve")]),  # U+2212 is no operator
+    ("a+b", [(1.0, "a+b")]),
 ])
 def test_parse_query(query, terms):
     assert parse_query(query) == terms
 
 
 @pytest.mark.parametrize("query, message", [
-    ("", "is empty"), ("   ", "is empty"), ("+ boot", "must stand between"),
-    ("boot +", "ends with an operator"), ("boot + - shoe", "must stand between"),
+    ("", "is empty"), ("   ", "is empty"), ("\u3000\n", "is empty"),
+    ("-", "must stand between"), ("+", "must stand between"), ("+ - +", "must stand between"),
+    ("+ boot", "must stand between"), ("boot +", "ends with an operator"),
+    ("boot + - shoe", "must stand between"),
+    ("boot -ankle", "starts or ends with an operator"), ("boot- ankle", "starts or ends"),
+    ("--", "starts or ends"), ("c++", "starts or ends"),
 ])
 def test_bad_queries(query, message):
     with pytest.raises(InputError, match=message):
         parse_query(query)
 
 
+def test_a_query_is_a_str():
+    with pytest.raises(InputError, match="must be a str, got bytes"):
+        parse_query(b"boot")
+
+
 def test_frequent_words_skip_punctuation_and_numbers():
-    assert frequent_words(["the", ",", "of", "1990", "'s", "u.s.", "e-mail", "x"], 4) == \
+    assert frequent_words(["the", ",", "of", "1990", "'s", "anti-", "u.s.", "e-mail", "x"], 4) == \
         ["the", "of", "u.s.", "e-mail"]
     with pytest.raises(InputError, match="positive int"):
         frequent_words(["a"], 0)
@@ -92,30 +110,10 @@ NORMALISED = ["trousers", "Sneakers", "ankle  BOOTS", "7", "t-shirts", "bag", "r
 
 @pytest.fixture(scope="module")
 def run_and_export(tmp_path_factory):
-    """A PSE* on the GloVe Fashion-MNIST labels with random weights: a run directory written by
-    hand (config.json + weights, nothing trained) and its export (a 2,000-word vocabulary)."""
-    from pse_tf import export
-    from pse_tf.config import ModelConfig, TrainConfig
-    from pse_tf.data import CLASS_NAMES
-    from pse_tf.labels import LabelEncoding
-    from pse_tf.registry import create_model
-    from pse_tf.runs import CONFIG, FINAL_WEIGHTS
+    """A hand-written run with random weights and its export (a 2,000-word vocabulary)."""
+    from tests.helpers.random_run import write_random_run
 
-    root = tmp_path_factory.mktemp("normalised")
-    config = TrainConfig(dataset="fashion_mnist", label_encoding="word2vec", steps=1,
-                         model=ModelConfig(name="pse_star", latent_dim=4, hidden_units=(32, 16),
-                                           classifier_units=(16,)))
-    model = create_model(config, LabelEncoding.build(CLASS_NAMES["fashion_mnist"], "word2vec"))
-    rng = np.random.default_rng(0)
-    for weight in model.trainable_weights:  # far from the initialisation, as a trained model is
-        weight.assign(rng.normal(0.0, 0.5, tuple(weight.shape)).astype(np.float32))
-    run_dir = root / "run"
-    run_dir.mkdir()
-    config.to_json(run_dir / CONFIG)
-    model.save_weights(run_dir / FINAL_WEIGHTS)
-    result = export.export_model(model, "normalised", root / "exported", tflite=False,
-                                 text_options={"vocabulary_size": 2000})
-    return run_dir, result.path
+    return write_random_run(tmp_path_factory.mktemp("normalised"))
 
 
 def test_run_and_export_normalise_phrases_the_same(run_and_export):
@@ -147,3 +145,22 @@ def test_export_records_its_normalisation(run_and_export):
     text = json.loads((run_and_export[1] / METADATA_FILE).read_text())["text"]
     assert text["normalisation"]["option"] == DEFAULT.name
     assert text["normalisation"]["replacements"] > 0
+
+
+def test_run_and_export_read_queries_the_same(run_and_export):
+    """One grammar on both back ends: "t-shirt" is the class, not "t" minus "shirt"."""
+    from pse_tf.inference import load
+    from pse_tf.labels import load_word_vectors, phrase_vector
+
+    kv = load_word_vectors()
+    for predictor in (load(p) for p in run_and_export):
+        t_shirt, algebra = predictor.query_vectors(["t-shirt", "shirt - coat + dress"])
+        np.testing.assert_allclose(t_shirt, predictor.backend.phrase_vectors(["t-shirt"])[0])
+        assert predictor.class_names[0] == "t-shirt"
+        expected = sum(s * phrase_vector(kv, w) for s, w in
+                       ((1, "shirt"), (-1, "coat"), (1, "dress")))
+        np.testing.assert_allclose(algebra, expected, atol=1e-5)
+        for bad in ("+ - +", "-", ""):
+            with pytest.raises(InputError):
+                predictor.query_vectors([bad])
+        assert predictor.generate(["t-shirt"], 2, seed=1).shape == (1, 2, 28, 28)
