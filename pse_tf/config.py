@@ -142,6 +142,9 @@ class TrainConfig:
             trains on its class name's own vector (the rest: a neighbour, uniformly); None draws
             uniformly among the name and its neighbours. The paper's metrics read only the
             names' vectors, so a share keeps them from being starved.
+        held_out_classes: tuple. Class indices of the data set removed from every split, images
+            and names; the others are renumbered 0..S-1 in order, so the run never sees a
+            held-out class (zero-shot studies). () keeps every class.
     """
 
     dataset: str = "fashion_mnist"
@@ -166,6 +169,7 @@ class TrainConfig:
     binarize: str = "none"
     label_neighbours: int = 0
     label_name_share: float | None = None
+    held_out_classes: tuple = ()
 
     def __post_init__(self):
         if isinstance(self.model, dict):
@@ -206,6 +210,11 @@ class TrainConfig:
                               f"{self.label_name_share!r}")
         if self.learning_rate <= 0:
             raise ConfigError(f"learning_rate must be > 0, got {self.learning_rate}")
+        held = list(self.held_out_classes)
+        if any(isinstance(c, bool) or not isinstance(c, int) or c < 0 for c in held) \
+                or len(set(held)) != len(held):
+            raise ConfigError(f"held_out_classes must be distinct class indices >= 0, got {held!r}")
+        self.held_out_classes = tuple(sorted(held))
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -243,9 +243,9 @@ def latent_view_figure(means, stddevs, names, points=(), size=(5.0, 4.2)):
 
 
 def zero_shot_figure(rows: list[dict], devise: dict, metrics=("zsl_top1", "H", "generation_unseen")):
-    """Bars per held-out split of `scripts/zero_shot.py`'s rows: one row of panels per data set,
-    one panel per metric; PSE* (raw and projected unseen names, mean ± std over seeds), the
-    DeViSE-style baseline and chance (dashed)."""
+    """Bars per held-out split of `experiments/open_vocabulary/zero_shot.py`'s rows: one row of
+    panels per data set, one panel per metric; PSE* (raw and projected unseen names, mean ± std
+    over seeds), the DeViSE-style baseline and chance (dashed)."""
     datasets = sorted({r["dataset"] for r in rows})
     titles = {"zsl_top1": "ZSL top-1 (%)", "H": "GZSL H (%)", "S": "GZSL S (%)", "U": "GZSL U (%)",
               "generation_unseen": "generation, unseen (%)"}
@@ -281,7 +281,7 @@ def zero_shot_figure(rows: list[dict], devise: dict, metrics=("zsl_top1", "H", "
 
 
 def uncertainty_figure(reports: dict):
-    """One row per data set ({name: `pse_tf.evaluation.uncertainty.uncertainty_report`}):
+    """One row per data set ({name: `experiments.uncertainty.calibration.uncertainty_report`}):
     accuracy per decile of sigma(x), the reliability diagram, and sigma(x) on clean, occluded
     and noised test images."""
     fig, axes = _figure(len(reports), 3, (12, 3.3 * len(reports)))

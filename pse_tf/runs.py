@@ -316,6 +316,9 @@ def load_data(config: TrainConfig):
     from pse_tf.data.catalog import load, parse_spec
 
     dataset = load(config.dataset, config.data_options)
+    if config.held_out_classes:
+        from pse_tf.data.held_out import without_classes
+        dataset = without_classes(dataset, config.held_out_classes)
     if parse_spec(config.dataset)[0] != "builtin":
         shape = tuple(int(d) for d in dataset.train_images.shape[1:])
         config.model.image_dim = math.prod(shape)

@@ -1,6 +1,6 @@
 #!/usr/bin/env python
 """Word vectors alone, no model: how many unseen-list words have the intended class as their
-nearest class phrase, under each similarity, hubness corrections included (issue 12).
+nearest class phrase, under each similarity, hubness corrections included.
 
     python experiments/open_vocabulary/hubness.py [--commit]
 

@@ -2,12 +2,14 @@
 """Zero-shot on held-out classes (word-vector labels): train PSE* without some classes, then
 annotate and generate the held-out ones from their names alone.
 
-    python experiments/open_vocabulary/zero_shot.py                       # 5 splits x 3 seeds x 2 data sets
+    python experiments/open_vocabulary/zero_shot.py          # 5 splits x 3 seeds x 2 data sets
     python experiments/open_vocabulary/zero_shot.py --seeds 0 --steps 2000
 
-Resumable: a finished (data set, split, seed) row in results/zero_shot.json is skipped, and an
-interrupted training resumes from its checkpoint. Writes results/zero_shot.{json,md} after every
-row and the figure results/figures/zero_shot_<dataset>.png. See experiments.open_vocabulary.zero_shot_scores.
+Each run trains through `pse_tf.runs.train` with `TrainConfig.held_out_classes`, so its directory
+(<--runs>/<dataset>-split<k>-seed<s>-steps<n>) reloads with `pse_tf.runs.load_run`. Resumable: a
+finished (data set, split, seed) row in results/zero_shot.json is skipped, and an interrupted
+training resumes from its checkpoint. Writes results/zero_shot.{json,md} after every row and the
+figure results/figures/zero_shot.png. The scores: `experiments/open_vocabulary/zero_shot_scores.py`.
 """
 
 from __future__ import annotations
@@ -37,40 +39,41 @@ def _log_likelihoods(model, images, vectors, batch_size=2000):
 
 
 def run_split(args, dataset_name, split_index, held_out, seed, evaluator):
+    """Train PSE* without the `held_out` classes (`runs.train`, so the run reloads with
+    `load_run`), then score the held-out names on the full test set."""
     import numpy as np
 
+    from experiments.open_vocabulary import zero_shot_scores as zs
+    from experiments.open_vocabulary.vocabulary import word_predictions
     from pse_tf.config import ModelConfig, TrainConfig
     from pse_tf.data import load_dataset
-    from experiments.open_vocabulary import zero_shot_scores as zs
+    from pse_tf.data.held_out import kept_classes
     from pse_tf.evaluation.evaluators import classify
-    from experiments.open_vocabulary.vocabulary import word_predictions
     from pse_tf.labels import LabelEncoding
     from pse_tf.labels.open_vocabulary import project_onto_span
-    from pse_tf.training import build_model, fit
+    from pse_tf.runs import load_data, load_run, train
 
     dataset = load_dataset(dataset_name)
     full = LabelEncoding.build(dataset.class_names, "word2vec")
-    seen = zs.seen_classes(len(dataset.class_names), held_out)
-    train_data = zs.seen_dataset(dataset, held_out)
-    # The label table of training holds only the seen names: no held-out name reaches the model.
-    encoding = LabelEncoding.build(train_data.class_names, "word2vec")
+    seen = kept_classes(len(dataset.class_names), held_out)
+    # The run's label table holds only the seen names: no held-out name reaches the model.
     config = TrainConfig(dataset=dataset_name, label_encoding="word2vec", steps=args.steps,
-                         seed=seed, checkpoint_every=args.steps,
+                         seed=seed, checkpoint_every=args.steps, held_out_classes=held_out,
                          model=ModelConfig(name="pse_star"), out=args.runs)
     run_dir = Path(args.runs) / f"{dataset_name}-split{split_index}-seed{seed}-steps{args.steps}"
-    run_dir.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
-    model = build_model(config, encoding)
-    fit(model, config, train_data, run_dir, verbose=0)
-    train_seconds = time.time() - t0
+    run = train(config, run_dir=run_dir, verbose=0, run_evaluation=False, export=False)
+    model, config, encoding = load_run(run.run_dir)
+    seen_data, _ = load_data(config)
 
     labels = dataset.test_labels
     row = {"dataset": dataset_name, "split": split_index, "held_out": list(held_out),
            "held_out_names": [dataset.class_names[c] for c in held_out], "seed": seed,
-           "steps": args.steps, "train_seconds": train_seconds,
+           "steps": args.steps, "run": str(run.run_dir),
+           "train_seconds": run.history.get("train_seconds"),
            "seen_annotation_accuracy": float(np.mean(np.argmax(
-               _log_likelihoods(model, train_data.val_images, encoding.vectors), 1)
-               == train_data.val_labels))}
+               _log_likelihoods(model, seen_data.val_images, encoding.vectors), 1)
+               == seen_data.val_labels))}
     for mapping in MAPPINGS:
         vectors = np.array(full.vectors)
         if mapping == "project":
@@ -92,14 +95,15 @@ def run_split(args, dataset_name, split_index, held_out, seed, evaluator):
 def devise_row(dataset_name, held_out, ridge):
     import numpy as np
 
-    from pse_tf.data import load_dataset
     from experiments.open_vocabulary import zero_shot_scores as zs
+    from pse_tf.data import load_dataset
+    from pse_tf.data.held_out import kept_classes, without_classes
     from pse_tf.labels import LabelEncoding
 
     dataset = load_dataset(dataset_name)
     full = LabelEncoding.build(dataset.class_names, "word2vec")
-    seen = zs.seen_classes(len(dataset.class_names), held_out)
-    train = zs.seen_dataset(dataset, held_out)
+    seen = kept_classes(len(dataset.class_names), held_out)
+    train = without_classes(dataset, held_out)
     targets = full.vectors[list(seen)][train.train_labels]
     weights = zs.fit_linear_map(train.train_images, targets, ridge=ridge)
     scores = zs.linear_map_scores(weights, dataset.test_images, full.vectors)
@@ -160,8 +164,8 @@ def summarise(rows, devise):
 def main(argv=None) -> int:
     from pse_tf.data import CLASS_NAMES
     from experiments.open_vocabulary import zero_shot_scores as zs
-    from pse_tf.evaluation.evaluators import load_evaluator
     from experiments.results_file import ResultsFile
+    from pse_tf.evaluation.evaluators import load_evaluator
 
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--datasets", nargs="+", default=["fashion_mnist", "mnist"])

@@ -1,7 +1,8 @@
 """Zero-shot learning on held-out classes with word-vector labels (paper §5, measured).
 
-Protocol: some classes are held out; the model is trained only on the images of the other
-(seen) classes, with a label table holding only the seen class names. On the test set:
+Protocol: some classes are held out (`TrainConfig.held_out_classes`); the model is trained only
+on the images of the other (seen) classes, with a label table holding only the seen class names.
+On the test set:
 
 - ZSL top-1: images of unseen classes annotated among the unseen names only, accuracy averaged
   per class;
@@ -16,7 +17,6 @@ Protocol: some classes are held out; the model is trained only on the images of 
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 
 import numpy as np
@@ -31,35 +31,6 @@ def held_out_splits(num_classes: int = 10, held_out: int = 2, seed: int = 0) -> 
     count = num_classes // held_out
     return [tuple(sorted(int(c) for c in order[i * held_out:(i + 1) * held_out]))
             for i in range(count)]
-
-
-def seen_classes(num_classes: int, held_out: Sequence[int]) -> tuple:
-    """The classes not held out, in index order."""
-    held = set(int(c) for c in held_out)
-    unknown = held - set(range(num_classes))
-    if unknown:
-        raise ValueError(f"held-out classes {sorted(unknown)} are not in 0..{num_classes - 1}")
-    return tuple(c for c in range(num_classes) if c not in held)
-
-
-def seen_dataset(dataset, held_out: Sequence[int]):
-    """`dataset` with only seen-class images in train and validation, their labels renumbered
-    0..S-1 in `seen_classes` order, and class_names the seen names; test untouched (original
-    labels, all classes), for evaluation only."""
-    seen = seen_classes(len(dataset.class_names), held_out)
-    remap = np.full(len(dataset.class_names), -1, np.int32)
-    remap[list(seen)] = np.arange(len(seen), dtype=np.int32)
-
-    def keep(images, labels):
-        mask = remap[labels] >= 0
-        return images[mask], remap[labels[mask]]
-
-    train_images, train_labels = keep(dataset.train_images, dataset.train_labels)
-    val_images, val_labels = keep(dataset.val_images, dataset.val_labels)
-    return dataclasses.replace(
-        dataset, class_names=tuple(dataset.class_names[c] for c in seen),
-        train_images=train_images, train_labels=train_labels,
-        val_images=val_images, val_labels=val_labels)
 
 
 # -- metrics ---------------------------------------------------------------------------------------

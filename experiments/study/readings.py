@@ -69,34 +69,3 @@ def all_readings(model, dataset, evaluator, seed: int = 0, samples_per_label: in
         row[key] = metrics.generation_accuracy(model, evaluator, samples_per_label, repeats=1,
                                                seed=seed, pixels=pixels)["mean"]
     return {**row, **mean_scales(model, x)}
-
-
-def _cell(key: str, value) -> str:
-    if value is None:
-        return "—"
-    return f"{value:.1f}" if key.startswith("reconstruction") else f"{100 * value:.1f}"
-
-
-def render_curve(state: dict) -> str:
-    """results/learning_curve.md: one table per (dataset, model, labels, seed), a row per budget."""
-    lines = ["# Learning curve (reproduction study, issue 11)", "",
-             "One long run per data set, continued from budget to budget (constant learning "
-             "rate), the test metrics at each budget under every reading "
-             "(`experiments/study/readings.py`; accuracies in %, generation: one repeat of "
-             "10,000 images per label). The paper states 2,000 steps. Regenerate: "
-             "`python experiments/curves/learning_curve.py --dataset mnist` (and `fashion_mnist`).", ""]
-    groups: dict = {}
-    for row in state["rows"]:
-        groups.setdefault((row["dataset"], row["model"], row["label_encoding"],
-                           row["latent_dim"], row["seed"]), []).append(row)
-    for (data, model, labels, dim, seed), rows in groups.items():
-        lines += [f"## {data} · {model} {dim}-d · {labels} labels · seed {seed}", "",
-                  "| steps | " + " | ".join(label for _, label in READINGS)
-                  + " | σ q(z|x) | σ q(z|l) |",
-                  "|---" * (len(READINGS) + 3) + "|"]
-        for row in sorted(rows, key=lambda r: r["steps"]):
-            lines.append(f"| {row['steps']:,} | "
-                         + " | ".join(_cell(k, row.get(k)) for k, _ in READINGS)
-                         + f" | {row['image_sigma_mean']:.2f} | {row['label_sigma_mean']:.2f} |")
-        lines.append("")
-    return "\n".join(lines)

@@ -28,7 +28,7 @@ VARIANTS = {
 }
 
 
-# The study's questions (issue 11), each answered by one table: the baseline beside its variants,
+# The study's questions, each answered by one table: the baseline beside its variants,
 # and a note on reading them.
 QUESTIONS = {
     "Data: grey levels against binarised inputs": (
@@ -101,7 +101,7 @@ def render_study(state: dict) -> str:
     """results/reproduction_study.md: per data set and model, a table per question (the baseline
     beside the variants that answer it, the literal metrics against the paper), every reading of
     every variant, and which of the paper's cells each variant meets."""
-    lines = ["# Reproduction study (issue 11)", "",
+    lines = ["# Reproduction study", "",
              "Each variant changes one setting from the paper's literal configuration (`baseline`); "
              "mean ± std over seeds (accuracies in %; generation: one repeat per reading, "
              "`generation_samples_per_label` images per label). ✓: meets or beats the paper's "

@@ -1,64 +1,67 @@
-"""End to end on real MNIST with a tiny budget: experiments/open_vocabulary/unseen_words.py and experiments/open_vocabulary/zero_shot.py
-write their rows, resume without redoing them, and draw their figures."""
+"""End to end on real MNIST with a tiny budget: unseen_words.py and zero_shot.py write their rows,
+resume without redoing them, draw their figures, and leave runs that reload by directory."""
 
-import importlib.util
 import json
-from pathlib import Path
 
+import numpy as np
 import pytest
 
-SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
+from experiments.open_vocabulary import unseen_words, zero_shot
 
 
-def load(name):
-    spec = importlib.util.spec_from_file_location(f"{name}_script", SCRIPTS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def _image(path):
+    from matplotlib.image import imread
+
+    image = imread(path)
+    assert image.ndim == 3 and min(image.shape[:2]) >= 200 and image.std() > 0  # drawn, not blank
+    return image
 
 
 @pytest.mark.slow
-def test_unseen_words_and_zero_shot_end_to_end(tmp_path):
-    common = ["--datasets", "mnist", "--seeds", "0", "--steps", "30", "--out", str(tmp_path)]
-    assert load("unseen_words").main([*common, "--samples", "20",
-                                      "--runs", str(tmp_path / "runs")]) == 0
+def test_unseen_words_end_to_end(tmp_path):
+    args = ["--datasets", "mnist", "--seeds", "0", "--steps", "30", "--out", str(tmp_path),
+            "--samples", "20", "--runs", str(tmp_path / "runs")]
+    assert unseen_words.main(args) == 0
     state = json.loads((tmp_path / "unseen_words.json").read_text())
-    options = load("unseen_words").options()
+    options = unseen_words.options()
     assert [r["option"] for r in state["rows"]] == [o.name for o in options]
+    words = state["words"]["mnist"]
     for row in state["rows"]:
-        assert len(row["landed"]) == len(state["words"]["mnist"])
-        assert 0 <= row["fraction_landed"] <= 1 and 0 <= row["word_vectors_alone"] <= 1
-    assert (tmp_path / "figures" / "unseen_words_mnist.png").is_file()
-    assert "(default)" in (tmp_path / "unseen_words.md").read_text()
+        assert len(row["landed"]) == len(row["accuracy"]) == len(words)
+        # landed means the majority class is the intended one
+        assert row["landed"] == [m == w["class"] for m, w in zip(row["majority"], words)]
+        assert row["fraction_landed"] == pytest.approx(np.mean(row["landed"]))
+        assert 0 <= row["word_vectors_alone"] <= 1
+    md = (tmp_path / "unseen_words.md").read_text()
+    assert md.count("| mnist | `paper` |") == len(options) and "(default)" in md
+    _image(tmp_path / "figures" / "unseen_words_mnist.png")
+    assert unseen_words.main(args) == 0  # resumed: nothing to redo
+    assert len(json.loads((tmp_path / "unseen_words.json").read_text())["rows"]) == len(options)
 
-    zs = load("zero_shot")
-    args = [*common, "--splits", "0", "--samples", "20", "--runs", str(tmp_path / "zs")]
-    assert zs.main(args) == 0
+
+@pytest.mark.slow
+def test_zero_shot_end_to_end_trains_a_run_that_reloads_without_the_held_out_classes(tmp_path):
+    from pse_tf.runs import load_run
+
+    args = ["--datasets", "mnist", "--seeds", "0", "--steps", "30", "--out", str(tmp_path),
+            "--splits", "0", "--samples", "20", "--runs", str(tmp_path / "zs")]
+    assert zero_shot.main(args) == 0
     state = json.loads((tmp_path / "zero_shot.json").read_text())
     (row,) = state["rows"]
-    for mapping in zs.MAPPINGS:
-        assert set(row[mapping]) >= {"zsl_top1", "S", "U", "H", "generation_unseen"}
-    assert "mnist/0" in state["devise"]
-    assert zs.main(args) == 0  # resumed: nothing to redo
+    assert row["held_out"] == [4, 6] and row["held_out_names"] == ["four", "six"]
+    for mapping in zero_shot.MAPPINGS:
+        scores = row[mapping]
+        assert scores["H"] == pytest.approx(2 * scores["S"] * scores["U"]
+                                            / (scores["S"] + scores["U"]) if scores["S"] + scores["U"] else 0)
+        assert len(scores["generation_per_class"]) == 2
+        assert scores["generation_unseen"] == pytest.approx(np.mean(scores["generation_per_class"]))
+    model, config, encoding = load_run(row["run"])
+    assert config.held_out_classes == (4, 6) and config.steps == 30
+    assert "four" not in encoding.class_names and len(encoding.class_names) == 8
+    assert model.label_vectors.shape[0] == 8
+    assert set(state["devise"]) == {"mnist/0"}
+    md = (tmp_path / "zero_shot.md").read_text()
+    assert "| mnist | PSE* raw | 1 | [30] |" in md and "| mnist | 0 | four, six | 0 |" in md
+    assert zero_shot.main(args) == 0  # resumed: nothing to redo
     assert len(json.loads((tmp_path / "zero_shot.json").read_text())["rows"]) == 1
-    assert (tmp_path / "figures" / "zero_shot.png").is_file()
-
-
-def test_unseen_words_training_options_and_held_out_scores():
-    script = load("unseen_words")
-    assert script.parse_training("paper") == {}
-    assert script.parse_training("label_neighbours=10") == {"label_neighbours": 10}
-    assert script.parse_training("label_weight_decay=0.01") == {"label_weight_decay": 0.01}
-    assert script.parse_training("label_neighbours=5,label_name_share=0.5") == \
-        {"label_neighbours": 5, "label_name_share": 0.5}
-    with pytest.raises(Exception, match="--training takes"):
-        script.parse_training("weight_decay=1")
-    words = [{"word": "trousers"}, {"word": "pants"}, {"word": "jeans"}]
-    seen = script.in_training(words, ["trouser", "pants", "jeans"], {"trouser": ["pants"]})
-    assert seen == [False, True, False]
-    paper = {"dataset": "d", "option": "raw", "steps": 1, "seed": 0, "landed": [True, True, False]}
-    added = {**paper, "training": "label_neighbours=10", "landed": [True, True, True],
-             "word_in_training": seen}
-    assert script.held_out_landed(added) == 1.0 and script.held_out_landed(paper) == 2 / 3
-    assert script.paper_on_same_words([paper, added], [added]) == " (paper model: 50.0)"
-    assert script.paper_on_same_words([paper], [paper]) == ""
+    _image(tmp_path / "figures" / "zero_shot.png")

@@ -2,9 +2,9 @@
 
 import pytest
 
-from pse_tf.config import ModelConfig, TrainConfig
-from experiments.study.readings import READINGS, render_curve
+from experiments.study.readings import READINGS
 from experiments.study.variants import VARIANTS, apply_variant, render_study
+from pse_tf.config import ModelConfig, TrainConfig
 
 
 def _differences(a: dict, b: dict, prefix="") -> set:
@@ -60,11 +60,3 @@ def test_each_question_puts_the_baseline_beside_its_variants_against_the_paper()
     assert "| `scale-exp` | 1 | 82.0 ✓ | 97.0 ✓ | 90.0 ✗ 4.9 |" in text
     assert "- `scale-exp`: reconstruction error, annotation accuracy" in text
     assert "- `baseline`: none" in text and "At 20,000 steps it meets: no cell" in text
-
-
-def test_curve_table_has_a_row_per_budget_in_order():
-    rows = [dict(_row("baseline", 0, r, 0.9), steps=s) for s, r in ((5000, 85.0), (2000, 95.0))]
-    text = render_curve({"rows": rows})
-    budgets = [l.split("|")[1].strip() for l in text.splitlines() if l.startswith("| 2,0")
-               or l.startswith("| 5,0")]
-    assert budgets == ["2,000", "5,000"]
