@@ -131,11 +131,15 @@ class DebPackage(Source):
     Args:
         package: str. Debian package name, e.g. `dataset-fashion-mnist`.
         member_dir: str. Folder of the `.gz` files inside the package's file tree.
+        suffix: str. `.gz` (gunzipped on the way) or `` for files stored as they are (WordNet).
     """
 
-    def __init__(self, package: str, member_dir: str):
+    def __init__(self, package: str, member_dir: str, suffix: str = ".gz"):
+        if suffix not in (".gz", ""):
+            raise ValueError(f"suffix must be '.gz' or '', got {suffix!r}")
         self.package = package
         self.member_dir = member_dir
+        self.suffix = suffix
 
     def __str__(self) -> str:
         return f"Debian package {self.package} (apt-get download)"
@@ -163,14 +167,16 @@ class DebPackage(Source):
             _run(["dpkg", "-x", str(debs[0]), str(tmp / "root")], cwd=tmp)
             missing = []
             for name in files:
-                gz = tmp / "root" / self.member_dir / f"{name}.gz"
-                if not gz.is_file():
+                member = tmp / "root" / self.member_dir / f"{name}{self.suffix}"
+                if not member.is_file():
                     missing.append(name)
-                    continue
-                _gunzip(gz, dest / name)
+                elif self.suffix:
+                    _gunzip(member, dest / name)
+                else:
+                    shutil.copyfile(member, dest / name)
             if missing:
                 raise DataError(f"{debs[0].name} has no {self.member_dir}/"
-                                f"{{{', '.join(m + '.gz' for m in missing)}}}")
+                                f"{{{', '.join(m + self.suffix for m in missing)}}}")
 
 
 class TfdsIdx(Source):

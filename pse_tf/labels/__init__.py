@@ -1,6 +1,8 @@
-"""Label encodings: one-hot or phrase vectors from pre-trained word vectors (paper §2.1)."""
+"""Label encodings: one-hot or phrase vectors from pre-trained word vectors (paper §2.1),
+optionally retrofitted to WordNet (`lexicon`)."""
 
 from pse_tf.labels.encoding import ENCODINGS, LabelEncoding, label_matrix
+from pse_tf.labels.lexicon import LEXICONS
 from pse_tf.labels.open_vocabulary import OpenVocabulary, unseen_words
 from pse_tf.labels.vectors import (
     DEFAULT_SOURCE,
@@ -14,6 +16,7 @@ from pse_tf.labels.vectors import (
 __all__ = [
     "DEFAULT_SOURCE",
     "ENCODINGS",
+    "LEXICONS",
     "LabelEncoding",
     "OOVError",
     "OpenVocabulary",

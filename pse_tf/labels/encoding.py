@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from pse_tf.labels.lexicon import check_lexicon
 from pse_tf.labels.vectors import DEFAULT_SOURCE, load_word_vectors, phrase_vector
 
 if TYPE_CHECKING:
@@ -36,6 +37,14 @@ def _check_encoding(encoding: str) -> str:
     return encoding
 
 
+def _check_lexicon(encoding: str, lexicon: str) -> str:
+    check_lexicon(lexicon)
+    if lexicon != "none" and encoding != "word2vec":
+        raise ValueError(f"lexicon {lexicon!r} needs word-vector labels (word2vec), "
+                         f"got encoding {encoding!r}")
+    return lexicon
+
+
 def _is_keyed_vectors(obj: Any) -> bool:
     from gensim.models import KeyedVectors
 
@@ -46,6 +55,7 @@ def label_matrix(
     class_names: Sequence[str],
     encoding: str,
     word_vectors: KeyedVectors | str | os.PathLike | None = None,
+    lexicon: str = "none",
 ) -> np.ndarray:
     """Returns one label vector per class.
 
@@ -54,6 +64,8 @@ def label_matrix(
         encoding: str. "onehot" or "word2vec".
         word_vectors: KeyedVectors, path or None. For "word2vec" only; None uses the default
             GloVe 6B 50-d (see `load_word_vectors`). Ignored for "onehot".
+        lexicon: str. "none" or "wordnet": the word vectors retrofitted to WordNet
+            (`pse_tf.labels.lexicon`); "word2vec" only.
 
     Returns:
         np.ndarray, float32, [C, C] (identity) for "onehot" or [C, dim] for "word2vec".
@@ -63,9 +75,15 @@ def label_matrix(
         OOVError: a class name has a word missing from the word vectors.
     """
     names = _check_names(class_names)
+    _check_lexicon(encoding, lexicon)
     if _check_encoding(encoding) == "onehot":
         return np.eye(len(names), dtype=np.float32)
-    kv = word_vectors if _is_keyed_vectors(word_vectors) else load_word_vectors(word_vectors)
+    if _is_keyed_vectors(word_vectors):
+        from pse_tf.labels.lexicon import lexicon_vectors
+
+        kv = lexicon_vectors(word_vectors, lexicon)
+    else:
+        kv = load_word_vectors(word_vectors, lexicon)
     return np.stack([phrase_vector(kv, name) for name in names]).astype(np.float32)
 
 
@@ -79,15 +97,18 @@ class LabelEncoding:
         vectors: np.ndarray, float32, [C, L], read-only. Row i encodes class_names[i].
         word_vectors_source: str. The word-vector file path, DEFAULT_SOURCE for the default
             GloVe vectors, or "" for "onehot".
+        lexicon: str. "none", or "wordnet" for word vectors retrofitted to WordNet.
     """
 
     encoding: str
     class_names: tuple[str, ...]
     vectors: np.ndarray
     word_vectors_source: str = ""
+    lexicon: str = "none"
 
     def __post_init__(self):
         _check_encoding(self.encoding)
+        _check_lexicon(self.encoding, self.lexicon)
         names = _check_names(self.class_names)
         vectors = np.array(self.vectors, dtype=np.float32)  # a private copy, made read-only
         if vectors.ndim != 2 or vectors.shape[0] != len(names):
@@ -108,6 +129,7 @@ class LabelEncoding:
         class_names: Sequence[str],
         encoding: str,
         word_vectors_path: str | os.PathLike | None = None,
+        lexicon: str = "none",
     ) -> LabelEncoding:
         """Encodes `class_names` with `label_matrix`.
 
@@ -116,6 +138,7 @@ class LabelEncoding:
             encoding: str. "onehot" or "word2vec".
             word_vectors_path: str, PathLike or None. Word-vector file for "word2vec"; None uses
                 the default GloVe 6B 50-d.
+            lexicon: str. "none" or "wordnet" (`label_matrix`).
 
         Returns:
             LabelEncoding.
@@ -127,8 +150,8 @@ class LabelEncoding:
             source = DEFAULT_SOURCE
         else:
             source = os.path.abspath(os.path.expanduser(os.fspath(word_vectors_path)))
-        vectors = label_matrix(class_names, encoding, word_vectors_path)
-        return cls(encoding, tuple(class_names), vectors, source)
+        vectors = label_matrix(class_names, encoding, word_vectors_path, lexicon)
+        return cls(encoding, tuple(class_names), vectors, source, lexicon)
 
     @property
     def dim(self) -> int:
@@ -140,7 +163,7 @@ class LabelEncoding:
         if self.encoding != "word2vec":
             raise ValueError(f"a {self.encoding!r} encoding has no word vectors")
         source = self.word_vectors_source
-        return load_word_vectors(None if source in ("", DEFAULT_SOURCE) else source)
+        return load_word_vectors(None if source in ("", DEFAULT_SOURCE) else source, self.lexicon)
 
     def encode(self, phrases: Sequence[str]) -> np.ndarray:
         """Encodes phrases as label vectors.
@@ -189,8 +212,9 @@ class LabelEncoding:
             self.encoding == other.encoding
             and self.class_names == other.class_names
             and self.word_vectors_source == other.word_vectors_source
+            and self.lexicon == other.lexicon
             and np.array_equal(self.vectors, other.vectors)
         )
 
     def __hash__(self) -> int:
-        return hash((self.encoding, self.class_names, self.word_vectors_source))
+        return hash((self.encoding, self.class_names, self.word_vectors_source, self.lexicon))

