@@ -18,6 +18,9 @@ from pse_tf.data.catalog import check_options, parse_spec
 
 # The label encodings `pse_tf.labels.LabelEncoding` builds (its ENCODINGS; a test keeps them equal).
 LABEL_ENCODINGS = ("onehot", "word2vec")
+# The lexicons word-vector labels can be retrofitted to (`pse_tf.labels.LEXICONS`; a test keeps
+# them equal).
+LEXICONS = ("none", "wordnet")
 LR_SCHEDULES = ("constant", "cosine")
 BINARIZATIONS = ("none", "static", "dynamic")
 # Keras initializers by name, and "pytorch": PyTorch's nn.Linear default kernel
@@ -145,6 +148,8 @@ class TrainConfig:
         held_out_classes: tuple. Class indices of the data set removed from every split, images
             and names; the others are renumbered 0..S-1 in order, so the run never sees a
             held-out class (zero-shot studies). () keeps every class.
+        lexicon: str. `none` or `wordnet`: word-vector labels retrofitted to WordNet 3.0
+            (`pse_tf.labels.lexicon`; Faruqui et al., 2015); word-vector labels only.
     """
 
     dataset: str = "fashion_mnist"
@@ -170,6 +175,7 @@ class TrainConfig:
     label_neighbours: int = 0
     label_name_share: float | None = None
     held_out_classes: tuple = ()
+    lexicon: str = "none"
 
     def __post_init__(self):
         if isinstance(self.model, dict):
@@ -215,6 +221,11 @@ class TrainConfig:
                 or len(set(held)) != len(held):
             raise ConfigError(f"held_out_classes must be distinct class indices >= 0, got {held!r}")
         self.held_out_classes = tuple(sorted(held))
+        if self.lexicon not in LEXICONS:
+            raise ConfigError(f"lexicon must be one of {LEXICONS}, got {self.lexicon!r}")
+        if self.lexicon != "none" and self.label_encoding != "word2vec":
+            raise ConfigError(f"lexicon {self.lexicon!r} needs word-vector labels "
+                              f"(label_encoding word2vec), got {self.label_encoding!r}")
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -120,7 +120,8 @@ def label_encoding(config: TrainConfig, class_names=None):
 
     if class_names is None:
         class_names = CLASS_NAMES[config.dataset]
-    return LabelEncoding.build(class_names, config.label_encoding, config.word_vectors)
+    return LabelEncoding.build(class_names, config.label_encoding, config.word_vectors,
+                               config.lexicon)
 
 
 def evaluate(model, dataset, config: TrainConfig, verbose: int = 1,
