@@ -3,7 +3,8 @@ against a plain `model.fit`, the evaluation protocol and the exported annotator.
 
 `run_benchmark` (`run.py`) does everything in one process and writes results/benchmark.md and
 results/benchmark.json (`report.py`); `experiments/benchmark/benchmark.py` is its command
-line. The method is stated once, in the report it writes (`report._method`). One module per measurement:
+line. The method is stated once, in the report it writes (`report._method`). One module per
+measurement:
 
     flops.py       FLOPs counted from traced graphs; the matmuls a step runs
     machine.py     machine facts, the matmul rate probe, each matmul timed at its own shape
@@ -22,8 +23,9 @@ from experiments.benchmark.evaluation import (evaluator_for, generation_flops, t
 from experiments.benchmark.flops import (count_step_flops, forward_flops, matmul_flops,
                                          step_matmuls)
 from experiments.benchmark.machine import MatmulRate, machine_info, matmul_time_floor, time_matmul
-from experiments.benchmark.paths import (FastPath, PlainPath, benchmark_config, compare_path_metrics,
-                                         compare_training_paths, floor_ratios)
+from experiments.benchmark.paths import (FastPath, PlainPath, benchmark_config,
+                                         compare_path_metrics, compare_training_paths,
+                                         floor_ratios)
 from experiments.benchmark.profile import PROFILE_CATEGORIES, profile_fast_path
 from experiments.benchmark.report import write_report
 from experiments.benchmark.run import run_benchmark

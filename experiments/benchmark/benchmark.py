@@ -5,7 +5,7 @@ is made) and results/benchmark.json.
 
     python experiments/benchmark/benchmark.py                       # every registered model
     python experiments/benchmark/benchmark.py --models pse pse_star --quick --out /tmp/bench
-    python experiments/benchmark/benchmark.py --strategies --steps 200 --repeats 3   # that section alone
+    python experiments/benchmark/benchmark.py --strategies --steps 200 --repeats 3  # that alone
 """
 
 from __future__ import annotations

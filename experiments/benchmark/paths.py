@@ -2,8 +2,8 @@
 untuned `model.fit` (`PlainPath`); their interleaved timing, each timing against its own floor,
 and their test metrics after the same training.
 
-Why they are timed this way is stated in the report's Method section (`experiments.benchmark.report`,
-results/benchmark.md).
+Why they are timed this way is stated in the report's Method section
+(`experiments.benchmark.report`, results/benchmark.md).
 """
 
 from __future__ import annotations

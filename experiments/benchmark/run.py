@@ -11,8 +11,9 @@ from typing import Callable, Sequence
 from experiments.benchmark.evaluation import time_evaluation
 from experiments.benchmark.flops import FLOP_FORMULA, count_step_flops, forward_flops
 from experiments.benchmark.machine import MatmulRate, machine_info, matmul_time_floor
-from experiments.benchmark.paths import (FastPath, PlainPath, benchmark_config, compare_path_metrics,
-                                         compare_training_paths, floor_ratios)
+from experiments.benchmark.paths import (FastPath, PlainPath, benchmark_config,
+                                         compare_path_metrics, compare_training_paths,
+                                         floor_ratios)
 from experiments.benchmark.profile import profile_fast_path
 from experiments.benchmark.report import read_section, write_report
 from experiments.benchmark.serving import EXPORT_BATCH_SIZES, time_export
@@ -205,7 +206,7 @@ def run_benchmark(models: Sequence[str] | None = None, out: str | os.PathLike | 
                        log)
     probe = MatmulRate()  # the headline rate here, and the floor sampled around each timing
     result = _new_result(setting, models[0], probe)
-    # Measured on its own (experiments/benchmark/benchmark.py --strategies): kept from the last report.
+    # Measured on its own (`benchmark.py --strategies`): kept from the last report.
     result["strategies"] = read_section(out, "strategies") if out is not None else None
     rate = result["matmul"]["gflops"] * 1e9
 

@@ -4,7 +4,7 @@
 The devices are the GPUs when there are any: the same code is the GPU path, one replica per GPU,
 XLA compiling each replica's forward and backward pass. Without GPUs the CPU is split into
 logical devices (`split_cpu`), which must happen before TensorFlow sets up its devices, so
-experiments/benchmark/benchmark.py --strategies calls it first. Logical CPU devices share the same cores: on a
+`benchmark.py --strategies` calls it first. Logical CPU devices share the same cores: on a
 CPU this measures what the strategy costs, not a speed-up.
 """
 

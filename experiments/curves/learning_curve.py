@@ -58,8 +58,8 @@ def main(argv=None) -> int:
     runs = args.runs
     if not runs:
         try:
-            config = curve_config(args.budgets or BUDGETS, args.checkpoint_every, dataset=args.dataset,
-                                  label_encoding=args.label_encoding, seed=args.seed,
+            config = curve_config(args.budgets or BUDGETS, args.checkpoint_every,
+                                  dataset=args.dataset, label_encoding=args.label_encoding, seed=args.seed,
                                   out=args.out, model=args.model, latent_dim=args.latent_dim)
         except ConfigError as e:
             print(f"error: {e}", file=sys.stderr)

@@ -2,10 +2,10 @@
 """Do words that are not training labels generate the intended class? Scores every open-vocabulary
 option of `pse_tf.labels.open_vocabulary` on the committed word list.
 
-    python experiments/open_vocabulary/unseen_words.py                         # 20k-step PSE*, seeds 0 and 1
-    python experiments/open_vocabulary/unseen_words.py --seeds 0 --steps 5000  # a screening budget
-    python experiments/open_vocabulary/unseen_words.py --training label_weight_decay=0.01 label_neighbours=10 \
-        --options raw default                              # model/training-side options
+    python experiments/open_vocabulary/unseen_words.py        # 20k-step PSE*, seeds 0 and 1
+    python experiments/open_vocabulary/unseen_words.py --seeds 0 --steps 5000  # screening budget
+    python experiments/open_vocabulary/unseen_words.py --options raw default \
+        --training label_weight_decay=0.01 label_neighbours=10    # model/training-side options
 
 `--training` names how the model is trained: `paper` (the default), `label_weight_decay=X` (the
 PSE model option: L2 on the label encoder) or `label_neighbours=K` (each class also trains on its
@@ -16,7 +16,8 @@ For each data set and seed the PSE* word-vector model is reloaded from its run d
 (trained first if missing, as `scripts/train.py --label-encoding word2vec` would). Each word gets
 1,000 images from q(z|word), classified by the fixed evaluator (`vocabulary.py` here).
 Resumable: rows already in results/unseen_words.json are skipped. Writes
-results/unseen_words.{json,md} (`unseen_words_report.py`) after every row and results/figures/unseen_words_<dataset>.png.
+results/unseen_words.{json,md} (`unseen_words_report.py`) after every row and
+results/figures/unseen_words_<dataset>.png.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 #!/usr/bin/env python
 """The reproduction study: each setting the paper leaves open, its effect on the three metrics.
 
-    python experiments/study/reproduction_study.py                       # MNIST PSE* 10-d, 2 seeds
-    python experiments/study/reproduction_study.py --dataset fashion_mnist --variants baseline binarize-dynamic
+    python experiments/study/reproduction_study.py                  # MNIST PSE* 10-d, 2 seeds
+    python experiments/study/reproduction_study.py --dataset fashion_mnist \
+        --variants baseline binarize-dynamic
 
 Every variant changes one thing from the paper's literal configuration (`baseline`) and is trained
 for each seed; every run is scored under every metric reading (`experiments.study.readings`).

@@ -1,18 +1,37 @@
-"""experiments/evaluator_reading.py: both evaluators score the same generated images of a real (short)
-run; a rerun skips it; a folder that is not a finished run is skipped with a message."""
+"""experiments/evaluator_reading.py: both evaluators score the same generated images of a real
+(short) run, each in its own column; a rerun skips it; a folder that is not a finished run is
+skipped with a message.
+
+The evaluators are stand-ins whose accuracy is known by hand: the protocol generates
+`samples_per_label` images of label 0, then of label 1, ... in one batch, so one that answers
+"class 0" for every image is right on a tenth of them, and one that answers each image's position
+// samples_per_label is right on all of them."""
 
 import json
-import runpy
-from pathlib import Path
 
+import keras
 import pytest
+import tensorflow as tf
 
+from experiments import evaluator_reading
 from pse_tf.config import ModelConfig, TrainConfig
-from pse_tf.evaluation import metrics
-from pse_tf.evaluation.evaluators import load_evaluator
+from pse_tf.evaluation import evaluators
 from pse_tf.runs import train
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "evaluator_reading.py"
+SAMPLES = 200
+
+
+def _stand_in(predict) -> keras.Model:
+    images = keras.Input((28, 28))
+    return keras.Model(images, keras.layers.Lambda(predict)(images))
+
+
+def _always_zero(x):
+    return tf.one_hot(tf.zeros(tf.shape(x)[0], tf.int32), 10)
+
+
+def _in_order(x):
+    return tf.one_hot(tf.range(tf.shape(x)[0]) // SAMPLES, 10)
 
 
 @pytest.fixture(scope="module")
@@ -23,27 +42,28 @@ def short_run(tmp_path_factory):
     return train(config, verbose=0, run_evaluation=False, export=False)
 
 
-def test_both_evaluators_read_the_same_images(short_run, tmp_path, capsys):
-    main = runpy.run_path(str(SCRIPT))["main"]
+def test_both_evaluators_read_the_same_images(short_run, tmp_path, capsys, monkeypatch):
+    stand_ins = {None: _stand_in(_always_zero), "paper": _stand_in(_in_order)}
+    monkeypatch.setattr(evaluators, "load_evaluator",
+                        lambda dataset, variant=None: stand_ins[variant])
+    monkeypatch.setattr(evaluators, "evaluator_info", lambda dataset, variant=None: {
+        "train_accuracy": 0.5, "val_accuracy": 0.25, "test_accuracy": 0.125})
     not_a_run = tmp_path / "empty"
     not_a_run.mkdir()
-    args = [str(short_run.run_dir), str(not_a_run), "--samples-per-label", "200",
+    args = [str(short_run.run_dir), str(not_a_run), "--samples-per-label", str(SAMPLES),
             "--results", str(tmp_path)]
-    assert main(args) == 0
+    assert evaluator_reading.main(args) == 0
     assert "skipping" in capsys.readouterr().err
     state = json.loads((tmp_path / "evaluator_reading.json").read_text())
     (row,) = state["rows"]
     assert row["run"] == short_run.run_dir.name and row["steps"] == 50
-    # The default column is exactly metrics.generation_accuracy with the same seed ...
-    ours = metrics.generation_accuracy(short_run.model, load_evaluator("mnist"), 200, repeats=1,
-                                       seed=0)["mean"]
-    assert row["generation_accuracy"] == ours
-    paper = metrics.generation_accuracy(short_run.model, load_evaluator("mnist", variant="paper"),
-                                        200, repeats=1, seed=0)["mean"]
-    assert row["generation_accuracy_paper"] == paper
-    assert set(state["evaluators"]) == {"mnist ours", "mnist paper"}
+    assert row["generation_accuracy"] == pytest.approx(0.1)  # ours: class 0 always
+    assert row["generation_accuracy_paper"] == pytest.approx(1.0)  # paper: every label right
+    assert state["evaluators"] == {
+        "mnist ours": "train 50.00 %, validation 25.00 %, test 12.50 %",
+        "mnist paper": "train 50.00 %, validation 25.00 %, test 12.50 %"}
     md = (tmp_path / "evaluator_reading.md").read_text()
-    assert f"| {row['run']} | {100 * ours:.1f} | {100 * paper:.1f} |" in md
+    assert f"| {row['run']} | 10.0 | 100.0 | +90.0 |" in md
     # ... and a rerun scores nothing again.
-    assert main(args) == 0
+    assert evaluator_reading.main(args) == 0
     assert len(json.loads((tmp_path / "evaluator_reading.json").read_text())["rows"]) == 1

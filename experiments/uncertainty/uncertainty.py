@@ -2,7 +2,8 @@
 """Is q(z|x)'s spread a useful uncertainty? Accuracy per decile of sigma(x), the calibration
 (ECE) of the annotation probabilities, and sigma(x) on occluded and noised test images.
 
-    python experiments/uncertainty/uncertainty.py RUN_OR_EXPORT [RUN_OR_EXPORT ...] --results results/uncertainty
+    python experiments/uncertainty/uncertainty.py RUN_OR_EXPORT [RUN_OR_EXPORT ...] \
+        --results results/uncertainty
 
 Writes RESULTS.md, RESULTS.json and results/figures/uncertainty.png (`--figure`); the method is
 in `experiments/uncertainty/calibration.py`.
@@ -83,8 +84,8 @@ def main(argv=None) -> int:
                                                    indent=2) + "\n")
     table = markdown(reports)
     out.with_suffix(".md").write_text(
-        "# Uncertainty of q(z|x)\n\nWritten by `python experiments/uncertainty/uncertainty.py`; method in "
-        "`experiments/uncertainty/calibration.py` (sigma(x) = mean stddev of q(z|x); ECE over 15 bins "
+        "# Uncertainty of q(z|x)\n\nWritten by `python experiments/uncertainty/uncertainty.py`; "
+        "method in `experiments/uncertainty/calibration.py` (sigma(x) = mean stddev of q(z|x); ECE over 15 bins "
         "of the softmax over classes of log q(mean | l); occlusion: one random 14x14 square "
         f"zeroed; noise: N(0, 0.3^2) clipped to [0, 1]; seed {args.seed}). Figure: `{figure}`.\n\n"
         + table + "\n\n" + runs_text(summary) + "\n")

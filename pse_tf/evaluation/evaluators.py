@@ -23,7 +23,7 @@ The trained weights are committed under `pse_tf/evaluation/weights/` (`<dataset>
 
 A second evaluator per data set, variant "paper" (`<dataset>-paper.keras`), is trained only until
 its validation accuracy first reaches the paper's (96.86 % MNIST, 92.4 % Fashion-MNIST):
-`scripts/evaluator_reading.py` scores generations with it beside the default evaluator, a reading
+`experiments/evaluator_reading.py` scores generations with it beside the default evaluator, a reading
 of generation accuracy that the paper's text leaves open.
 """
 

@@ -6,7 +6,7 @@ import keras
 import pytest
 
 import experiments.benchmark.evaluation as evaluation
-from conftest import make_model
+from tests.conftest import make_model
 from experiments.benchmark.evaluation import generation_flops, time_generation_protocol
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from conftest import make_model
+from tests.conftest import make_model
 from experiments.benchmark.flops import count_step_flops, matmul_flops, step_matmuls
 
 BATCH = 100

@@ -1,10 +1,11 @@
 """The machine's matmul speed: the rate probe, and a step's matmuls priced at their own times."""
 
 import statistics
+import time
 
 import pytest
 
-from conftest import make_model
+from tests.conftest import make_model
 from experiments.benchmark.flops import matmul_key, step_matmuls
 from experiments.benchmark.machine import MatmulRate, matmul_time_floor, wall_seconds
 
@@ -12,9 +13,15 @@ BATCH = 100
 
 
 def test_wall_seconds_times_only_the_calls_after_the_warmup():
-    calls = []
-    times = wall_seconds(lambda: calls.append(1), calls=3, warmup=2)
-    assert len(calls) == 5 and len(times) == 3 and all(t >= 0 for t in times)
+    durations = iter([0.3, 0.3, 0.01, 0.02, 0.03])  # two slow warm-up calls, then three timed
+
+    def call():
+        time.sleep(next(durations))
+
+    times = wall_seconds(call, calls=3, warmup=2)
+    assert len(times) == 3
+    for measured, slept in zip(times, (0.01, 0.02, 0.03)):
+        assert slept <= measured < slept + 0.2  # each timed call alone, no warm-up in it
 
 
 def test_matmul_rate_summary_is_the_median_and_best_of_its_timed_calls():

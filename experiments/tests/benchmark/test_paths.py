@@ -5,8 +5,8 @@ import types
 import numpy as np
 import pytest
 
-from experiments.benchmark.paths import (FastPath, PlainPath, benchmark_config, compare_training_paths,
-                                         floor_ratios)
+from experiments.benchmark.paths import (FastPath, PlainPath, benchmark_config,
+                                         compare_training_paths, floor_ratios)
 
 
 def test_floor_ratios_divide_each_timing_by_its_own_repeats_floor():

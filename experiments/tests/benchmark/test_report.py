@@ -67,13 +67,23 @@ def test_write_report_writes_markdown_and_json(tmp_path):
     assert "| pse_star | 1000 | 104.90 | 106.00 | 85.35 | 84.46 |" in text
 
 
-def test_the_method_is_stated_once_before_the_results(tmp_path):
+def test_the_method_states_the_settings_once_before_the_results(tmp_path):
     result = _fake_result()
+    result["settings"].update(batch_size=50, repeats=7, steps_per_timing=300,
+                              steps_per_execution=25)
+    result["matmul"]["size"] = 1024
     text = write_report(result, tmp_path)[0].read_text()
     method, results = text.split("## Machine")
-    assert "## Method" in method and "Median of 2 interleaved timings" in method
-    for phrase in ("2·m·n·k", "seed noise", "large-GEMM speed", "tape.gradient", "XLA prunes"):
-        assert text.count(phrase) == 1, phrase
+    assert text.count("## Method") == 1 and "## Method" in method
+    bullets = [line for line in method.splitlines() if line.startswith("- **")]
+    assert [b.split("**")[1] for b in bullets] == [
+        "FLOP/step", "Floor", "Training paths", "Against each matmul's own speed",
+        "Where our step's time goes", "Evaluation", "Exported annotator", "Same algorithm"]
+    flops, floor, paths, own_speed = bullets[:4]
+    # The numbers of the method are the settings', not fixed text.
+    assert "a batch of 50" in flops and "one 1024³ matmul" in floor
+    assert "25 `train_step`s per" in paths and "Median of 7 interleaved timings" in paths
+    assert "of 300 steps each" in paths and "K = 50" in own_speed
     # After the method, a section is only its heading and its table.
     prose = [line for line in results.splitlines()[1:]
              if line and not line.startswith(("#", "|"))]

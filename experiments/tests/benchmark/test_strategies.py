@@ -1,5 +1,6 @@
 """The strategies measurement: the CPU split refused once TensorFlow has set up its devices; a
-small measurement end to end through experiments/benchmark/benchmark.py --strategies (its own process)."""
+small measurement end to end through experiments/benchmark/benchmark.py --strategies (its own
+process)."""
 
 import json
 import os

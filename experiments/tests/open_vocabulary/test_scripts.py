@@ -51,8 +51,8 @@ def test_zero_shot_end_to_end_trains_a_run_that_reloads_without_the_held_out_cla
     assert row["held_out"] == [4, 6] and row["held_out_names"] == ["four", "six"]
     for mapping in zero_shot.MAPPINGS:
         scores = row[mapping]
-        assert scores["H"] == pytest.approx(2 * scores["S"] * scores["U"]
-                                            / (scores["S"] + scores["U"]) if scores["S"] + scores["U"] else 0)
+        s, u = scores["S"], scores["U"]
+        assert scores["H"] == pytest.approx(2 * s * u / (s + u) if s + u else 0.0)
         assert len(scores["generation_per_class"]) == 2
         assert scores["generation_unseen"] == pytest.approx(np.mean(scores["generation_per_class"]))
     model, config, encoding = load_run(row["run"])

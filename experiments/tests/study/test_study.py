@@ -42,8 +42,9 @@ def test_study_table_is_mean_and_std_over_seeds_in_variant_order():
                                   _row("baseline", 1, 82.0, 0.93)]})
     readings = text[text.index("### Every metric reading"):]
     lines = [l for l in readings.splitlines() if l.startswith("| `")]
-    assert lines[0].startswith("| `baseline` | 2 | 83.0 ± 1.0 |")
-    assert "| 94.0 ± 1.0 | — |" in lines[0]  # accuracies in %, a missing reading as a dash
+    # sample std (ddof = 1) of 84 and 82: sqrt(2) = 1.4
+    assert lines[0].startswith("| `baseline` | 2 | 83.0 ± 1.4 |")
+    assert "| 94.0 ± 1.4 | — |" in lines[0]  # accuracies in %, a missing reading as a dash
     assert lines[1].startswith("| `scale-exp` | 1 | 80.0 |")
 
 
