@@ -211,7 +211,7 @@ class TFLiteModel:
         """Check `images` and size the interpreter for them; returns the call `annotate` makes.
 
         The returned function only sets the input, invokes and reads the outputs, so it can be
-        timed on its own (`pse_tf.benchmark.serving`).
+        timed on its own (`experiments/benchmark/serving.py`).
         """
         runner = self._runner("annotator")
         return runner.bind({"images": check_images(images, *runner.trailing_shape("images"))})

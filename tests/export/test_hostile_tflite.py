@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 
-from pse_tf.benchmark.serving import time_exported_annotator
+from experiments.benchmark.serving import time_exported_annotator
 from pse_tf.export import TFLiteModel
 from pse_tf.export.tflite import load_interpreter
 
