@@ -8,8 +8,13 @@ replica needs inside it (its rows of the global batch, its own noise, the loss s
                   hosts, each named by the TF_CONFIG environment variable.
 
 `TrainConfig.batch_size` is the global batch: each replica trains on batch_size / replicas rows,
-its loss is scaled by 1 / replicas, and the optimizer sums the replicas' gradients (Keras'
-`TFOptimizer` all-reduces them), so one step applies the gradient of the global batch mean.
+its loss is scaled by 1 / replicas (`LatentModel.loss_and_gradients`), and the optimizer sums
+the replicas' gradients (Keras' `TFOptimizer` all-reduces them), so one step applies the
+gradient of the global batch mean.
+
+A run makes its `RunContext` once (`pse_tf.runs.train`): the strategy, whether this process is
+the chief, the run directory, every check of the config against the machine done there; the
+training loop reads it and checks nothing again.
 An XLA program cannot span devices: under a strategy each replica's forward and backward pass
 is compiled, and the all-reduce, Adam and the loss trackers run outside XLA (`xla_mode`).
 """
@@ -17,6 +22,7 @@ is compiled, and the all-reduce, Adam and the loss trackers run outside XLA (`xl
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import shutil
 import tempfile
@@ -138,23 +144,6 @@ def describe(strategy: tf.distribute.Strategy | None, batch_size: int, jit_compi
             f"{batch_size}; XLA: {xla[xla_mode(strategy, jit_compile)]}")
 
 
-def global_batch_loss(loss):
-    """`loss` (a replica's batch mean) scaled so that the replicas' summed gradients are the
-    gradient of the global batch mean; unchanged on one replica."""
-    n = tf.distribute.get_strategy().num_replicas_in_sync
-    return loss if n == 1 else loss * (1.0 / n)
-
-
-def replica_seed(seed):
-    """`seed` (a stateless int32 pair) made this replica's own: every replica draws the same
-    seeds in the same order, so its id is folded in; unchanged on one replica."""
-    context = tf.distribute.get_replica_context()
-    if context is None or context.num_replicas_in_sync == 1:
-        return seed
-    return tf.random.experimental.stateless_fold_in(seed, context.replica_id_in_sync_group,
-                                                    alg="philox")
-
-
 def replica_rows(batch):
     """This replica's slice of a global batch of row indices [B]: [B / replicas]."""
     context = tf.distribute.get_replica_context()
@@ -212,3 +201,59 @@ def same_on_every_worker(strategy: tf.distribute.Strategy | None, value: int, wh
     if len(set(values)) > 1:
         raise RuntimeError(f"the replicas disagree on {what}: {values}; every worker must see "
                            "the run directory at the same path (a shared file system)")
+
+
+@dataclasses.dataclass(frozen=True)
+class RunContext:
+    """Where and how one run trains, made once at its start (`RunContext.create`).
+
+    Args:
+        strategy: tf.distribute.Strategy or None. None: one device.
+        chief: bool. Whether this process writes the run's files (`is_chief`).
+        run_dir: Path or None. The run directory; None for a model trained without one.
+    """
+
+    strategy: tf.distribute.Strategy | None = None
+    chief: bool = True
+    run_dir: Path | None = None
+
+    @classmethod
+    def create(cls, config, run_dir=None, strategy=None) -> "RunContext":
+        """The context of `config` (a TrainConfig), every check of it against this machine and
+        process done here: the strategy it names (or `strategy`, one already made), the global
+        batch splitting over its replicas, mixed precision having a GPU.
+
+        Call it before TensorFlow runs anything (multi_worker configures the runtime).
+
+        Raises:
+            ConfigError: one of the checks failed; the message names the value.
+        """
+        if strategy is None:
+            strategy = create_strategy(config.strategy)
+        check_batch_size(config.batch_size, strategy)
+        check_mixed_precision(config.mixed_precision)
+        return cls(strategy, is_chief(strategy), None if run_dir is None else Path(run_dir))
+
+    @classmethod
+    def of_model(cls, model, run_dir=None) -> "RunContext":
+        """The context a built model already implies: the strategy it was built under."""
+        strategy = model_strategy(model)
+        return cls(strategy, is_chief(strategy), None if run_dir is None else Path(run_dir))
+
+    @property
+    def replicas(self) -> int:
+        return replicas(self.strategy)
+
+    def scope(self):
+        """The strategy's scope (nothing without one): variables made inside belong to it."""
+        return scope(self.strategy)
+
+    def writable_dir(self):
+        """`writable_dir` of the run directory: itself for the chief, a temporary folder else."""
+        return writable_dir(self.strategy, self.run_dir)
+
+    def same_on_every_worker(self, value: int, what: str):
+        same_on_every_worker(self.strategy, value, what)
+
+    def describe(self, batch_size: int, jit_compile: bool) -> str:
+        return describe(self.strategy, batch_size, jit_compile)

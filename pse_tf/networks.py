@@ -41,6 +41,7 @@ def mlp(units: Sequence[int], name: str, output_units: int | None = None,
     return keras.Sequential(layers, name=name)
 
 
+@keras.saving.register_keras_serializable(package="pse_tf")
 class GaussianEncoder(keras.layers.Layer):
     """Maps inputs to a diagonal Gaussian over z.
 

@@ -6,11 +6,15 @@ MODELS: dict[str, type] = {}
 
 
 def register(name: str):
-    """Class decorator that records a model class under `name` (the paper's spelling)."""
+    """Class decorator that records a model class under `name` (the paper's spelling), and
+    registers it with Keras (`pse_tf>ClassName`), so `keras.models.load_model` finds it."""
 
     def wrap(cls):
+        import keras  # here, so that importing the registry (for the CLI's choices) stays light
+
         if name in MODELS:
             raise KeyError(f"model {name!r} is already registered to {MODELS[name].__name__}")
+        keras.saving.register_keras_serializable(package="pse_tf")(cls)
         MODELS[name] = cls
         cls.registry_name = name
         return cls

@@ -219,13 +219,11 @@ def train(config: TrainConfig, run_dir: str | Path | None = None, verbose: int =
         ExportError: the run finished but its export could not be written (a full disk); no
             partial export version is left and running the same call again exports it.
     """
-    # First: multi_worker must be created before TensorFlow runs anything in this process.
-    strategy = distribute.create_strategy(config.strategy)
-    distribute.check_batch_size(config.batch_size, strategy)
-    distribute.check_mixed_precision(config.mixed_precision)
+    # First: multi_worker must be created before TensorFlow runs anything in this process. The
+    # context is made once, every check of the config against the machine done in it.
+    context = distribute.RunContext.create(config, resolve_run_dir(config, run_dir))
     get_model_class(config.model.name).check_options(config.model)
-    chief = distribute.is_chief(strategy)
-    run_dir = resolve_run_dir(config, run_dir)
+    chief, run_dir = context.chief, context.run_dir
     if chief:
         check_writable(run_dir, "run directory")
         if export:
@@ -234,17 +232,17 @@ def train(config: TrainConfig, run_dir: str | Path | None = None, verbose: int =
     # run directory exists, so a run that never started leaves no directory that looks like a run.
     dataset, encoding = load_data(config)
     if chief:
-        run_dir = prepare_run_dir(config, run_dir, overwrite)
+        prepare_run_dir(config, run_dir, overwrite)
         write_data_summary(run_dir, dataset)
     # Also a barrier: no worker looks for a checkpoint before the chief has prepared the folder.
-    distribute.same_on_every_worker(strategy, _fingerprint(config), "the config (its hash)")
-    model = build_model(config, encoding)
+    context.same_on_every_worker(_fingerprint(config), "the config (its hash)")
+    model = build_model(config, encoding, context)
 
     t0 = time.time()
     if chief:
         write_status(run_dir, "training")
     try:
-        history = fit(model, config, dataset, run_dir, verbose=verbose)
+        history = fit(model, config, dataset, run_dir, verbose=verbose, context=context)
     except NonFiniteError as e:
         if not chief:
             raise
@@ -254,12 +252,12 @@ def train(config: TrainConfig, run_dir: str | Path | None = None, verbose: int =
         kept = f"the checkpoint of step {last.step} is kept" if last else "no checkpoint was made"
         raise NonFiniteError(e.step, e.names, f"{kept} ({run_dir / STATUS})") from None
     train_seconds = time.time() - t0
-    with distribute.writable_dir(strategy, run_dir) as out_dir:
+    with context.writable_dir() as out_dir:
         model.save_weights(out_dir / FINAL_WEIGHTS)
     if not chief:
         return RunResult(run_dir, model, {}, history)
     write_status(run_dir, "finished", steps=config.steps)
-    if strategy is not None or config.mixed_precision:
+    if context.strategy is not None or config.mixed_precision:
         model = load_run(run_dir)[0]  # float32, on one device: what is evaluated and exported
 
     return finish_run(config, run_dir, model, history, encoding, dataset, train_seconds,

@@ -20,7 +20,6 @@ from pse_tf.evaluation.metrics import annotation_accuracy
 from pse_tf.registry import create_model
 
 
-
 class NonFiniteError(RuntimeError):
     """A loss term or gradient became NaN or Inf: training stopped at that step (`step` counts
     from 1, as checkpoint steps do: the step after checkpoint `k` is `k + 1`)."""
@@ -31,22 +30,22 @@ class NonFiniteError(RuntimeError):
                          + (f"; {detail}" if detail else ""))
 
 
-def build_model(config: TrainConfig, encoding, strategy=None) -> keras.Model:
+def build_model(config: TrainConfig, encoding, context=None) -> keras.Model:
     """The registered model for `config.model.name`, with every weight created and Adam attached,
-    in the scope of a distribution strategy (`pse_tf.distribute`) and with the config's dtype
-    policy.
+    in the scope of the run's distribution strategy (`pse_tf.distribute`) and with the config's
+    dtype policy.
 
     Weights are initialised from `config.seed`, so the same config builds the same model.
 
     Args:
-        strategy: tf.distribute.Strategy or None. The strategy to build under; None: the one
-            `config.strategy` names (none: no strategy).
+        context: RunContext. The run's, made once by `pse_tf.runs.train` with every check done;
+            None makes one here from `config` (`RunContext.create`, checks included). A
+            tf.distribute.Strategy is taken as the strategy of the context made here.
     """
-    if strategy is None:
-        strategy = distribute.create_strategy(config.strategy)
-    distribute.check_batch_size(config.batch_size, strategy)
+    if not isinstance(context, distribute.RunContext):
+        context = distribute.RunContext.create(config, strategy=context)
     keras.utils.set_random_seed(config.seed)
-    with distribute.scope(strategy), distribute.dtype_policy(config.mixed_precision):
+    with context.scope(), distribute.dtype_policy(config.mixed_precision):
         model = create_model(config, encoding)
     if config.label_neighbours:
         model.set_training_phrases(*training_phrase_table(config, encoding),
@@ -132,8 +131,7 @@ class InGraphLoop:
             self.images = tf.Variable(images, trainable=False, name="images")
             self.labels = tf.Variable(labels, trainable=False, name="labels")
             self._step = self._train_step
-        else:
-            distribute.check_batch_size(batch_size, self.strategy)
+        else:  # batch_size splits over the replicas: checked by the run's RunContext
             self.images = distribute.on_every_replica(self.strategy, images)
             self.labels = distribute.on_every_replica(self.strategy, labels)
             self._gradients = (tf.function(model.checked_gradients, jit_compile=True)
@@ -214,7 +212,8 @@ def evaluate_terms(model, images: np.ndarray, labels: np.ndarray, batch_size: in
     return {k: float(v) for k, v in logs.items()}
 
 
-def fit(model, config: TrainConfig, dataset, run_dir: Path, verbose: int = 1) -> dict:
+def fit(model, config: TrainConfig, dataset, run_dir: Path, verbose: int = 1,
+        context: distribute.RunContext | None = None) -> dict:
     """Train every stage of the model to its budget, resuming from the run's newest intact
     checkpoint (`pse_tf.checkpoints`).
 
@@ -227,14 +226,19 @@ def fit(model, config: TrainConfig, dataset, run_dir: Path, verbose: int = 1) ->
     writes into `run_dir` (the others into a temporary folder); every worker resumes from the
     checkpoint in `run_dir`, so it must be the same folder for all (a shared file system).
     Returns the history {"step": [...], "stage": [...], "train": [...], "validation": [...]}.
+
+    Args:
+        context: RunContext. The run's (`pse_tf.runs.train` passes its own); None: the one the
+            model implies (`RunContext.of_model`: the strategy it was built under).
     """
-    strategy = distribute.model_strategy(model)
+    if context is None:
+        context = distribute.RunContext.of_model(model, run_dir)
+    run_dir = Path(run_dir)
     checkpoint = checkpoints.latest(run_dir)
-    distribute.same_on_every_worker(strategy, checkpoint.step if checkpoint else 0,
-                                    "the step to resume from")
-    if verbose and strategy is not None:
-        print(distribute.describe(strategy, config.batch_size, config.jit_compile))
-    with distribute.writable_dir(strategy, run_dir) as out_dir:
+    context.same_on_every_worker(checkpoint.step if checkpoint else 0, "the step to resume from")
+    if verbose and context.strategy is not None:
+        print(context.describe(config.batch_size, config.jit_compile))
+    with distribute.writable_dir(context.strategy, run_dir) as out_dir:
         return _fit_stages(model, config, dataset, checkpoint, out_dir, verbose)
 
 

@@ -14,6 +14,7 @@ import tensorflow as tf
 from conftest import make_model
 
 from pse_tf import distribute
+from pse_tf.models import base
 from pse_tf.config import ConfigError, TrainConfig
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,10 +53,18 @@ def test_a_batch_that_does_not_split_over_the_replicas_is_refused():
 
 def test_without_a_strategy_seeds_and_the_loss_are_left_alone():
     seed = tf.constant([3, 4])
-    np.testing.assert_array_equal(distribute.replica_seed(seed), seed)
-    assert distribute.global_batch_loss(tf.constant(2.5)).numpy() == 2.5
+    np.testing.assert_array_equal(base.replica_seed(seed), seed)
+    assert base.global_batch_loss(tf.constant(2.5)).numpy() == 2.5
     assert distribute.is_chief(None) and distribute.create_strategy("none") is None
     assert distribute.xla_mode(None, True) == "loop" and distribute.xla_mode(None, False) == "off"
+
+
+def test_models_take_nothing_from_the_distribute_module():
+    """A model scales its loss and folds its seeds with tf.distribute alone (`models.base`)."""
+    code = "import sys, pse_tf.models; assert 'pse_tf.distribute' not in sys.modules"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
 
 
 def test_the_run_says_what_xla_compiles_under_a_strategy():

@@ -32,6 +32,33 @@ def test_unknown_option_is_refused_before_the_run_dir_exists(tmp_path):
     assert not any(tmp_path.iterdir())
 
 
+def test_train_makes_its_run_context_once_and_checks_the_config_there(tmp_path, monkeypatch):
+    """The strategy is made, the batch and mixed precision checked, the chief decided once, at
+    the start of `train`; the training loop reads the context and checks nothing again."""
+    from pse_tf import distribute
+
+    calls = {}
+
+    def counted(name):
+        original = getattr(distribute, name)
+
+        def wrapper(*args, **kwargs):
+            calls[name] = calls.get(name, 0) + 1
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(distribute, name, wrapper)
+
+    for name in ("create_strategy", "check_batch_size", "check_mixed_precision", "is_chief"):
+        counted(name)
+    config = TrainConfig(dataset="mnist", label_encoding="onehot", steps=20,
+                         steps_per_execution=10, checkpoint_every=10,
+                         model=ModelConfig(name="pse", hidden_units=(32, 16)), out=str(tmp_path))
+    result = train(config, verbose=0, run_evaluation=False, export=False)
+    assert result.history["step"] == [10, 20]
+    assert calls == {"create_strategy": 1, "check_batch_size": 1, "check_mixed_precision": 1,
+                     "is_chief": 1}
+
+
 def test_load_run_rebuilds_the_finished_model(tmp_path):
     config = TrainConfig(dataset="mnist", label_encoding="onehot", steps=200, seed=3,
                          model=ModelConfig(name="pse_star"), out=str(tmp_path))

@@ -1,8 +1,9 @@
 """Model classes; importing this package registers them all."""
 
-from pse_tf.models.base import JointModel, LatentModel, Option, PriorLabelModel
+from pse_tf.models.base import JointModel, LatentModel, PriorLabelModel
 from pse_tf.models.cvae import CVAE
 from pse_tf.models.jmvae import JMVAE
+from pse_tf.models.options import Option
 from pse_tf.models.pse import PSE, PSEStar
 from pse_tf.models.scan import SCAN
 from pse_tf.models.trelbo import TrELBO

@@ -4,56 +4,43 @@ generation; and the two intermediate bases that several baselines share."""
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Sequence
+from typing import Sequence
 
 import keras
 import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
-from pse_tf import distribute, networks, objectives
-from pse_tf.config import ConfigError, ModelConfig
+from pse_tf import networks, objectives
+from pse_tf.config import ModelConfig
+from pse_tf.data.images import flat_float
+from pse_tf.models.options import resolve_options
 
 tfd = tfp.distributions
 
 
-@dataclasses.dataclass(frozen=True)
-class Option:
-    """One model option (`ModelConfig.options`): its default, type and smallest allowed value."""
-
-    default: Any
-    type: type
-    minimum: float | None = None
-    doc: str = ""
+def global_batch_loss(loss):
+    """`loss` (a replica's batch mean) scaled by 1 / replicas, so that the replicas' summed
+    gradients are the gradient of the global batch mean; unchanged on one replica."""
+    n = tf.distribute.get_strategy().num_replicas_in_sync
+    return loss if n == 1 else loss * (1.0 / n)
 
 
-def resolve_options(model_name: str, declared: dict, given: dict) -> dict:
-    """`given` completed with the declared defaults, each value checked and cast to its type.
+def replica_seed(seed):
+    """`seed` (a stateless int32 pair) made this replica's own: every replica draws the same
+    seeds in the same order, so its id is folded in; unchanged on one replica."""
+    context = tf.distribute.get_replica_context()
+    if context is None or context.num_replicas_in_sync == 1:
+        return seed
+    return tf.random.experimental.stateless_fold_in(seed, context.replica_id_in_sync_group,
+                                                    alg="philox")
 
-    Raises ConfigError naming the model and its allowed keys for an unknown key, and the option
-    for a value of the wrong type or below its minimum.
-    """
-    unknown = sorted(set(given) - set(declared))
-    if unknown:
-        allowed = ", ".join(sorted(declared)) or "none"
-        raise ConfigError(f"model {model_name!r}: unknown option(s) {unknown}; "
-                          f"allowed: {allowed}")
-    values = {}
-    for key, option in declared.items():
-        value = given.get(key, option.default)
-        if value is not None:
-            # bool is an int in Python, and a float option takes an int; nothing else converts.
-            accepted = (int, float) if option.type is float else (option.type,)
-            if isinstance(value, bool) and option.type is not bool or \
-                    not isinstance(value, accepted):
-                raise ConfigError(f"model {model_name!r}: option {key!r} must be "
-                                  f"{option.type.__name__}, got {value!r}")
-            value = option.type(value)
-            if option.minimum is not None and value < option.minimum:
-                raise ConfigError(f"model {model_name!r}: option {key!r} must be >= "
-                                  f"{option.minimum}, got {value!r}")
-        values[key] = value
-    return values
+
+def batch_inputs(data):
+    """(images, labels) of a batch as every objective reads them: float32 [N, D] in [0, 1]
+    (`flat_float`) and int32 [N], from any image shape and uint8 or float values."""
+    images, labels = data[:2]
+    return flat_float(images), tf.cast(labels, tf.int32)
 
 
 class LatentModel(keras.Model):
@@ -69,6 +56,25 @@ class LatentModel(keras.Model):
 
     A subclass declares `declared_options = {key: Option(...)}`; `config.options` is checked
     against them here, for every model, and the resolved values are in `self.option_values`.
+
+    Keras-native use. `get_config` mirrors `__init__`, and every registered model is registered
+    with Keras (package `pse_tf`), so `model.save("m.keras")` and
+    `keras.models.load_model("m.keras")` give back the same model: same class, label table and
+    weights. The class vectors travel twice, as the config's `label_vectors` (the [C, L]
+    matrix `__init__` takes) and as the weight `label_vectors` (so `.weights.h5` files keep
+    their layout). Extra training phrases (`set_training_phrases`) only shape training and are
+    not saved. `model.fit` trains on any `tf.data.Dataset` (or arrays) of (images, labels)
+    batches: images [N, H, W], [N, H, W, C] or [N, D], uint8 0..255 or float in [0, 1]
+    (`pse_tf.data.flat_float`), labels int [N] indexing the class vectors::
+
+        ds = tf.data.Dataset.from_tensor_slices((images, labels)).shuffle(10_000).batch(100)
+        model.compile(optimizer=keras.optimizers.Adam(1e-3))
+        model.fit(ds.repeat(), steps_per_epoch=500, epochs=4)
+
+    History keys are `loss` and the term names. `fit` trains the current stage: a two-stage
+    model (SCAN) trains its second after `model.begin_stage("symbols")` and a new `compile`
+    (a stage trains other weights, so it needs its own optimizer; `fit` refuses otherwise).
+    `pse_tf.training.fit` is the resumable loop that `pse_tf.runs.train` uses.
     """
 
     term_names: tuple = ("reconstruction", "kl")
@@ -93,11 +99,42 @@ class LatentModel(keras.Model):
         self.label_vectors = self.add_weight(
             name="label_vectors", shape=label_vectors.shape, trainable=False,
             initializer=keras.initializers.Constant(label_vectors))
+        self.seed = int(seed)
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.term_names = self.active_term_names()
         self._phrase_table = None  # extra training phrases per class (`set_training_phrases`)
         self.loss_tracker = keras.metrics.Mean(name="loss")
         self.term_trackers = [keras.metrics.Mean(name=n) for n in self.term_names]
+
+    def get_config(self) -> dict:
+        """The arguments of `__init__`, JSON-ready (keras-hub's habit: one key per argument)."""
+        return {"name": self.name, "trainable": self.trainable,
+                "config": dataclasses.asdict(self.model_config),
+                "label_vectors": keras.ops.convert_to_numpy(self.label_vectors).tolist(),
+                "class_names": list(self.class_names), "label_encoding": self.label_encoding,
+                "seed": self.seed}
+
+    @classmethod
+    def from_config(cls, config: dict):
+        """The model of `get_config`, every weight created (so saved weights can load into it)."""
+        config = dict(config)
+        model_config = config.pop("config")
+        if isinstance(model_config, dict):
+            model_config = ModelConfig(**model_config)
+        return cls(model_config, **config).build_all()
+
+    def fit(self, *args, **kwargs):
+        """`keras.Model.fit` on (images, labels) batches (class docstring); refused when the
+        optimizer was built for other weights than the current stage trains."""
+        optimizer = getattr(self, "optimizer", None)
+        if optimizer is not None and optimizer.built:
+            built_for = {id(v) for v in optimizer._trainable_variables}
+            if built_for != {id(v) for v in self.trainable_variables}:
+                raise RuntimeError(
+                    f"model {self.registry_name or self.name!r} stage {self.stage!r} trains other "
+                    "weights than its optimizer was built for: call model.compile(optimizer=...) "
+                    "after begin_stage, so the stage gets an optimizer of its own")
+        return super().fit(*args, **kwargs)
 
     @classmethod
     def check_options(cls, config: ModelConfig) -> dict:
@@ -200,8 +237,8 @@ class LatentModel(keras.Model):
     # -- shared machinery ------------------------------------------------------------------
     def next_seed(self):
         """A stateless seed for TFP sampling, advanced on every call (XLA-safe); under a
-        distribution strategy each replica's own (`distribute.replica_seed`)."""
-        return distribute.replica_seed(tf.cast(self.seed_generator.next(), tf.int32))
+        distribution strategy each replica's own (`replica_seed`)."""
+        return replica_seed(tf.cast(self.seed_generator.next(), tf.int32))
 
     def sample_z(self, distribution):
         """A training draw of z from `distribution` (reparameterised), with the next seed."""
@@ -221,11 +258,11 @@ class LatentModel(keras.Model):
         """(loss, terms, gradients of the loss for `trainable_variables`) of one training batch:
         everything a training step computes before the optimizer update. Under a distribution
         strategy the batch is this replica's share and the gradients are scaled so that their
-        sum over the replicas is the global batch's (`distribute.global_batch_loss`)."""
+        sum over the replicas is the global batch's (`global_batch_loss`)."""
         with tf.GradientTape() as tape:
             terms = self.warmed_up(self.compute_terms(images, labels, training=True))
             loss = objectives.total(terms)
-            scaled = distribute.global_batch_loss(loss)
+            scaled = global_batch_loss(loss)
         return loss, terms, tape.gradient(scaled, self.trainable_variables)
 
     def warmed_up(self, terms: dict) -> dict:
@@ -238,7 +275,7 @@ class LatentModel(keras.Model):
         return {k: weight * v if k.startswith("kl") else v for k, v in terms.items()}
 
     def train_step(self, data):
-        return self.checked_train_step(data)[0]
+        return self.checked_train_step(batch_inputs(data))[0]
 
     def checked_gradients(self, images, labels):
         """`loss_and_gradients` and whether its values were finite: (loss, terms, gradients,
@@ -264,7 +301,7 @@ class LatentModel(keras.Model):
         return self.apply_gradients(loss, terms, grads), finite
 
     def test_step(self, data):
-        images, labels = data
+        images, labels = batch_inputs(data)
         terms = self.compute_terms(images, labels, training=False)
         return self._update_trackers(objectives.total(terms), terms)
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from pse_tf import objectives
-from pse_tf.models.base import JointModel, Option
+from pse_tf.models.base import JointModel
+from pse_tf.models.options import Option
 from pse_tf.registry import register
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import tensorflow as tf
 
 from pse_tf import networks, objectives
-from pse_tf.models.base import LatentModel, Option
+from pse_tf.models.base import LatentModel
+from pse_tf.models.options import Option
 from pse_tf.registry import register
 
 

@@ -25,6 +25,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from pse_tf import distribute, networks  # noqa: E402
+from pse_tf.models import base  # noqa: E402
 from pse_tf.config import ConfigError, ModelConfig, TrainConfig  # noqa: E402
 from pse_tf.data import load_dataset  # noqa: E402
 from pse_tf.labels import LabelEncoding  # noqa: E402
@@ -83,7 +84,7 @@ def gradient(jit_compile: bool = False):
     loss scale."""
     with without_noise():
         one, two = sgd_step("none", jit_compile), sgd_step("mirrored", jit_compile)
-        with replaced(distribute, "global_batch_loss", lambda loss: loss):
+        with replaced(base, "global_batch_loss", lambda loss: loss):
             unscaled = sgd_step("mirrored", jit_compile)
     return {"replicas": distribute.replicas(distribute.create_strategy("mirrored")),
             "max_gradient": max(float(np.max(np.abs(g))) for g in one),
@@ -132,7 +133,7 @@ def noise():
     replica id is no longer folded into the seed); the seed state stays the same on every
     replica and advances as on one device."""
     result = {f"losses_{jit}": replica_losses(jit) for jit in (True, False)}
-    with replaced(distribute, "replica_seed", lambda seed: seed):
+    with replaced(base, "replica_seed", lambda seed: seed):
         result["losses_without_fold"] = replica_losses(True)
     model = build_model(config("mirrored"), ENCODING)
     InGraphLoop(model, DATA.train_images, DATA.train_labels, 100, 1).run(0, 5)

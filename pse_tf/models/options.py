@@ -1,0 +1,48 @@
+"""Model options (`ModelConfig.options`): what each model declares, and the one check of a
+config's options against it."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from pse_tf.config import ConfigError
+
+
+@dataclasses.dataclass(frozen=True)
+class Option:
+    """One model option (`ModelConfig.options`): its default, type and smallest allowed value."""
+
+    default: Any
+    type: type
+    minimum: float | None = None
+    doc: str = ""
+
+
+def resolve_options(model_name: str, declared: dict, given: dict) -> dict:
+    """`given` completed with the declared defaults, each value checked and cast to its type.
+
+    Raises ConfigError naming the model and its allowed keys for an unknown key, and the option
+    for a value of the wrong type or below its minimum.
+    """
+    unknown = sorted(set(given) - set(declared))
+    if unknown:
+        allowed = ", ".join(sorted(declared)) or "none"
+        raise ConfigError(f"model {model_name!r}: unknown option(s) {unknown}; "
+                          f"allowed: {allowed}")
+    values = {}
+    for key, option in declared.items():
+        value = given.get(key, option.default)
+        if value is not None:
+            # bool is an int in Python, and a float option takes an int; nothing else converts.
+            accepted = (int, float) if option.type is float else (option.type,)
+            if isinstance(value, bool) and option.type is not bool or \
+                    not isinstance(value, accepted):
+                raise ConfigError(f"model {model_name!r}: option {key!r} must be "
+                                  f"{option.type.__name__}, got {value!r}")
+            value = option.type(value)
+            if option.minimum is not None and value < option.minimum:
+                raise ConfigError(f"model {model_name!r}: option {key!r} must be >= "
+                                  f"{option.minimum}, got {value!r}")
+        values[key] = value
+    return values
