@@ -32,8 +32,6 @@ def main(argv=None) -> int:
                    help="address to listen on (default loopback only; 0.0.0.0 exposes the page "
                         "to your network, unauthenticated)")
     p.add_argument("--port", type=int, default=7860)
-    p.add_argument("--word-vectors", help="word-vector file of an export made with non-default "
-                   "vectors")
     args = p.parse_args(argv)
     path = Path(args.path) if args.path else newest_run(Path(args.runs))
     if path is None:
@@ -47,7 +45,7 @@ def main(argv=None) -> int:
 
     try:
         print(f"serving {path} on http://{args.host}:{args.port} (Ctrl-C stops)", flush=True)
-        serve(path, host=args.host, port=args.port, word_vectors=args.word_vectors)
+        serve(path, host=args.host, port=args.port)
     except (FileNotFoundError, ValueError, RuntimeError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

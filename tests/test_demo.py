@@ -1,34 +1,15 @@
 """The demo page: words and images in, clear errors out; and the page itself in headless
-Chromium (selenium), which also writes results/figures/demo.png."""
+Chromium (selenium): "t-shirt" typed into the page gives T-shirts (the Fashion-MNIST evaluator
+says so)."""
 
-import time
-from pathlib import Path
+import io
+import urllib.request
 
 import numpy as np
 import pytest
 
-from pse_tf.demo import (MAX_PIXELS, MAX_TEXT, DemoError, drawing_ink, label_vector,
-                         parse_algebra, to_model_image)
-from pse_tf.labels import LabelEncoding
+from pse_tf.demo import MAX_PIXELS, DemoError, drawing_ink, to_model_image
 from tests.helpers.browser import demo_page, generate
-
-SCREENSHOT = Path(__file__).resolve().parents[1] / "results" / "figures" / "demo.png"
-
-
-def test_algebra_of_words():
-    assert parse_algebra(" sandal + 0.5 ankle  boot - trouser") == [
-        (1.0, "sandal"), (0.5, "ankle boot"), (-1.0, "trouser")]
-    encoding = LabelEncoding.build(["a", "b", "c"], "onehot")
-    np.testing.assert_array_equal(label_vector(encoding, "a + 2 c - b"), [1, -1, 2])
-    with pytest.raises(DemoError, match="type a word"):
-        parse_algebra("  ")
-    with pytest.raises(DemoError, match=f"at most {MAX_TEXT}"):
-        parse_algebra("a" * (MAX_TEXT + 1))
-    with pytest.raises(DemoError, match="'d'"):
-        label_vector(encoding, "a + d")
-    # the default normalisation, as pse_tf.inference: a plural of a class name is that class
-    garments = LabelEncoding.build(["sandal", "bag"], "onehot")
-    np.testing.assert_array_equal(label_vector(garments, "Sandals + 2 bags"), [1, 2])
 
 
 def test_uploads_become_model_inputs():
@@ -65,39 +46,99 @@ def test_drawings_are_light_ink_on_black():
         drawing_ink({"composite": None})
 
 
-@pytest.mark.slow
-def test_demo_page_in_headless_chromium(tmp_path):
-    pytest.importorskip("gradio")
-    pytest.importorskip("selenium")
+@pytest.mark.parametrize("kind", ["run", pytest.param("export", marks=pytest.mark.slow)])
+def test_demo_reads_the_one_query_grammar(tmp_path, kind):
+    """"t-shirt" is the class t-shirt, not "t" minus "shirt"; bad text is a one-line DemoError.
+    On a hand-written run with random weights, and on its export (a minute: slow)."""
+    from pse_tf.demo import Demo
+    from pse_tf.inference import load
+    from tests.helpers.random_run import write_random_run
+
+    run_dir, export_dir = write_random_run(tmp_path, vocabulary_size=1000,
+                                           export=kind == "export")
+    demo = Demo(load(run_dir if kind == "run" else export_dir))
+    images, note, view = demo.generate("t-shirt", 3, seed=2)
+    assert note == "3 images from q(z | l), l = t-shirt"
+    assert len(images) == 3 and images[0].shape == (112, 112) and view.ndim == 3
+    np.testing.assert_array_equal(
+        images[0], demo.generate("T-shirts", 3, seed=2)[0][0])  # plural of the class name
+    assert demo.generate("shirt - coat + dress", 1)[1].endswith("l = shirt - coat + dress")
+    for text, message in (("+ - +", "must stand between"), ("", "type a word"),
+                          ("a" * 201, "at most 200"), ("qqqzzxx", "qqqzzxx")):
+        with pytest.raises(DemoError, match=message):
+            demo.generate(text, 2)
+    ranked, recon, _ = demo.annotate(np.zeros((28, 28), np.uint8), "red, t-shirt")
+    assert list(ranked)[-1] == "red" and len(ranked) == 11  # "t-shirt" is a class name
+    assert abs(sum(ranked.values()) - 1) < 1e-4
+    assert (recon is None) == (demo.predictor.backend.kind == "export")
+
+
+def _page_images(driver):
+    """The gallery's images as the page shows them, fetched from the server: float [N, H, W]."""
+    from PIL import Image
     from selenium.webdriver.common.by import By
 
+    out = []
+    for img in driver.find_elements(By.CSS_SELECTOR, "#gallery img"):
+        with urllib.request.urlopen(img.get_attribute("src"), timeout=30) as response:
+            out.append(np.asarray(Image.open(io.BytesIO(response.read())).convert("L")))
+    return np.stack(out).astype(np.float32) / 255.0
+
+
+@pytest.fixture(scope="module")
+def trained_run(tmp_path_factory):
+    """A PSE* trained 600 steps on Fashion-MNIST with word-vector labels (Z = 2)."""
     from pse_tf.config import ModelConfig, TrainConfig
     from pse_tf.runs import train
 
     config = TrainConfig(dataset="fashion_mnist", label_encoding="word2vec", steps=600,
-                         steps_per_execution=100, checkpoint_every=600, out=str(tmp_path),
+                         steps_per_execution=100, checkpoint_every=600,
+                         out=str(tmp_path_factory.mktemp("demo_run")),
                          model=ModelConfig(latent_dim=2))
-    run_dir = train(config, verbose=0, run_evaluation=False, export=False).run_dir
-    # Annotation of an uploaded image: class names plus an extra word, ranked, and a reconstruction.
-    from pse_tf.data import load_dataset
-    from pse_tf.demo import Demo, open_backend
+    return train(config, verbose=0, run_evaluation=False, export=False).run_dir
 
-    sandal = load_dataset("fashion_mnist").test_images[np.flatnonzero(
-        load_dataset("fashion_mnist").test_labels == 5)[0]]
-    ranked, recon, view = Demo(open_backend(run_dir)).annotate(sandal, "shoe, sandal")
+
+@pytest.mark.slow
+def test_annotation_on_a_trained_run(trained_run):
+    from pse_tf.data import load_dataset
+    from pse_tf.demo import Demo
+    from pse_tf.inference import load
+
+    test = load_dataset("fashion_mnist")
+    sandal = test.test_images[np.flatnonzero(test.test_labels == 5)[0]]
+    ranked, recon, view = Demo(load(trained_run)).annotate(sandal, "shoe, sandal")
     assert list(ranked)[-1] == "shoe" and len(ranked) == 11
     assert abs(sum(ranked.values()) - 1) < 1e-4 and recon.shape[:2] == (112, 112)
     assert view.ndim == 3
-    with demo_page(run_dir, tmp_path) as (driver, wait):
-        box = generate(driver, wait, "sneaker")
+
+
+@pytest.mark.slow
+def test_demo_page_in_headless_chromium(trained_run, tmp_path):
+    """"t-shirt" typed into the page: the images it shows are T-shirts (class 0) to the committed
+    Fashion-MNIST evaluator; the old grammar read "t" minus "shirt" there."""
+    pytest.importorskip("gradio")
+    pytest.importorskip("selenium")
+    from selenium.webdriver.common.by import By
+
+    from pse_tf.evaluation.evaluators import load_evaluator
+
+    with demo_page(trained_run, tmp_path) as (driver, wait):
+        box = generate(driver, wait, "t-shirt")
         wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#latent-generate img"))
-        assert "sneaker" in driver.find_element(By.ID, "generate-note").text
-        time.sleep(1)  # let the images finish painting
-        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-        driver.save_screenshot(str(SCREENSHOT))
+        assert "l = t-shirt" in driver.find_element(By.ID, "generate-note").text
+        # Displayed at 4x (nearest neighbour): every 4th pixel is the 28 x 28 image.
+        images = _page_images(driver)[:, ::4, ::4]
+        assert images.shape == (8, 28, 28)
+        classes = np.argmax(load_evaluator("fashion_mnist").predict(images, verbose=0), axis=1)
+        assert np.mean(classes == 0) >= 0.75, f"evaluator classes of the page's images: {classes}"
+        # Painted: every gallery image has loaded (a condition, not a fixed sleep).
+        wait.until(lambda d: d.execute_script(
+            "return [...document.querySelectorAll('#gallery img')]"
+            ".every(i => i.complete && i.naturalWidth > 0)"))
+        screenshot = tmp_path / "demo.png"
+        assert driver.save_screenshot(str(screenshot)) and screenshot.stat().st_size > 0
         # A word without a word vector is a one-line error on the page, not a crash.
         box.clear()
         box.send_keys("qqqzzxx")
         driver.find_element(By.ID, "generate").click()
         wait.until(lambda d: "not in the word-vector vocabulary" in d.page_source)
-

@@ -15,6 +15,12 @@ and four more signatures (`TEXT_SIGNATURES`):
     annotate_words   images float32 [N, H, W]         -> words string [N, k], scores float32 [N, k]
     embed_labels     label_vectors float32 [N, L]     -> mean, stddev float32 [N, Z] of q(z|l)
 
+`phrase_vectors` and `generate_text` read every text by the one query grammar
+(`pse_tf.inference.query`, run in the graph by `pse_tf.export.algebra`): "sandal + boot - ankle"
+is the signed sum of three phrase vectors, "t-shirt" is one word; an operator-only text
+("+ - +"), an operator at either end, two in a row, a word glued to an operator ("-ankle"),
+an empty text or bytes that are not UTF-8 fail with an InvalidArgumentError saying so.
+
 `annotate_words` scores every vocabulary word by log q(mean of q(z|x) | l_word) (paper §2) and
 returns the k best with their softmax probability over the whole vocabulary. `embed_labels` has
 no text in it; it is what a client needs to score its own label vectors (`pse_tf.inference`).
@@ -42,6 +48,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
+from pse_tf.export import algebra
 from pse_tf.export.signatures import ServingFunctions, resolve_spec
 
 VOCABULARY_ASSET = "vocabulary.txt"
@@ -62,9 +69,6 @@ TEXT_SIGNATURES = {
 # The signatures that need word vectors; a one-hot export omits them.
 WORD_SIGNATURES = ("phrase_vectors", "generate_text", "annotate_words")
 
-# Python's str.split() separators (str.isspace), for RE2, which knows only ASCII \s.
-_WHITESPACE = (r"[\t\n\x0b\x0c\r\x1c-\x1f \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}"
-               r"\x{2029}\x{202f}\x{205f}\x{3000}]+")
 _COMPOUND = r"[-/]+"  # pse_tf.labels.vectors._COMPOUND_SPLIT
 
 
@@ -110,7 +114,7 @@ def normalise_phrases(replacements, phrases):
     """
     if replacements is None:
         return phrases
-    tokens = tf.strings.split(tf.strings.regex_replace(phrases, _WHITESPACE, " "), sep=None)
+    tokens = algebra.tokens(phrases)
     flat = tokens.flat_values
     found = replacements.lookup(tf.strings.lower(flat, encoding="utf-8"))
     flat = tf.where(tf.strings.length(found) > 0, found, flat)
@@ -136,7 +140,7 @@ def phrase_rows(table, phrases):
         rows = table.lookup(words)
         return tf.where(rows >= 0, rows, table.lookup(tf.strings.lower(words, encoding="utf-8")))
 
-    tokens = tf.strings.split(tf.strings.regex_replace(phrases, _WHITESPACE, " "), sep=None)
+    tokens = algebra.tokens(phrases)
     flat = tokens.flat_values
     compound = tf.strings.regex_replace(flat, _COMPOUND, " ")
     has_parts = tf.strings.length(tf.strings.strip(compound)) > 0
@@ -197,25 +201,29 @@ class TextFunctions:
         return tf.debugging.Assert(ok, [tf.strings.join(parts)], summarize=1)
 
     def phrase_vectors(self, phrases):
+        """Label vectors of texts read as queries (`pse_tf.export.algebra`): the signed sum of
+        their phrases' vectors."""
         spec = phrases_spec()
         rank_ok = tf.equal(tf.rank(phrases), 1)
         with tf.control_dependencies([self._check(
                 rank_ok, [spec + "; got a rank-", tf.strings.as_string(tf.rank(phrases)),
                           " tensor"])]):
             given = tf.reshape(phrases, [-1])
+        with tf.control_dependencies(algebra.checks(given, spec)):
+            given = tf.identity(given)
+        terms, signs, text_index = algebra.terms(given)
+        vectors = self._term_vectors(terms)
+        return {"label_vectors": tf.math.unsorted_segment_sum(
+            signs[:, None] * vectors, text_index, tf.size(given, tf.int64))}
+
+    def _term_vectors(self, given):
+        """Vectors [T, L] of checked phrases without operators: a class name's stored row, else
+        the mean of its words' vectors."""
         phrases = normalise_phrases(self.replacements, given)
         rows, words = phrase_rows(self.table, phrases)
         class_index = self.classes.lookup(phrases)
         is_class = class_index >= 0
-        empty = tf.logical_and(tf.equal(rows.row_lengths(), 0), tf.logical_not(is_class))
-        # Padded with one entry so that the index lookups work on empty inputs too.
-        first_empty = tf.argmax(tf.cast(tf.concat([empty, [True]], 0), tf.int32),
-                                output_type=tf.int64)
         padded_phrases = tf.concat([given, [""]], 0)  # errors name the phrase as given
-        empty_check = self._check(
-            tf.logical_not(tf.reduce_any(empty)),
-            [spec + "; phrase ", tf.strings.as_string(first_empty), " (",
-             tf.gather(padded_phrases, first_empty), ") has no words"])
         missing = tf.logical_and(rows.flat_values < 0,
                                  tf.logical_not(tf.gather(is_class, rows.value_rowids())))
         first = tf.argmax(tf.cast(tf.concat([missing, [True]], 0), tf.int32),
@@ -229,13 +237,13 @@ class TextFunctions:
             ["word `", word, "` of phrase `", phrase, "` is not in the export vocabulary "
              f"(the {self.size} words of {VOCABULARY_ASSET}: the most frequent of "
              f"{self.source or 'the word vectors'} and the class-name words)"])
-        with tf.control_dependencies([empty_check, oov_check]):
+        with tf.control_dependencies([oov_check]):
             vectors = tf.gather(tf.cast(self.vectors, tf.float64), tf.maximum(rows, 0))
             # float64 mean, like the Python encoder (`phrase_vector`)
             means = tf.cast(tf.reduce_mean(vectors, axis=1), tf.float32)
             stored = tf.gather(tf.convert_to_tensor(self.model.label_vectors),
                                tf.maximum(class_index, 0))
-            return {"label_vectors": tf.where(is_class[:, None], stored, means)}
+            return tf.where(is_class[:, None], stored, means)
 
     def generate_text(self, phrases, seed):
         return self.serving.generate(self.phrase_vectors(phrases)["label_vectors"], seed)
@@ -339,6 +347,10 @@ def add_text_endpoints(archive, model, staging_dir, word_vectors=None,
                      "word_vectors": source,
                      "normalisation": {"option": normalisation.name,
                                        "replacements": len(replacements)},
+                     "query_grammar": "pse_tf.inference.query (in the graph: "
+                                      "pse_tf.export.algebra): phrases joined by + or - "
+                                      "standing alone between spaces; label vector = signed "
+                                      "sum of the phrase vectors",
                      "tokenisation": "normalise (a token whose lowercase form is a key of the "
                                      "normalisation map is replaced: "
                                      "pse_tf.labels.open_vocabulary); "

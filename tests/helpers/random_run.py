@@ -8,10 +8,12 @@ from pathlib import Path
 import numpy as np
 
 
-def write_random_run(root: Path, vocabulary_size: int = 2000, latent_dim: int = 4):
+def write_random_run(root: Path, vocabulary_size: int = 2000, latent_dim: int = 4,
+                     export: bool = True):
     """A PSE* on the GloVe Fashion-MNIST labels with seeded random weights far from the
-    initialisation (as a trained model's are): (run directory, export version folder)."""
-    from pse_tf import export
+    initialisation (as a trained model's are): (run directory, export version folder or None
+    without `export`)."""
+    from pse_tf.export import export_model
     from pse_tf.config import ModelConfig, TrainConfig
     from pse_tf.data import CLASS_NAMES
     from pse_tf.labels import LabelEncoding
@@ -29,6 +31,8 @@ def write_random_run(root: Path, vocabulary_size: int = 2000, latent_dim: int = 
     run_dir.mkdir(parents=True)
     config.to_json(run_dir / CONFIG)
     model.save_weights(run_dir / FINAL_WEIGHTS)
-    result = export.export_model(model, "random", Path(root) / "exported", tflite=False,
-                                 text_options={"vocabulary_size": vocabulary_size})
+    if not export:
+        return run_dir, None
+    result = export_model(model, "random", Path(root) / "exported", tflite=False,
+                          text_options={"vocabulary_size": vocabulary_size})
     return run_dir, result.path
