@@ -154,6 +154,51 @@ def _remove_stale_staging(folder: Path) -> None:
             pass
 
 
+def stage(source: Source, target: Path, files: Sequence[str], check, name: str,
+          verbose: bool) -> tuple[dict, list[str]]:
+    """Asks `source` for `files` and moves each one that passes `check` into `target`.
+
+    Args:
+        source: Source.
+        target: Path. The cache folder (created if needed).
+        files: sequence of str. File names to ask for.
+        check: (file, data bytes) -> result; raises DataError for a bad file.
+        name: str. Resource name for the log lines.
+        verbose: bool. One line per verified file.
+
+    Returns:
+        ({file: check's result} for the files now in `target`, [problems met]).
+    """
+    _log(verbose, f"{name}: fetching {len(files)} file(s) from {source}")
+    got, problems = {}, []
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        _remove_stale_staging(target)
+        # Stage inside the target folder so the move into the cache is one atomic rename.
+        with tempfile.TemporaryDirectory(prefix=".staging-", dir=target) as staging:
+            try:
+                source.provide(list(files), Path(staging))
+            except DataError as e:
+                problems.append(str(e))
+            for file in files:
+                staged = Path(staging) / file
+                if not staged.is_file():
+                    if not problems:
+                        problems.append(f"{file} not provided")
+                    continue
+                try:
+                    result = check(file, staged.read_bytes())
+                except DataError as e:
+                    problems.append(str(e))
+                    continue
+                os.replace(staged, target / file)
+                got[file] = result
+                _log(verbose, f"{name}/{file}: verified ({source})")
+    except OSError as e:
+        problems.append(f"{type(e).__name__}: {e}")
+    return got, problems
+
+
 def _ensure(name: str, root: Path, verbose: bool,
             sources: Sequence[Source] | None) -> dict[str, np.ndarray]:
     """Makes `root/name` hold the 4 verified files and returns them parsed."""
@@ -189,33 +234,9 @@ def _ensure(name: str, root: Path, verbose: bool,
     for source in default_sources(name) if sources is None else sources:
         if not missing:
             break
-        _log(verbose, f"{name}: fetching {len(missing)} file(s) from {source}")
-        problems = []
-        try:
-            target.mkdir(parents=True, exist_ok=True)
-            _remove_stale_staging(target)
-            # Stage inside the target folder so the move into the cache is one atomic rename.
-            with tempfile.TemporaryDirectory(prefix=".staging-", dir=target) as staging:
-                try:
-                    source.provide(list(missing), Path(staging))
-                except DataError as e:
-                    problems.append(str(e))
-                for file in missing:
-                    staged = Path(staging) / file
-                    if not staged.is_file():
-                        if not problems:
-                            problems.append(f"{file} not provided")
-                        continue
-                    try:
-                        array = verify(name, file, staged.read_bytes())
-                    except DataError as e:
-                        problems.append(str(e))
-                        continue
-                    os.replace(staged, target / file)
-                    arrays[file] = array
-                    _log(verbose, f"{name}/{file}: verified ({source})")
-        except OSError as e:
-            problems.append(f"{type(e).__name__}: {e}")
+        got, problems = stage(source, target, missing,
+                              lambda file, data: verify(name, file, data), name, verbose)
+        arrays.update(got)
         missing = [f for f in FILES if f not in arrays]
         if problems:
             failures.append(f"{source}: {'; '.join(problems)}")

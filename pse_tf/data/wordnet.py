@@ -22,7 +22,7 @@ import zipfile
 from pathlib import Path
 from typing import Sequence
 
-from pse_tf.data.datasets import _log, _remove_stale_staging, cache_dir
+from pse_tf.data.datasets import _log, cache_dir, stage
 from pse_tf.data.idx import DataError
 from pse_tf.data.sources import DebPackage, Source, _run
 
@@ -177,29 +177,7 @@ def fetch(data_dir: str | os.PathLike | None = None, verbose: bool = True, *,
     for source in default_sources() if sources is None else sources:
         if not missing:
             break
-        _log(verbose, f"{NAME}: fetching {len(missing)} file(s) from {source}")
-        problems = []
-        try:
-            target.mkdir(parents=True, exist_ok=True)
-            _remove_stale_staging(target)
-            with tempfile.TemporaryDirectory(prefix=".staging-", dir=target) as staging:
-                try:
-                    source.provide(list(missing), Path(staging))
-                except DataError as e:
-                    problems.append(str(e))
-                for file in missing:
-                    staged = Path(staging) / file
-                    if not staged.is_file():
-                        continue
-                    try:
-                        verify(file, staged.read_bytes())
-                    except DataError as e:
-                        problems.append(str(e))
-                        continue
-                    os.replace(staged, target / file)
-                    _log(verbose, f"{NAME}/{file}: verified ({source})")
-        except OSError as e:
-            problems.append(f"{type(e).__name__}: {e}")
+        _, problems = stage(source, target, missing, verify, NAME, verbose)
         missing = [f for f in FILES if not (target / f).is_file()]
         if problems:
             failures.append(f"{source}: {'; '.join(problems)}")
