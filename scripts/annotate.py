@@ -10,9 +10,11 @@ probabilities are the softmax of those scores over the vocabulary. The vocabular
 word vectors that start with a letter (of the export's own vocabulary for an export); a one-hot
 model ranks its class names.
 
-Images: PNG/JPEG files read as greyscale, which must be 28x28 unless `--resize` (bilinear, aspect
-ratio not kept); `.npy` files holding [28, 28], [N, 28, 28] or [N, 784], uint8 or float in [0, 1].
-The data sets draw light strokes on black: pass `--invert` for dark-on-light pictures.
+Images: PNG/JPEG files at the model's size (28x28 greyscale for MNIST and Fashion-MNIST; a colour
+model of your own images reads RGB), another size only with `--resize` (bilinear, aspect ratio
+not kept); `.npy` files holding one image or a batch, flat or not ([28, 28], [N, 28, 28] or
+[N, 784]), uint8 or float in [0, 1]. The data sets draw light strokes on black: pass `--invert`
+for dark-on-light pictures.
 """
 
 from __future__ import annotations
@@ -47,21 +49,22 @@ def main(argv=None) -> int:
     from pse_tf.inference import load, read_images, read_word_file
 
     try:
-        pse = load(args.model)
-        images, names = read_images(args.images, pse.image_shape, args.resize, args.invert)
+        predictor = load(args.model)
+        images, names = read_images(args.images, predictor.image_shape, args.resize, args.invert)
         vocabulary = read_word_file(args.words) if args.words else \
-            pse.vocabulary(args.vocabulary_size)
-        results = pse.annotate(images, vocabulary, args.top_k)
+            predictor.vocabulary(args.vocabulary_size)
+        results = predictor.annotate(images, vocabulary, args.top_k)
     except (ValueError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     if args.json:
-        print(json.dumps({"model": str(pse.backend.path), "vocabulary_size": len(vocabulary),
+        print(json.dumps({"model": str(predictor.backend.path), "vocabulary_size": len(vocabulary),
+                          "image_shape": list(predictor.image_shape),
                           "images": [{"image": n, "words": [w for w, _ in r],
                                       "probabilities": [p for _, p in r]}
                                      for n, r in zip(names, results)]}, indent=1))
         return 0
-    print(f"{pse.describe()}; {len(vocabulary)} words ranked")
+    print(f"{predictor.describe()}; {len(vocabulary)} words ranked")
     for name, ranked in zip(names, results):
         print(f"{name}: " + "  ".join(f"{w} {p:.3f}" for w, p in ranked))
     return 0

@@ -29,6 +29,8 @@ def parse_args(argv=None):
     p.add_argument("--samples", type=int, default=8, help="images per row (default 8)")
     p.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
     p.add_argument("--out", default="generated.png", help="PNG to write (default generated.png)")
+    p.add_argument("--array", help="also save the images as .npy: float32 [rows, samples, "
+                   "*image_shape] in [0, 1]")
     args = p.parse_args(argv)
     if bool(args.queries) == bool(args.interpolate):
         p.error("give either queries or --interpolate A B")
@@ -37,25 +39,30 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    import numpy as np
+
     from pse_tf import plotting
     from pse_tf.inference import load
 
     try:
-        pse = load(args.model)
+        predictor = load(args.model)
         if args.interpolate:
             a, b = args.interpolate
-            vectors = pse.interpolation_vectors(a, b, args.steps)
+            vectors = predictor.interpolation_vectors(a, b, args.steps)
             names = [f"t={t:.2f}" for t in (i / (args.steps - 1) for i in range(args.steps))]
             title = f"{a} -> {b}"
         else:
-            vectors, names, title = pse.query_vectors(args.queries), list(args.queries), ""
-        images = pse.generate_vectors(vectors, args.samples, args.seed)
+            vectors, names, title = predictor.query_vectors(args.queries), list(args.queries), ""
+        images = predictor.generate_vectors(vectors, args.samples, args.seed)
     except (ValueError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     path = plotting.save_image_rows(list(images), names, args.out,
                                     title=f"{title} (seed {args.seed})".strip())
-    print(f"wrote {path} ({len(images)} rows x {args.samples} samples, {pse.describe()})")
+    if args.array:
+        np.save(args.array, images)
+    print(f"wrote {path} ({len(images)} rows x {args.samples} samples of "
+          f"{'x'.join(map(str, predictor.image_shape))}, {predictor.describe()})")
     return 0
 
 

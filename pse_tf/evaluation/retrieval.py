@@ -72,7 +72,7 @@ def retrieval_table(pse, images, labels, class_phrases=None) -> dict:
     """Both directions and all three scores for a test split.
 
     Args:
-        pse: pse_tf.inference.PSE.
+        pse: pse_tf.inference.Predictor.
         images: float [N, H, W] in [0, 1] (or uint8).
         labels: int [N]. Class index of each image.
         class_phrases: list of C str, the text queries (default: the model's class names).
