@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 
 import numpy as np
 import pytest
@@ -22,8 +23,10 @@ from pse_tf.export.signatures import shape_text
 
 from .conftest import TOL
 
-FAST, FULL = 50, 1000
-# Each property test runs twice: FAST examples in the fast subset, FULL in the slow suite.
+# Each property test runs twice: FAST examples in the fast subset, FULL in the slow suite
+# (PSE_HYPOTHESIS_FAST / PSE_HYPOTHESIS_FULL change them).
+FAST = int(os.environ.get("PSE_HYPOTHESIS_FAST", 50))
+FULL = int(os.environ.get("PSE_HYPOTHESIS_FULL", 1000))
 BUDGETS = [pytest.param(FAST, id="fast"), pytest.param(FULL, id="full", marks=pytest.mark.slow)]
 LARGE_BATCH = 2048
 MAX_ELEMENTS = LARGE_BATCH * 256
