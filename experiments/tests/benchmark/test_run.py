@@ -7,7 +7,7 @@ import pytest
 
 from experiments.benchmark.run import run_benchmark
 
-COMMITTED = Path(__file__).resolve().parents[2] / "results" / "benchmark.json"
+COMMITTED = Path(__file__).resolve().parents[3] / "results" / "benchmark.json"
 
 
 def test_bad_arguments_are_refused_before_any_work():

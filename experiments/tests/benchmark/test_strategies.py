@@ -13,7 +13,7 @@ import tensorflow as tf
 
 from experiments.benchmark.strategies import split_cpu
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.mark.skipif(bool(tf.config.list_physical_devices("GPU")), reason="splits the CPU")
@@ -26,7 +26,7 @@ def test_the_cpu_split_after_tensorflow_set_up_its_devices_says_so():
 @pytest.mark.slow
 def test_strategies_alone_time_none_and_mirrored_on_one_and_two_devices(tmp_path):
     done = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "benchmark.py"), "--strategies", "--models",
+        [sys.executable, str(ROOT / "experiments/benchmark/benchmark.py"), "--strategies", "--models",
          "vae", "--steps", "100", "--repeats", "1", "--out", str(tmp_path)],
         capture_output=True, text=True, timeout=900, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert done.returncode == 0, done.stderr[-3000:]
