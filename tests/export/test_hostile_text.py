@@ -125,88 +125,83 @@ def _check_refusal(error, expected, batch):
     assert any(m in error.message for m in MESSAGES), error.message
 
 
+def _check_vectors(text_export, expected, out, seed):
+    vectors = out["label_vectors"]
+    assert vectors.shape == expected.shape and vectors.dtype == np.float32
+    assert np.all(np.isfinite(vectors))
+    np.testing.assert_allclose(vectors, expected, atol=1e-5)
+
+
+def _check_images(text_export, expected, out, seed):
+    images = out["images"]
+    assert images.shape == (len(expected), 16, 16) and images.dtype == np.float32
+    assert np.all(np.isfinite(images)) and np.all((images >= 0) & (images <= 1))
+    if len(expected) and len(expected) < 100:  # Keras on thousands is slow and adds nothing
+        pixels = text_export.model.generate(expected, export.seed_pair(seed)).numpy()
+        np.testing.assert_allclose(images, pixels.reshape(images.shape),
+                                   atol=hr.generation_tolerance(expected))
+
+
+TEXT_CHECKS = {"phrase_vectors": _check_vectors, "generate_text": _check_images}
+
+
 @pytest.mark.parametrize("budget", hr.BUDGETS)
-def test_phrase_vectors_answer_as_python_or_refuse(text_export, budget):
-    signature = text_export.loaded.signatures["phrase_vectors"]
-
-    @hr.hostile_settings(budget)
-    @given(batch=batches())
-    def check(batch):
-        out, error = _call(signature, batch)
-        expected = _expected(text_export, batch)
-        if error is not None:
-            return _check_refusal(error, expected, batch)
-        assert expected is not None, f"answered what the Python path refuses: {batch!r:.300}"
-        vectors = out["label_vectors"]
-        assert vectors.shape == (len(batch), text_export.model.label_dim)
-        assert vectors.dtype == np.float32 and np.all(np.isfinite(vectors))
-        np.testing.assert_allclose(vectors, expected, atol=1e-5)
-
-    check()
-
-
-@pytest.mark.parametrize("budget", hr.BUDGETS)
-def test_generate_text_answers_as_python_or_refuses(text_export, budget):
-    signature = text_export.loaded.signatures["generate_text"]
-    model = text_export.model
+@pytest.mark.parametrize("key", sorted(TEXT_CHECKS))
+def test_text_signatures_answer_as_python_or_refuse(text_export, key, budget):
+    signature = text_export.loaded.signatures[key]
 
     @hr.hostile_settings(budget)
     @given(batch=batches(), seed=st.integers(hr.INT64.min, hr.INT64.max))
     def check(batch, seed):
-        out, error = _call(signature, batch, seed=tf.constant(seed, tf.int64))
+        extra = {"seed": tf.constant(seed, tf.int64)} if key == "generate_text" else {}
+        out, error = _call(signature, batch, **extra)
         expected = _expected(text_export, batch)
         if error is not None:
             return _check_refusal(error, expected, batch)
         assert expected is not None, f"answered what the Python path refuses: {batch!r:.300}"
-        images = out["images"]
-        assert images.shape == (len(batch), 16, 16) and images.dtype == np.float32
-        assert np.all(np.isfinite(images)) and np.all((images >= 0) & (images <= 1))
-        if len(batch) and len(batch) < 100:  # Keras on thousands is slow and adds nothing
-            pixels = model.generate(expected, export.seed_pair(seed)).numpy()
-            np.testing.assert_allclose(images, pixels.reshape(images.shape),
-                                       atol=hr.generation_tolerance(expected))
+        TEXT_CHECKS[key](text_export, expected, out, seed)
 
     check()
 
 
-@pytest.mark.parametrize("budget", hr.BUDGETS)
-def test_annotate_words_answers_or_refuses(text_export, budget):
-    signature = text_export.loaded.signatures["annotate_words"]
+def _check_words(text_export, images, out):
     words = set(text_export.kv.index_to_key) | {w for c in CLASSES for w in c.split()}
+    found, scores = out["words"], out["scores"]
+    assert found.shape == scores.shape == (len(images), 5) and scores.dtype == np.float32
+    assert {w.decode() for w in found.ravel()} <= words
+    assert np.all((scores >= 0) & (scores <= 1)) and np.all(np.diff(scores, axis=1) <= 0)
 
-    @hr.hostile_settings(budget)
-    @given(request=hr.image_requests(16, 16))
-    def check(request):
-        out = hr.answer(lambda: signature(images=request.value), request)
-        if out is None:
-            return
-        n = len(request.array)
-        found, scores = out["words"].numpy(), out["scores"].numpy()
-        assert found.shape == scores.shape == (n, 5) and scores.dtype == np.float32
-        assert {w.decode() for w in found.ravel()} <= words
-        assert np.all((scores >= 0) & (scores <= 1)) and np.all(np.diff(scores, axis=1) <= 0)
 
-    check()
+def _check_label_gaussians(text_export, vectors, out):
+    mean, stddev = out["mean"], out["stddev"]
+    assert mean.shape == stddev.shape == (len(vectors), 3)
+    assert np.all(np.isfinite(mean)) and np.all(stddev > 0)
+    if len(vectors):
+        q = text_export.model.label_distribution(vectors)
+        np.testing.assert_allclose(mean, q.mean().numpy(),
+                                   atol=TOL * max(1.0, float(np.abs(vectors).max())))
+
+
+# signature: (its input's name, the hostile requests for it, the check of an answer)
+TENSOR_SIGNATURES = {
+    "annotate_words": ("images", lambda model: hr.image_requests(16, 16), _check_words),
+    "embed_labels": ("label_vectors", lambda model: hr.label_requests(
+        int(model.label_dim), len(CLASSES)), _check_label_gaussians),
+}
 
 
 @pytest.mark.parametrize("budget", hr.BUDGETS)
-def test_embed_labels_answers_or_refuses(text_export, budget):
-    signature = text_export.loaded.signatures["embed_labels"]
-    model = text_export.model
+@pytest.mark.parametrize("key", sorted(TENSOR_SIGNATURES))
+def test_tensor_signatures_answer_or_refuse(text_export, key, budget):
+    signature = text_export.loaded.signatures[key]
+    name, requests, check_answer = TENSOR_SIGNATURES[key]
 
     @hr.hostile_settings(budget)
-    @given(request=hr.label_requests(int(model.label_dim), len(CLASSES)))
+    @given(request=requests(text_export.model))
     def check(request):
-        out = hr.answer(lambda: signature(label_vectors=request.value), request)
-        if out is None:
-            return
-        mean, stddev = out["mean"].numpy(), out["stddev"].numpy()
-        assert mean.shape == stddev.shape == (len(request.array), 3)
-        assert np.all(np.isfinite(mean)) and np.all(stddev > 0)
-        if len(request.array):
-            q = model.label_distribution(request.array)
-            np.testing.assert_allclose(mean, q.mean().numpy(), atol=TOL * max(
-                1.0, float(np.abs(request.array).max())))
+        out = hr.answer(lambda: signature(**{name: request.value}), request)
+        if out is not None:
+            check_answer(text_export, request.array, {k: v.numpy() for k, v in out.items()})
 
     check()
 

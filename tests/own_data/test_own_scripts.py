@@ -1,25 +1,16 @@
 """The text commands on a run of your own colour images (a `folder:` data set of 32 x 32 x 3
 pictures): the image shape comes from the run's config, never from a square root of image_dim."""
 
-import importlib.util
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from tests.helpers.random_run import write_random_run
+from tests.helpers.scripts import script
 from tests.own_data.builders import CLASSES, write_folder
 
-SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 NAMES = sorted(name.replace("_", " ") for name in CLASSES.values())
-
-
-def script(name):
-    spec = importlib.util.spec_from_file_location(f"{name}_script", SCRIPTS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.main
 
 
 @pytest.fixture(scope="module")
