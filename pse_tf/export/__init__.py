@@ -17,6 +17,8 @@ Modules, one job each:
                 softplus that does not overflow, from TFLite builtin ops, swapped in while the
                 TFLite functions are traced
     signatures  the signature spec and the serving functions, with in-graph input validation
+    text        the text signatures of a word-vector export: vocabulary, phrases, annotation
+    algebra     the query grammar (`pse_tf.inference.query`) in tf.strings ops, for `text`
     archive     versions, SavedModel and TFLite writing, metadata, `export_model`
     tflite      `TFLiteModel`: the TFLite files run with the input checks TFLite cannot make
 """
