@@ -10,7 +10,11 @@ option of `pse_tf.labels.open_vocabulary` on the committed word list.
 `--training` names how the model is trained: `paper` (the default), `label_weight_decay=X` (the
 PSE model option: L2 on the label encoder) or `label_neighbours=K` (each class also trains on its
 rule-chosen neighbour words, `pse_tf.labels.neighbours`; this adds phrases to training, and the
-rows report the score on the list words that are not among those phrases too).
+headline leaves out the list words among those phrases).
+
+Every headline counts only the words that stay unseen: a word the option's text normalisation
+rewrites into a class name is counted apart (`vocabulary.rewritten_into_label`), and each
+word's half (development, held_out) is reported apart too (`unseen_words_report.py`).
 
 For each data set and seed the PSE* word-vector model is reloaded from its run directory
 (trained first if missing, as `scripts/train.py --label-encoding word2vec` would). Each word gets
@@ -121,8 +125,8 @@ def model_dataset(encoding):
 def main(argv=None) -> int:
     import numpy as np
 
-    from experiments.open_vocabulary.unseen_words_report import (in_training, summarise,
-                                                                 training_name)
+    from experiments.open_vocabulary.unseen_words_report import (complete_row, in_training,
+                                                                 summarise, training_name)
     from experiments.open_vocabulary.vocabulary import score_words
     from experiments.results_file import ResultsFile
     from pse_tf.evaluation.evaluators import classify, load_evaluator
@@ -149,6 +153,7 @@ def main(argv=None) -> int:
     out = Path(args.out)
     results = ResultsFile(out, "unseen_words", {"rows": [], "words": {}}, summarise, args.commit)
     state, save = results.state, results.save
+    state["rows"] = [complete_row(r, state["words"][r["dataset"]]) for r in state["rows"]]
 
     for seed, ds, (trained, training) in ((s, d, t) for s in args.seeds for t in trainings
                                           for d in args.datasets):
@@ -199,10 +204,13 @@ def main(argv=None) -> int:
                        "reconstruction_error", "annotation_accuracy", "generation_accuracy",
                        "generation_accuracy_std", "train_seconds")},
                    "seconds": time.time() - t0}
+            row = complete_row(row, words)
             state["rows"].append(row)
-            print(f"{ds} seed {seed} {trained} {option.name}: landed {row['fraction_landed']:.3f} "
-                  f"accuracy {row['mean_accuracy']:.3f} word vectors "
-                  f"{row['word_vectors_alone']:.3f}", flush=True)
+            counts = row["headline"]["landed_counts"]
+            print(f"{ds} seed {seed} {trained} {option.name}: landed "
+                  f"{counts['all']['landed']}/{counts['all']['words']} of the words that stay "
+                  f"unseen, rewritten into a label {counts['rewritten']['landed']}/"
+                  f"{counts['rewritten']['words']}", flush=True)
             save(f"unseen_words: {ds} seed {seed} {trained} {option.name}")
         if draw_figure:
             draw(model, encoding, words, figure, seed)

@@ -4,14 +4,20 @@ For each word, `samples` latent codes are drawn from q(z|word), decoded to Berno
 classified by the fixed evaluator (the one behind the paper's generation accuracy, §4). A word
 *lands* when the evaluator's majority class over its samples is the intended class; its
 *accuracy* is the fraction of its samples classified as the intended class.
+
+A word that the text normalisation rewrites into a training label (`rewritten_into_label`) gets
+that class's own label vector: it is no longer an unseen word. Every headline (`landed_counts`)
+is over the words that stay unseen; rewritten words are counted apart.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 
 import numpy as np
-import tensorflow as tf
+
+from pse_tf.labels.open_vocabulary import HALVES
 
 
 def word_predictions(model, label_vectors: np.ndarray, classify: Callable[[np.ndarray], np.ndarray],
@@ -26,6 +32,8 @@ def word_predictions(model, label_vectors: np.ndarray, classify: Callable[[np.nd
         samples: int. Images per word.
         seed: int. Word i uses the stateless seed (seed, i), so words do not share draws.
     """
+    import tensorflow as tf
+
     label_vectors = np.asarray(label_vectors, np.float32)
     out = np.empty((len(label_vectors), samples), np.int32)
     for i, vector in enumerate(label_vectors):
@@ -81,3 +89,62 @@ def score_words(model, encoding, vocabulary, words: Sequence[dict], classify, sa
     scores = word_scores(predictions, intended, len(encoding.class_names))
     scores["normalised"] = [vocabulary.normalise(p, encoding.class_names) for p in phrases]
     return scores
+
+
+# -- which words a headline counts ----------------------------------------------------------------
+GROUPS = ("unseen", "rewritten", "taught")
+
+
+def phrase_key(phrase: str) -> tuple[str, ...]:
+    """A phrase's words for comparing two phrases: its lowercase runs of letters and digits.
+
+    It splits wherever the encoder's `pse_tf.labels.phrase_tokens` may split (whitespace, and '-'
+    or '/' inside a compound) and at any other punctuation too, so two phrases the encoder reads
+    as the same words always share a key: "T-Shirt", "t shirt" and "t/shirt" -> ("t", "shirt").
+    """
+    return tuple(re.findall(r"[^\W_]+", phrase.lower()))
+
+
+def rewritten_into_label(normalised: str, class_names: Sequence[str]) -> bool:
+    """Whether a word's normalised phrase is a training label phrase: its `phrase_key` equals a
+    class name's (case- and punctuation-insensitive).
+
+    Such a word gets the class's own label vector ("trousers" -> "trouser"; "7" -> "seven"), so a
+    score on it measures the text rule, not the model. "boots" -> "boot" is not rewritten: the
+    label is "ankle boot".
+    """
+    key = phrase_key(normalised)
+    return bool(key) and any(key == phrase_key(name) for name in class_names)
+
+
+def word_groups(normalised: Sequence[str], class_names: Sequence[str],
+                taught: Sequence[bool] | None = None) -> list[str]:
+    """Per word: "rewritten" (`rewritten_into_label`), else "taught" (`taught[i]`: one of the
+    phrases a `label_neighbours` model trained on), else "unseen" (the words a headline counts)."""
+    taught = list(taught or []) or [False] * len(normalised)
+    return ["rewritten" if rewritten_into_label(n, class_names) else "taught" if t else "unseen"
+            for n, t in zip(normalised, taught)]
+
+
+def landed_counts(landed: Sequence[bool], groups: Sequence[str], halves: Sequence[str]) -> dict:
+    """Landed words k of n: {"all", "development", "held_out"} over the "unseen" words (each
+    half apart), {"rewritten", "taught"} over those groups (both halves).
+
+    Returns:
+        {name: {"landed": k, "words": n}}.
+    """
+    if not len(landed) == len(groups) == len(halves):
+        raise ValueError(f"landed, groups and halves must have one entry per word; got "
+                         f"{len(landed)}, {len(groups)}, {len(halves)}")
+    bad = (set(groups) - set(GROUPS)) | (set(halves) - set(HALVES))
+    if bad:
+        raise ValueError(f"groups must be in {GROUPS} and halves in {HALVES}; got {sorted(bad)}")
+    selections = {"all": lambda g, h: g == "unseen",
+                  **{half: (lambda g, h, half=half: g == "unseen" and h == half)
+                     for half in HALVES},
+                  **{group: (lambda g, h, group=group: g == group) for group in GROUPS[1:]}}
+    out = {}
+    for name, keep in selections.items():
+        kept = [bool(x) for x, g, h in zip(landed, groups, halves) if keep(g, h)]
+        out[name] = {"landed": sum(kept), "words": len(kept)}
+    return out
