@@ -7,8 +7,9 @@ import pytest
 
 from pse_tf.config import ModelConfig, TrainConfig
 from pse_tf.data.catalog import load
-from pse_tf.demo import Demo, DemoError, open_backend
+from pse_tf.demo import Demo, DemoError
 from pse_tf.export.archive import export_model
+from pse_tf.inference import load as load_predictor
 from pse_tf.runs import load_run, train
 from tests.own_data.builders import write_folder
 
@@ -51,8 +52,8 @@ def _check_ranked(ranked, names):
 
 
 def test_generate_from_words_in_colour(own_run):
-    demo = Demo(open_backend(own_run[1]))
-    assert demo.backend.class_names == NAMES and demo.backend.image_shape == (32, 32, 3)
+    demo = Demo(load_predictor(own_run[1]))
+    assert demo.predictor.class_names == NAMES and demo.predictor.image_shape == (32, 32, 3)
     sandals, note, view = demo.generate("sandal", 4, seed=3)
     assert len(sandals) == 4 and all(im.shape == (96, 96, 3) and im.dtype == np.uint8
                                      for im in sandals)
@@ -62,14 +63,14 @@ def test_generate_from_words_in_colour(own_run):
     # Sandals are tinted blue, trousers red (builders.TINTS): the colour must come through.
     # Relative, since a short run's samples share a dull background of every colour.
     assert _redder(np.stack(trousers)) > _redder(np.stack(sandals)) + 10
-    assert len(demo.generate("sandal + 0.5 ankle boot - trouser", 2)[0]) == 2
+    assert len(demo.generate("sandal + ankle boot - trouser", 2)[0]) == 2
     with pytest.raises(DemoError, match="not in the word-vector vocabulary"):
         demo.generate("qqqzzx", 2)
 
 
 def test_annotate_colour_uploads_of_any_size_and_mode(own_run):
     folder, run_dir, _ = own_run
-    demo = Demo(open_backend(run_dir))
+    demo = Demo(load_predictor(run_dir))
     boot, sandal, trouser = _test_images(folder)
     # A larger RGBA upload (opaque), a float RGB one, and the model's own size.
     big = np.dstack([sandal.repeat(3, 0).repeat(2, 1), np.full((96, 64), 255, np.uint8)])
@@ -92,7 +93,7 @@ def test_annotate_colour_uploads_of_any_size_and_mode(own_run):
 
 
 def test_annotate_a_drawing(own_run):
-    demo = Demo(open_backend(own_run[1]))
+    demo = Demo(load_predictor(own_run[1]))
     paper = np.full((280, 280, 4), 255, np.uint8)
     paper[40:240, 90:190, :3] = 0  # a filled black block, the Sketchpad's ink
     ranked, recon, _ = demo.annotate({"composite": paper, "layers": []}, drawn=True)
@@ -102,16 +103,19 @@ def test_annotate_a_drawing(own_run):
 
 def test_the_export_serves_the_same_page(own_run):
     folder, _, export = own_run
-    demo = Demo(open_backend(export))  # the newest version
-    assert demo.backend.class_names == NAMES and demo.backend.image_shape == (32, 32, 3)
+    demo = Demo(load_predictor(export))  # the newest version
+    assert demo.predictor.class_names == NAMES and demo.predictor.image_shape == (32, 32, 3)
     images, _, view = demo.generate("trouser", 2, seed=1)
     assert [im.shape for im in images] == [(96, 96, 3)] * 2 and view.ndim == 3
     assert _redder(np.stack(images)) > _redder(np.stack(demo.generate("sandal", 2, seed=1)[0]))
     ranked, recon, _ = demo.annotate(_test_images(folder)[1])
     _check_ranked(ranked, NAMES)
     assert max(ranked, key=ranked.get) == "sandal" and recon is None
-    with pytest.raises(DemoError, match="extra words need a run directory"):
-        demo.annotate(_test_images(folder)[1], "shoe")
+    # Extra words come from the export's own vocabulary (its phrase_vectors signature).
+    ranked, _, _ = demo.annotate(_test_images(folder)[1], "shoe")
+    _check_ranked(ranked, NAMES + ("shoe",))
+    with pytest.raises(DemoError, match="not in this export's"):
+        demo.annotate(_test_images(folder)[1], "qqqzzxx")
 
 
 def test_page_in_headless_chromium(own_run, tmp_path):
