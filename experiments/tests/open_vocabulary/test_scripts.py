@@ -30,7 +30,13 @@ def test_unseen_words_end_to_end(tmp_path):
         assert len(row["landed"]) == len(row["accuracy"]) == len(words)
         # landed means the majority class is the intended one
         assert row["landed"] == [m == w["class"] for m, w in zip(row["majority"], words)]
-        assert row["fraction_landed"] == pytest.approx(np.mean(row["landed"]))
+        assert row["fraction_landed_all_words"] == pytest.approx(np.mean(row["landed"]))
+        # the headline leaves out the words the option rewrites into a label (MNIST: 19 of 41)
+        counts = row["headline"]["landed_counts"]
+        assert counts["all"]["words"] + counts["rewritten"]["words"] == len(words)
+        assert counts["rewritten"]["words"] == (19 if row["option"].endswith("numerals") else
+                                                9 if "plurals" in row["option"] else 0)
+        assert row["half"] == [w["half"] for w in words]
         assert 0 <= row["word_vectors_alone"] <= 1
     md = (tmp_path / "unseen_words.md").read_text()
     assert md.count("| mnist | `paper` |") == len(options) and "(default)" in md
