@@ -26,28 +26,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 BUDGETS = (2000, 5000, 10000, 20000, 40000, 80000, 120000, 160000, 200000)
 
 
-def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--runs", nargs="+", type=Path,
-                   help="finished run directories to read (no training); default: train one")
-    p.add_argument("--dataset", default="mnist", choices=["mnist", "fashion_mnist"])
-    p.add_argument("--model", default="pse_star")
-    p.add_argument("--label-encoding", default="onehot")
-    p.add_argument("--latent-dim", type=int, default=10)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--budgets", type=int, nargs="+",
-                   help="steps to evaluate at (multiples of --checkpoint-every); default "
-                        f"{', '.join(map(str, BUDGETS))}, or with --runs every budget a run kept")
-    p.add_argument("--checkpoint-every", type=int, default=1000)
-    p.add_argument("--generation-samples-per-label", type=int, default=10000,
-                   help="images per label for each generation reading (one repeat)")
-    p.add_argument("--out", default="runs/curve", help="parent folder of the trained run")
-    p.add_argument("--results", default="results", help="folder of learning_curve.json/.md")
-    p.add_argument("--commit", action="store_true", help="git commit the results after each row")
-    return p.parse_args(argv)
-
-
 def main(argv=None) -> int:
+    """Train (or read) the runs, then evaluate every kept budget under every reading."""
     from experiments.curves.curve import curve_config, curve_rows, render_curve
     from experiments.results_file import ResultsFile
     from pse_tf.config import ConfigError
@@ -82,6 +62,26 @@ def main(argv=None) -> int:
     print(f"wrote {results.md_path}")
     return 0
 
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--runs", nargs="+", type=Path,
+                   help="finished run directories to read (no training); default: train one")
+    p.add_argument("--dataset", default="mnist", choices=["mnist", "fashion_mnist"])
+    p.add_argument("--model", default="pse_star")
+    p.add_argument("--label-encoding", default="onehot")
+    p.add_argument("--latent-dim", type=int, default=10)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--budgets", type=int, nargs="+",
+                   help="steps to evaluate at (multiples of --checkpoint-every); default "
+                        f"{', '.join(map(str, BUDGETS))}, or with --runs every budget a run kept")
+    p.add_argument("--checkpoint-every", type=int, default=1000)
+    p.add_argument("--generation-samples-per-label", type=int, default=10000,
+                   help="images per label for each generation reading (one repeat)")
+    p.add_argument("--out", default="runs/curve", help="parent folder of the trained run")
+    p.add_argument("--results", default="results", help="folder of learning_curve.json/.md")
+    p.add_argument("--commit", action="store_true", help="git commit the results after each row")
+    return p.parse_args(argv)
 
 if __name__ == "__main__":
     # Run as a file: the repo root, not this folder, heads the path (`experiments` is not
