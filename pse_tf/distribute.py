@@ -175,10 +175,11 @@ def is_chief(strategy: tf.distribute.Strategy | None) -> bool:
 
 
 @contextlib.contextmanager
-def writable_dir(strategy: tf.distribute.Strategy | None, run_dir: Path):
-    """`run_dir` for the chief; for another worker a temporary folder, removed on exit. Every
-    worker saves the same things (the same variable reads), only the chief's are kept."""
-    if is_chief(strategy):
+def writable_dir(chief: bool, run_dir: Path):
+    """`run_dir` for the chief (`is_chief`); for another worker a temporary folder, removed on
+    exit. Every worker saves the same things (the same variable reads), only the chief's are
+    kept."""
+    if chief:
         yield Path(run_dir)
         return
     folder = Path(tempfile.mkdtemp(prefix=f"pse_tf-worker{os.getpid()}-"))
@@ -250,7 +251,7 @@ class RunContext:
 
     def writable_dir(self):
         """`writable_dir` of the run directory: itself for the chief, a temporary folder else."""
-        return writable_dir(self.strategy, self.run_dir)
+        return writable_dir(self.chief, self.run_dir)
 
     def same_on_every_worker(self, value: int, what: str):
         same_on_every_worker(self.strategy, value, what)

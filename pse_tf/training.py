@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from pathlib import Path
@@ -231,14 +232,16 @@ def fit(model, config: TrainConfig, dataset, run_dir: Path, verbose: int = 1,
         context: RunContext. The run's (`pse_tf.runs.train` passes its own); None: the one the
             model implies (`RunContext.of_model`: the strategy it was built under).
     """
+    run_dir = Path(run_dir)
     if context is None:
         context = distribute.RunContext.of_model(model, run_dir)
-    run_dir = Path(run_dir)
+    elif context.run_dir != run_dir:
+        context = dataclasses.replace(context, run_dir=run_dir)
     checkpoint = checkpoints.latest(run_dir)
     context.same_on_every_worker(checkpoint.step if checkpoint else 0, "the step to resume from")
     if verbose and context.strategy is not None:
         print(context.describe(config.batch_size, config.jit_compile))
-    with distribute.writable_dir(context.strategy, run_dir) as out_dir:
+    with context.writable_dir() as out_dir:
         return _fit_stages(model, config, dataset, checkpoint, out_dir, verbose)
 
 
