@@ -291,7 +291,8 @@ def finish_run(config: TrainConfig, run_dir: Path, model, history: dict, encodin
 
         try:
             exported = export_model(model, export_name(config), export_dir=export_dir,
-                                    text_options={"word_vectors": config.word_vectors})
+                                    text_options={"word_vectors": config.word_vectors,
+                                                  "lexicon": config.lexicon})
         except (OSError, tf.errors.OpError) as e:  # TF's own file writes raise OpError
             raise ExportError(
                 f"could not export to {Path(export_dir) / export_name(config)}: "

@@ -54,6 +54,7 @@ def main(argv=None) -> int:
             result = export_model(model, export_name(config), args.export_dir,
                                   tflite=not (args.no_tflite or args.sizes),
                                   text_options={"word_vectors": config.word_vectors,
+                                                "lexicon": config.lexicon,
                                                 "vocabulary_size": size, "top_k": args.top_k})
             saved_model = directory_bytes(result.path) - sum(
                 p.stat().st_size for p in result.tflite_paths.values())

@@ -77,14 +77,17 @@ def phrases_spec() -> str:
     return "phrases must be a string vector [N] of non-empty phrases"
 
 
-def vocabulary_words(kv, size: int, class_names=()) -> list[str]:
-    """The first `size` words of `kv` (frequency order), then any class-name word not among them.
+def vocabulary_words(kv, size: int, class_names=(), extra_words=()) -> list[str]:
+    """The first `size` words of `kv` (frequency order), then any class-name word and any of
+    `extra_words` not among them.
 
     Args:
         kv: gensim KeyedVectors.
         size: int. How many of the most frequent words, >= 1.
         class_names: sequence of str. Their words (`phrase_tokens`) are always included, so every
             training label encodes in the graph.
+        extra_words: sequence of str. Words of `kv` kept whatever their frequency (the lexicon's:
+            `pse_tf.labels.lexicon.lexicon_words`).
     """
     from pse_tf.labels import phrase_tokens
 
@@ -92,11 +95,11 @@ def vocabulary_words(kv, size: int, class_names=()) -> list[str]:
         raise ValueError(f"vocabulary_size must be a positive int, got {size!r}")
     words = [w for w in kv.index_to_key[:size] if isinstance(w, str) and w and "\n" not in w]
     seen = set(words)
-    for name in class_names:
-        for word in phrase_tokens(kv, name):
-            if word not in seen:
-                seen.add(word)
-                words.append(word)
+    needed = [word for name in class_names for word in phrase_tokens(kv, name)]
+    for word in (*needed, *extra_words):
+        if word not in seen and word in kv.key_to_index:
+            seen.add(word)
+            words.append(word)
     return words
 
 
@@ -234,9 +237,11 @@ class TextFunctions:
                                                0), first))
         oov_check = self._check(
             tf.logical_not(tf.reduce_any(missing)),
-            ["word `", word, "` of phrase `", phrase, "` is not in the export vocabulary "
+            ["word `", word, "` of phrase `", phrase, "` is outside the vocabulary of this export "
              f"(the {self.size} words of {VOCABULARY_ASSET}: the most frequent of "
-             f"{self.source or 'the word vectors'} and the class-name words)"])
+             f"{self.source or 'the word vectors'}, the class-name words and the lexicon words); "
+             "to serve it, export the run again with a larger vocabulary: python "
+             "scripts/export.py RUN_DIR --vocabulary-size 400000"])
         with tf.control_dependencies([oov_check]):
             vectors = tf.gather(tf.cast(self.vectors, tf.float64), tf.maximum(rows, 0))
             # float64 mean, like the Python encoder (`phrase_vector`)
@@ -263,13 +268,26 @@ def embed_labels(serving: ServingFunctions):
     return fn
 
 
+def _lexicon_words(kv) -> tuple:
+    """(WordNet lemmas among `kv`'s words, a note for the metadata)."""
+    from pse_tf.data import DataError
+    from pse_tf.labels.lexicon import lexicon_words
+
+    try:
+        words = lexicon_words(kv)
+    except DataError as error:  # no WordNet here: the most frequent words still serve
+        return (), f"not included ({' '.join(str(error).split())})"
+    return words, f"{len(words)} WordNet lemmas kept whatever their frequency"
+
+
 def _function(fn, *input_signature):
     return tf.function(fn, input_signature=list(input_signature), autograph=False)
 
 
 def add_text_endpoints(archive, model, staging_dir, word_vectors=None,
                        vocabulary_size: int = DEFAULT_VOCABULARY_SIZE,
-                       top_k: int = DEFAULT_TOP_K, normalisation=None) -> tuple[dict, dict]:
+                       top_k: int = DEFAULT_TOP_K, normalisation=None, lexicon: str = "none",
+                       lexicon_words: bool = True) -> tuple[dict, dict]:
     """Adds `TEXT_SIGNATURES` to a keras ExportArchive.
 
     Args:
@@ -284,6 +302,10 @@ def add_text_endpoints(archive, model, staging_dir, word_vectors=None,
         normalisation: OpenVocabulary or None (`open_vocabulary.DEFAULT`). Its text
             normalisation runs before tokenisation; only text options fit in the graph
             (mapping "raw").
+        lexicon: str. The run's `TrainConfig.lexicon`: "wordnet" stores the retrofitted vectors
+            the run encodes phrases with, so the export answers as the run does.
+        lexicon_words: bool. Also keep every word that is a WordNet lemma, whatever its
+            frequency (skipped, and said so in the metadata, when WordNet is not fetched).
 
     Returns:
         (omitted, info): {signature: reason} for the signatures left out, and the metadata entry
@@ -313,9 +335,10 @@ def add_text_endpoints(archive, model, staging_dir, word_vectors=None,
                          f"{normalisation.name!r}")
     replacements = normalisation.replacements(model.class_names)
 
-    kv = load_word_vectors(word_vectors) if isinstance(word_vectors, (str, os.PathLike, type(None))) \
-        else word_vectors
-    words = vocabulary_words(kv, vocabulary_size, model.class_names)
+    kv = (load_word_vectors(word_vectors, lexicon=lexicon)
+          if isinstance(word_vectors, (str, os.PathLike, type(None))) else word_vectors)
+    extra, extra_note = _lexicon_words(kv) if lexicon_words else ((), "not asked for")
+    words = vocabulary_words(kv, vocabulary_size, model.class_names, extra)
     if kv.vectors.shape[1] != model.label_dim:
         raise ValueError(f"word vectors have {kv.vectors.shape[1]} dimensions but the model's "
                          f"label vectors have {model.label_dim}")
@@ -344,7 +367,8 @@ def add_text_endpoints(archive, model, staging_dir, word_vectors=None,
     archive._pse_text_asset = text.asset
     return omitted, {"vocabulary_size": len(words), "vocabulary_file": f"assets/{VOCABULARY_ASSET}",
                      "most_frequent_words": int(vocabulary_size), "top_k": text.top_k,
-                     "word_vectors": source,
+                     "word_vectors": source, "lexicon": lexicon,
+                     "lexicon_words": extra_note,
                      "normalisation": {"option": normalisation.name,
                                        "replacements": len(replacements)},
                      "query_grammar": "pse_tf.inference.query (in the graph: "

@@ -179,3 +179,23 @@ def _lexicon_vectors(kv: KeyedVectors, lexicon: str, data_dir: str) -> KeyedVect
 
     return keyed_vectors(kv.index_to_key, retrofitted_matrix(kv, data_dir),
                          key_to_index=kv.key_to_index)
+
+
+def lexicon_words(kv: KeyedVectors) -> list[str]:
+    """The words of `kv` that WordNet knows, in `kv`'s order: single-word lemmas, and nouns
+    whose base form (nltk's morphy: "jeans" -> "jean") is one.
+
+    An export keeps them beside its most frequent words, so a rare word the lexicon knows
+    ("dyad", "pentads", "galoshes") is not refused for the stored vocabulary's size.
+
+    Raises:
+        pse_tf.data.DataError: WordNet could be had from no source.
+    """
+    reader = wordnet()
+    lemmas = {name.lower() for name in reader.all_lemma_names() if "_" not in name}
+
+    def known(word) -> bool:
+        return isinstance(word, str) and (word in lemmas or word.isalpha() and any(
+            base in lemmas for base in reader._morphy(word, "n")))
+
+    return [w for w in kv.index_to_key if known(w)]

@@ -35,7 +35,7 @@ WORDS = ["ankle", "boot", "t-shirt", "shirt", "t", "top", "sandal", "café", "ü
 CLASSES = ["ankle boot", "t-shirt", "sandal"]
 SPACES = (" ", "  ", "\t", "\n", "\u00a0", "\u3000", "\u2028", "\x1c")
 PIECES = WORDS + ["+", "-", "+ -", "-ankle", "boot-", "sandals", "7", "T-SHIRT", "jeans", ","]
-MESSAGES = ("phrases must be a string vector [N]", "is not in the export vocabulary")
+MESSAGES = ("phrases must be a string vector [N]", "is outside the vocabulary of this export")
 
 
 @pytest.fixture(scope="module")

@@ -104,6 +104,58 @@ def test_vocabulary_is_most_frequent_words_plus_class_words():
         vocabulary_words(kv, 0)
 
 
+def test_vocabulary_keeps_extra_words_whatever_their_frequency():
+    kv = small_vectors()
+    # "paris" and "heel" are rare here (ranks 11 and 14); "jeans" has no vector and is skipped.
+    assert vocabulary_words(kv, 3, CLASSES, ["heel", "paris", "jeans", "the"]) == \
+        ["the", "ankle", "boot", "t", "shirt", "top", "sandal", "heel", "paris"]
+
+
+@pytest.mark.slow
+def test_a_rare_word_the_lexicon_knows_is_served_as_the_run_encodes_it(tmp_path):
+    """GloVe's own vocabulary, 1,000 most frequent words kept: "dyad" (rank ~170,000, a WordNet
+    lemma) is still served, with the Python path's vector; a rare non-lemma word is refused with
+    the fix."""
+    from pse_tf.labels import load_word_vectors
+
+    kv = load_word_vectors()
+    model = word_model(kv)
+    result = export.export_model(model, "lexicon_words", tmp_path, tflite=False,
+                                 text_options={"vocabulary_size": 1000})
+    exported = Exported(model, result)
+    assert "WordNet lemmas" in exported.metadata["text"]["lexicon_words"]
+    out = exported.call("phrase_vectors", phrases=np.array(["dyad", "ankle boot"], dtype=object))
+    np.testing.assert_allclose(out["label_vectors"][0], phrase_vector(kv, "dyad"), atol=1e-5)
+    rare = next(w for w in kv.index_to_key[300000:] if w.isalpha() and w not in
+                {name.lower() for name in load_lexicon_lemmas()})
+    with pytest.raises(tf.errors.InvalidArgumentError, match=f"word `{rare}`.*--vocabulary-size"):
+        exported.call("phrase_vectors", phrases=np.array([rare], dtype=object))
+
+
+@pytest.mark.slow
+def test_a_retrofitted_run_is_served_with_the_retrofitted_vectors(tmp_path):
+    """lexicon="wordnet": the export stores the table the run encodes phrases with, so a served
+    "jeans" is the run's retrofitted vector, not GloVe's."""
+    from pse_tf.labels import load_word_vectors
+
+    kv = load_word_vectors(lexicon="wordnet")
+    raw = load_word_vectors()
+    model = word_model(kv)
+    result = export.export_model(model, "retrofitted", tmp_path, tflite=False,
+                                 text_options={"vocabulary_size": 1000, "lexicon": "wordnet"})
+    exported = Exported(model, result)
+    assert exported.metadata["text"]["lexicon"] == "wordnet"
+    out = exported.call("phrase_vectors", phrases=np.array(["jeans"], dtype=object))
+    np.testing.assert_allclose(out["label_vectors"][0], phrase_vector(kv, "jeans"), atol=1e-5)
+    assert np.abs(phrase_vector(kv, "jeans") - phrase_vector(raw, "jeans")).max() > 1e-2
+
+
+def load_lexicon_lemmas():
+    from pse_tf.labels.lexicon import wordnet
+
+    return wordnet().all_lemma_names()
+
+
 def word_model(kv, classes=CLASSES, latent_dim=3):
     vectors = np.stack([phrase_vector(kv, c) for c in classes])
     config = ModelConfig(name="pse_star", latent_dim=latent_dim, hidden_units=(32, 16),
@@ -183,8 +235,9 @@ def test_annotate_words_equals_python_ranking(text_export):
 @pytest.mark.parametrize("phrases, message", [
     ([""], r"phrases must be a string vector \[N\] of non-empty phrases; phrase 0 \(\) has no"),
     (["boot", "   "], r"phrase 1 \(   \) has no words"),
-    (["boot", "ankle jeans"], r"word `jeans` of phrase `ankle jeans` is not in the export "
-                              r"vocabulary \(the 20 words"),
+    (["boot", "ankle jeans"], r"word `jeans` of phrase `ankle jeans` is outside the vocabulary "
+                              r"of this export \(the 20 words.*export the run again with a larger "
+                              r"vocabulary: python scripts/export.py RUN_DIR --vocabulary-size"),
     (["boot."], r"word `boot.` of phrase `boot.`"),
     ([["boot"]], r"phrases must be a string vector \[N\].*got a rank-2 tensor"),
 ])
