@@ -157,7 +157,7 @@ class ExportBackend:
     def _oov_error(self, err: InputError) -> ValueError:
         """An in-graph out-of-vocabulary error as `OOVError`, with close spellings from the
         export's vocabulary; any other error unchanged."""
-        match = re.search(r"word `(.*?)` of phrase `(.*?)` is not in", str(err))
+        match = re.search(r"word `(.*?)` of phrase `(.*?)` is (?:not in|outside)", str(err))
         if not match:
             return err
         from pse_tf.labels import OOVError
@@ -169,7 +169,9 @@ class ExportBackend:
         word, phrase = match.groups()
         error = OOVError(word, phrase, _close_words(_Words, word))
         error.args = (str(error).replace("the word-vector vocabulary",
-                                         f"this export's {len(self.words())}-word vocabulary"),)
+                                         f"this export's {len(self.words())}-word vocabulary")
+                      + "; to serve it, export the run again with a larger vocabulary: python "
+                        "scripts/export.py RUN_DIR --vocabulary-size 400000",)
         return error
 
     def vocabulary(self, size):

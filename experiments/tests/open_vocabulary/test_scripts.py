@@ -37,7 +37,8 @@ def test_unseen_words_end_to_end(tmp_path):
         assert counts["rewritten"]["words"] == (19 if row["option"].endswith("numerals") else
                                                 9 if "plurals" in row["option"] else 0)
         assert row["half"] == [w["half"] for w in words]
-        assert 0 <= row["word_vectors_alone"] <= 1
+        assert 0 <= row["word_vectors_alone_all_words"] <= 1
+        assert 0 <= row["headline"]["word_vectors_alone"] <= 1
     md = (tmp_path / "unseen_words.md").read_text()
     assert md.count("| mnist | `paper` |") == len(options) and "(default)" in md
     _image(tmp_path / "figures" / "unseen_words_mnist.png")
