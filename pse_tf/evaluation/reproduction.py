@@ -158,7 +158,8 @@ def write_tables(spec: Spec) -> dict:
                                    f"{len(runs)} seeds)")
                     continue
                 done.append(_row(row, spec, configs, runs))
-            extra = {"pending": pending}
+            extra = {"pending": pending, "steps": spec.steps,
+                     "generation_repeats": spec.generation_repeats}
             if table == 3:
                 extra.update(_significance(done))
             if done or pending:

@@ -166,7 +166,9 @@ def write_table(number: int, rows: list[dict], path_stem: Path, extra: dict | No
     train_s = sum(r["train_seconds"] for r in rows)
     eval_s = sum(r["evaluation_seconds"] for r in rows)
     repeats = sorted({r.get("generation_repeats") for r in rows} - {None})
-    lines += ["", f"Budget: {', '.join(sorted({str(r['steps']) for r in rows}))} steps of batch "
+    steps = sorted({f"{r['steps']:,}" for r in rows}) or [f"{(extra or {}).get('steps', 0):,}"]
+    repeats = repeats or [(extra or {}).get("generation_repeats", "—")]
+    lines += ["", f"Budget: {', '.join(steps)} steps of batch "
                   f"100 per run; generation accuracy over {', '.join(map(str, repeats))} "
                   f"repeat(s) of 100,000 images. Train + evaluation time is summed over a row's "
                   f"seeds, as measured when each run was made (training includes validation "
