@@ -60,4 +60,36 @@ def test_each_question_puts_the_baseline_beside_its_variants_against_the_paper()
     assert "| `baseline` | 1 | 83.0 ✗ 0.7 | 95.0 ✗ 1.3 | 90.0 ✗ 4.9 |" in text
     assert "| `scale-exp` | 1 | 82.0 ✓ | 97.0 ✓ | 90.0 ✗ 4.9 |" in text
     assert "- `scale-exp`: reconstruction error, annotation accuracy" in text
-    assert "- `baseline`: none" in text and "At 20,000 steps it meets: no cell" in text
+    assert "- `baseline`: none" in text and "At 20,000 steps `baseline` meets: no cell" in text
+
+
+def _variants(**annotations):
+    """{variant: rows} with the given annotation accuracies per seed (reconstruction 83)."""
+    return {name: [_row(name, seed, 83.0, a) for seed, a in enumerate(values)]
+            for name, values in annotations.items()}
+
+
+def test_the_conclusion_is_computed_from_the_rows():
+    from experiments.study.variants import conclusion, gains
+
+    # scale-exp (a silent setting) +2 points with a spread of 0.1: a gain beyond noise.
+    better = _variants(baseline=[0.90, 0.901], **{"scale-exp": [0.92, 0.921]})
+    assert [(n, k) for n, k, _ in gains(better)] == [("scale-exp", "annotation_accuracy")]
+    text = conclusion(better, {"annotation_accuracy": 96.3}, 20000)
+    assert "`scale-exp` annotation accuracy +2.0" in text and "candidates for the default" in text
+
+    # The same gain inside seed noise (a spread of 3 points) is no gain.
+    noisy = _variants(baseline=[0.88, 0.92], **{"scale-exp": [0.90, 0.94]})
+    assert gains(noisy) == []
+    assert "stays the configuration" in conclusion(noisy, {}, 20000)
+
+    # A gain that contradicts the paper's text is reported as such, never as a candidate.
+    stated = _variants(baseline=[0.90, 0.901], **{"batch-50": [0.95, 0.951]})
+    text = conclusion(stated, {}, 20000)
+    assert "stays the configuration" in text and "`batch-50`: minibatches of 100" in text
+
+    # A binarised variant's reconstruction is of other images: never read as a gain.
+    binarised = {"baseline": [_row("baseline", s, 84.0, 0.9) for s in (0, 1)],
+                 "binarize-dynamic": [_row("binarize-dynamic", s, 80.0 + s / 10, 0.9)
+                                      for s in (0, 1)]}
+    assert gains(binarised) == []
