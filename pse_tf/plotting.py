@@ -268,7 +268,7 @@ def zero_shot_figure(rows: list[dict], devise: dict, metrics=("zsl_top1", "H", "
                         values = [r[key][metric] for r in rows
                                   if r["dataset"] == ds and r["split"] == k]
                     means.append(100 * np.mean(values) if values else np.nan)
-                    stds.append(100 * np.std(values) if values else 0.0)
+                    stds.append(100 * np.std(values, ddof=1) if len(values) > 1 else 0.0)
                 ax.bar(np.arange(len(splits)) + (m - 1) * width, means, width, yerr=stds,
                        label=label, capsize=2)
             ax.axhline(chance[metric], color="k", linestyle="--", linewidth=0.8, label="chance")
