@@ -92,7 +92,7 @@ def test_the_command_resumes_after_sigkill_from_checkpoints(tmp_path):
     """A tiny budget: kill the coordinator and its worker with SIGKILL after a checkpoint, run
     the same command again, and the row is finished from the checkpoint, not from step 0."""
     command = [sys.executable, str(SCRIPT), "--table", "1", "--rows", "pse", "--seeds", "1",
-               "--steps", "600", "--checkpoint-every", "100", "--generation-repeats", "1",
+               "--steps", "300", "--checkpoint-every", "100", "--generation-repeats", "1",
                "--workers", "1", "--out", str(tmp_path), "--readme", ""]
     env = {**os.environ, "PYTHONPATH": str(SCRIPT.parents[1])}
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -113,6 +113,6 @@ def test_the_command_resumes_after_sigkill_from_checkpoints(tmp_path):
     log = (tmp_path / "logs" / "reproduce-worker0.log").read_text()
     assert "resuming" in log and "at step" in log
     (row,) = json.loads((tmp_path / "table1.json").read_text())["rows"]
-    assert row["seeds"] == [0] and row["steps"] == 600
+    assert row["seeds"] == [0] and row["steps"] == 300
     cost = json.loads((tmp_path / "reproduction_cost.json").read_text())
     assert len(cost["invocations"]) == 2 and cost["runs_finished"] == 1
