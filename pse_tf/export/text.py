@@ -240,8 +240,8 @@ class TextFunctions:
             ["word `", word, "` of phrase `", phrase, "` is outside the vocabulary of this export "
              f"(the {self.size} words of {VOCABULARY_ASSET}: the most frequent of "
              f"{self.source or 'the word vectors'}, the class-name words and the lexicon words); "
-             "to serve it, export the run again with a larger vocabulary: python "
-             "scripts/export.py RUN_DIR --vocabulary-size 400000"])
+             "if the word vectors of the run have it, export the run again with a larger "
+             "vocabulary: python scripts/export.py RUN_DIR --vocabulary-size 400000"])
         with tf.control_dependencies([oov_check]):
             vectors = tf.gather(tf.cast(self.vectors, tf.float64), tf.maximum(rows, 0))
             # float64 mean, like the Python encoder (`phrase_vector`)

@@ -170,8 +170,9 @@ class ExportBackend:
         error = OOVError(word, phrase, _close_words(_Words, word))
         error.args = (str(error).replace("the word-vector vocabulary",
                                          f"this export's {len(self.words())}-word vocabulary")
-                      + "; to serve it, export the run again with a larger vocabulary: python "
-                        "scripts/export.py RUN_DIR --vocabulary-size 400000",)
+                      + "; if the run's word vectors have it, export the run again with a "
+                        "larger vocabulary: python scripts/export.py RUN_DIR --vocabulary-size "
+                        "400000",)
         return error
 
     def vocabulary(self, size):
