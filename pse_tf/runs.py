@@ -36,14 +36,16 @@ NOT_THE_MODEL = ("out", "generation_repeats", "generation_samples_per_label", "c
 
 
 def default_run_name(config: TrainConfig) -> str:
-    """<dataset>-<model>-<labels>-z<latent>-seed<seed>, then any model options (-alpha1.0)."""
+    """<dataset>-<model>-<labels>-z<latent>-seed<seed>, then any model options (-alpha1.0),
+    neighbour phrases and lexicon (-lexiconwordnet)."""
     m = config.model
     options = "".join(f"-{k}{v}" for k, v in sorted(m.options.items()))
     neighbours = f"-neighbours{config.label_neighbours}" if config.label_neighbours else ""
     if config.label_neighbours and config.label_name_share is not None:
         neighbours += f"-share{config.label_name_share:g}"
-    return (f"{slug(config.dataset)}-{m.name}-{config.label_encoding}-z{m.latent_dim}-seed{config.seed}"
-            f"{options}{neighbours}")
+    lexicon = f"-lexicon{config.lexicon}" if config.lexicon != "none" else ""
+    return (f"{slug(config.dataset)}-{m.name}-{config.label_encoding}-z{m.latent_dim}"
+            f"-seed{config.seed}{options}{neighbours}{lexicon}")
 
 
 class ExportError(RuntimeError):
@@ -274,7 +276,7 @@ def finish_run(config: TrainConfig, run_dir: Path, model, history: dict, encodin
                "seed": config.seed, "steps": config.steps, "batch_size": config.batch_size,
                "train_seconds": history.get("train_seconds"),
                "train_seconds_this_session": train_seconds,
-               "word_vectors": encoding.word_vectors_source}
+               "word_vectors": encoding.word_vectors_source, "lexicon": config.lexicon}
     if run_evaluation:
         previous = _reusable_evaluation(run_dir, config)
         if previous is not None and verbose:

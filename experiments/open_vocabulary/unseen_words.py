@@ -55,12 +55,12 @@ def options():
     return grid if DEFAULT in grid else [*grid, DEFAULT]
 
 
-TRAINING = ("paper", "label_weight_decay", "label_neighbours", "label_name_share")
+TRAINING = ("paper", "label_weight_decay", "label_neighbours", "label_name_share", "lexicon")
 
 
 def parse_training(text: str) -> dict:
     """`paper` -> {}; `label_weight_decay=0.01` -> a model option; `label_neighbours=10` and
-    `label_name_share=0.5` -> TrainConfig fields; several joined by commas."""
+    `label_name_share=0.5`, `lexicon=wordnet` -> TrainConfig fields; several joined by commas."""
     if text == "paper":
         return {}
     out = {}
@@ -69,8 +69,9 @@ def parse_training(text: str) -> dict:
         if key not in TRAINING[1:] or not value:
             raise argparse.ArgumentTypeError(
                 f"--training takes paper or comma-joined label_weight_decay=X, "
-                f"label_neighbours=K, label_name_share=P; got {text!r}")
-        out[key] = int(value) if key == "label_neighbours" else float(value)
+                f"label_neighbours=K, label_name_share=P, lexicon=NAME; got {text!r}")
+        out[key] = (int(value) if key == "label_neighbours" else value if key == "lexicon"
+                    else float(value))
     return out
 
 
@@ -84,6 +85,7 @@ def model_run(dataset, steps, seed, runs, training=None):
                          generation_repeats=3, out=runs,
                          label_neighbours=training.get("label_neighbours", 0),
                          label_name_share=training.get("label_name_share"),
+                         lexicon=training.get("lexicon", "none"),
                          model=ModelConfig(name="pse_star", options=options))
     run_dir = finished_run(config)
     if run_dir is None or not (run_dir / "metrics.json").exists():
@@ -143,7 +145,7 @@ def main(argv=None) -> int:
                    "`raw default`)")
     p.add_argument("--training", nargs="+", default=["paper"],
                    help="how each model is trained: paper | label_weight_decay=X | "
-                   "label_neighbours=K (default: paper)")
+                   "label_neighbours=K | lexicon=wordnet (default: paper)")
     p.add_argument("--commit", action="store_true", help="git-commit the results after each row")
     args = p.parse_args(argv)
     try:

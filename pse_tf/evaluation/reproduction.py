@@ -257,7 +257,8 @@ def measure_layout(script: str, out: Path, steps: int = 6000) -> list[dict]:
                          "wall_seconds": round(wall, 1),
                          "ms_per_step": round(1000 * per_run / steps, 2),
                          # Training only: a 160,000-step run is almost all training.
-                         "runs_per_hour_at_160k": round(workers * 3600 / (per_run * 160000 / steps), 2)})
+                         "runs_per_hour_at_160k": round(
+                             workers * 3600 / (per_run * 160000 / steps), 2)})
             print(rows[-1], flush=True)
     out.write_text(json.dumps({"steps": steps, "model": "mnist pse_star 10-d and 20-d, 2 seeds",
                                "machine_cpus": os.cpu_count(), "layouts": rows}, indent=2) + "\n")
@@ -282,28 +283,30 @@ def write_readme_table(readme: str, out: str):
 def summary_table(results: str | Path = "results",
                   fallbacks: tuple = ("steps20000",)) -> str:
     """The PSE and PSE* rows of Tables 1 and 2 and Table 3's word-vector PSE* as one markdown
-    table (the README's), from the
-    committed table<N>.json: the converged budget's rows, and for a row not finished there the
-    first fallback folder's, its budget in the steps column. Spreads are recomputed from the
-    per-seed values as sample standard deviations."""
+    table (the README's), from the committed table<N>.json: the converged budget's rows, and
+    for a row not finished there the first fallback folder's, its budget in the steps column.
+    Spreads are recomputed from the per-seed values as sample standard deviations."""
     from pse_tf.evaluation.tables import METRICS, cell
 
     lines = ["| data set | model | steps | seeds | reconstruction ↓ (paper) | "
-             "annotation % ↑ (paper) | generation % ↑ (paper) |", "|---|---|---|---|---|---|---|"]
+             "annotation % ↑ (paper) | generation % ↑ (paper) |",
+             "|---|---|---|---|---|---|---|"]
     for table in (1, 2, 3):
         dataset = TABLES[table][0]
         for row in TABLES[table][1]:
             # Tables 1-2's PSE rows, and Table 3's word-vector PSE* (the `make run` model).
-            if row.model not in ("pse", "pse_star") or (table == 3) != (row.label_encoding != "onehot") \
-                    or (table == 3 and row.model != "pse_star"):
+            word_vectors = row.label_encoding != "onehot"
+            if (row.model not in ("pse", "pse_star") or (table == 3) != word_vectors
+                    or (table == 3 and row.model != "pse_star")):
                 continue
             found = _committed_row(Path(results), table, row.label, fallbacks)
             if found is None:
                 lines.append(f"| {dataset} | {row.label} | — | — | not run yet | | |")
                 continue
             summary = summarise(found["runs"])
+            label = "PSE* (10D), word vectors" if table == 3 else row.label
             lines.append("| " + " | ".join([
-                dataset, "PSE* (10D), word vectors" if table == 3 else row.label, f"{found['steps']:,}", str(len(found["runs"])),
+                dataset, label, f"{found['steps']:,}", str(len(found["runs"])),
                 *(cell(k, summary.get(k), row.paper.get(k)) for k in METRICS)]) + " |")
     return "\n".join(lines) + "\n"
 
