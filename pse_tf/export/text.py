@@ -1,4 +1,4 @@
-"""Text inside the SavedModel: phrases in, images out; images in, words out (issue 12 §4).
+"""Text inside the SavedModel: phrases in, images out; images in, words out.
 
 A word-vector export carries a vocabulary: the `vocabulary_size` most frequent words of the word
 vectors (their file order; GloVe and word2vec files are frequency-ordered) plus every word of the

@@ -1,4 +1,4 @@
-"""Extra training phrases for each class, drawn by a rule from the word vectors (issue 12).
+"""Extra training phrases for each class, drawn by a rule from the word vectors.
 
 A label encoder trained on C class vectors only is free everywhere else in the word space, so a
 new word's q(z|word) is mostly set by untrained directions (`open_vocabulary`). Training each

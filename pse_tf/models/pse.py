@@ -22,7 +22,7 @@ class PSE(LatentModel):
     lambda * sum ||W||^2 over the label encoder's kernels, reported as the term
     `label_weight_decay`. Trained on C class vectors only, the encoder's weights outside their
     span get no gradient and keep their random start; the penalty pulls them towards the
-    minimum-norm solution, which is what a word outside the span then sees (issue 12).
+    minimum-norm solution, which is what a word outside the span then sees.
     """
 
     declared_options = {"label_weight_decay": Option(0.0, float, 0.0, doc="L2 on q(z|l)'s kernels")}
