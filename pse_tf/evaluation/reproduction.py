@@ -90,16 +90,11 @@ def plan(spec: Spec) -> list[TrainConfig]:
 
 def finished_metrics(config: TrainConfig) -> dict | None:
     """metrics.json of a run trained to this budget and evaluated with this protocol, or None."""
-    from pse_tf.runs import EVALUATION_KEYS, METRICS as METRICS_FILE, finished_run
+    from pse_tf.runs import METRICS as METRICS_FILE, _reusable_evaluation, finished_run
 
-    if finished_run(config) is None or not (run_dir(config) / METRICS_FILE).is_file():
+    if finished_run(config) is None or _reusable_evaluation(run_dir(config), config) is None:
         return None
-    metrics = json.loads((run_dir(config) / METRICS_FILE).read_text())
-    if (metrics.get("steps") != config.steps
-            or metrics.get("generation_repeats") != config.generation_repeats
-            or any(k not in metrics for k in EVALUATION_KEYS)):
-        return None
-    return metrics
+    return json.loads((run_dir(config) / METRICS_FILE).read_text())
 
 
 @contextlib.contextmanager
