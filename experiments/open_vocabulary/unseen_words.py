@@ -51,6 +51,7 @@ def options():
         OpenVocabulary(mapping="soft_assign", similarity="centred", **text),
         OpenVocabulary(mapping="soft_assign", similarity="csls", **text),
         OpenVocabulary(mapping="soft_assign", similarity="csls", temperature=0.05, **text),
+        OpenVocabulary(mapping="lexicon", **text),
     ]
     return grid if DEFAULT in grid else [*grid, DEFAULT]
 

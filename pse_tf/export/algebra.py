@@ -8,6 +8,9 @@ as `pse_tf.inference.Predictor.query_vectors` computes it. tests/export/test_hos
 checks that both accept and refuse the same texts and give the same vectors.
 
 Texts must be valid UTF-8; other bytes are refused before any other op reads them.
+
+The phrases' words are read here too: the text normalisation (`normalise_phrases`) and
+`pse_tf.labels.phrase_tokens` (`phrase_rows`), in tf.strings ops.
 """
 
 from __future__ import annotations
@@ -101,3 +104,58 @@ def terms(texts):
         tf.where(tf.equal(tf.boolean_mask(flat, is_op), "-"), -1.0, 1.0))
     text_index = tf.repeat(tf.range(tf.size(texts, tf.int64)), per_row)
     return phrases, signs, text_index
+
+
+# -- tokenisation (pse_tf.labels.phrase_tokens and the text normalisation, in the graph) -----
+_COMPOUND = r"[-/]+"  # pse_tf.labels.vectors._COMPOUND_SPLIT
+
+
+def normalise_phrases(replacements, phrases):
+    """`OpenVocabulary.normalise` in tf.strings ops: each whitespace token whose lowercase form is
+    a key of `replacements` (StaticHashTable string -> string, default "") is replaced; tokens
+    are joined by one space.
+
+    Args:
+        replacements: StaticHashTable or None (no normalisation: `phrases` unchanged).
+        phrases: string [N].
+
+    Returns:
+        string [N].
+    """
+    if replacements is None:
+        return phrases
+    split = tokens(phrases)
+    flat = split.flat_values
+    found = replacements.lookup(tf.strings.lower(flat, encoding="utf-8"))
+    flat = tf.where(tf.strings.length(found) > 0, found, flat)
+    return tf.strings.reduce_join(split.with_flat_values(flat), axis=1, separator=" ")
+
+
+def phrase_rows(table, phrases):
+    """`phrase_tokens` in tf.strings ops: the table rows of each phrase's words.
+
+    Split on whitespace (Python's `str.split()` set); look each token up as given, then
+    lowercased; a token still missing is replaced by its parts split on '-' and '/' (when it has
+    any), each looked up the same way.
+
+    Args:
+        table: StaticHashTable string -> int64 row, default -1.
+        phrases: string [N].
+
+    Returns:
+        (rows, words): RaggedTensors [N, (T)] of int64 rows (-1 for a word not in the table) and
+        of the words looked up (for error messages).
+    """
+    def lookup(words):
+        rows = table.lookup(words)
+        return tf.where(rows >= 0, rows, table.lookup(tf.strings.lower(words, encoding="utf-8")))
+
+    split = tokens(phrases)
+    flat = split.flat_values
+    compound = tf.strings.regex_replace(flat, _COMPOUND, " ")
+    has_parts = tf.strings.length(tf.strings.strip(compound)) > 0
+    # A found token stays whole; a missing one without parts ("---") stays whole so that the
+    # error names it, as the Python encoder does.
+    source = tf.where(tf.logical_or(lookup(flat) >= 0, tf.logical_not(has_parts)), flat, compound)
+    words = split.with_flat_values(tf.strings.split(source, sep=None)).merge_dims(1, 2)
+    return words.with_flat_values(lookup(words.flat_values)), words

@@ -29,9 +29,9 @@ Before tokenisation a phrase gets the text normalisation of `pse_tf.labels.open_
 (numerals spelt out, plurals of class-name words made singular: "trousers" -> "trouser"), as the
 Python path (`pse_tf.inference`) does. That normalisation is a finite token map
 (`OpenVocabulary.replacements`), stored here as a second lookup table and applied token by token
-(`normalise_phrases`): the rule lives in one place, the graph only looks it up.
+(`algebra.normalise_phrases`): the rule lives in one place, the graph only looks it up.
 
-Tokenisation is `pse_tf.labels.phrase_tokens` re-expressed with tf.strings ops (`phrase_rows`);
+Tokenisation is `pse_tf.labels.phrase_tokens` re-expressed with tf.strings ops (`algebra.phrase_rows`);
 tests/export/test_text.py checks that both give the same words on phrases with case,
 punctuation, hyphens, slashes and runs of whitespace. The one difference is the vocabulary: the
 graph knows only the export's K words, so a rarer word fails there with an InvalidArgumentError
@@ -69,9 +69,6 @@ TEXT_SIGNATURES = {
 # The signatures that need word vectors; a one-hot export omits them.
 WORD_SIGNATURES = ("phrase_vectors", "generate_text", "annotate_words")
 
-_COMPOUND = r"[-/]+"  # pse_tf.labels.vectors._COMPOUND_SPLIT
-
-
 def phrases_spec() -> str:
     """The start of every phrase-validation error message."""
     return "phrases must be a string vector [N] of non-empty phrases"
@@ -103,57 +100,6 @@ def vocabulary_words(kv, size: int, class_names=(), extra_words=()) -> list[str]
     return words
 
 
-def normalise_phrases(replacements, phrases):
-    """`OpenVocabulary.normalise` in tf.strings ops: each whitespace token whose lowercase form is
-    a key of `replacements` (StaticHashTable string -> string, default "") is replaced; tokens
-    are joined by one space.
-
-    Args:
-        replacements: StaticHashTable or None (no normalisation: `phrases` unchanged).
-        phrases: string [N].
-
-    Returns:
-        string [N].
-    """
-    if replacements is None:
-        return phrases
-    tokens = algebra.tokens(phrases)
-    flat = tokens.flat_values
-    found = replacements.lookup(tf.strings.lower(flat, encoding="utf-8"))
-    flat = tf.where(tf.strings.length(found) > 0, found, flat)
-    return tf.strings.reduce_join(tokens.with_flat_values(flat), axis=1, separator=" ")
-
-
-def phrase_rows(table, phrases):
-    """`phrase_tokens` in tf.strings ops: the table rows of each phrase's words.
-
-    Split on whitespace (Python's `str.split()` set); look each token up as given, then
-    lowercased; a token still missing is replaced by its parts split on '-' and '/' (when it has
-    any), each looked up the same way.
-
-    Args:
-        table: StaticHashTable string -> int64 row, default -1.
-        phrases: string [N].
-
-    Returns:
-        (rows, words): RaggedTensors [N, (T)] of int64 rows (-1 for a word not in the table) and
-        of the words looked up (for error messages).
-    """
-    def lookup(words):
-        rows = table.lookup(words)
-        return tf.where(rows >= 0, rows, table.lookup(tf.strings.lower(words, encoding="utf-8")))
-
-    tokens = algebra.tokens(phrases)
-    flat = tokens.flat_values
-    compound = tf.strings.regex_replace(flat, _COMPOUND, " ")
-    has_parts = tf.strings.length(tf.strings.strip(compound)) > 0
-    # A found token stays whole; a missing one without parts ("---") stays whole so that the
-    # error names it, as the Python encoder does.
-    source = tf.where(tf.logical_or(lookup(flat) >= 0, tf.logical_not(has_parts)), flat, compound)
-    words = tokens.with_flat_values(tf.strings.split(source, sep=None)).merge_dims(1, 2)
-    return words.with_flat_values(lookup(words.flat_values)), words
-
-
 class TextFunctions:
     """The text signatures of one word-vector model.
 
@@ -166,10 +112,13 @@ class TextFunctions:
         source: str. Where the vectors came from (for error messages).
         replacements: dict str -> str. The text normalisation (`OpenVocabulary.replacements`);
             empty: none.
+        word_classes: int64 [K] or None. The class each word names in WordNet, -1 for none
+            (`pse_tf.labels.lexical_classes`); a one-word phrase that names a class gets that
+            class's stored row (`OpenVocabulary(mapping="lexicon")`). None: no such map.
     """
 
     def __init__(self, model, words, vectors, vocabulary_file, top_k=DEFAULT_TOP_K, source="",
-                 replacements=None):
+                 replacements=None, word_classes=None):
         self.serving = ServingFunctions(model)
         self.model = model
         self.top_k = int(min(top_k, len(words)))
@@ -199,6 +148,8 @@ class TextFunctions:
                                  name="vocabulary_words")
         self.vectors = tf.Variable(np.asarray(vectors, np.float32), trainable=False,
                                    name="vocabulary_vectors")
+        self.word_classes = None if word_classes is None else tf.Variable(
+            np.asarray(word_classes, np.int64), trainable=False, name="vocabulary_classes")
 
     def _check(self, ok, parts):
         return tf.debugging.Assert(ok, [tf.strings.join(parts)], summarize=1)
@@ -222,8 +173,8 @@ class TextFunctions:
     def _term_vectors(self, given):
         """Vectors [T, L] of checked phrases without operators: a class name's stored row, else
         the mean of its words' vectors."""
-        phrases = normalise_phrases(self.replacements, given)
-        rows, words = phrase_rows(self.table, phrases)
+        phrases = algebra.normalise_phrases(self.replacements, given)
+        rows, words = algebra.phrase_rows(self.table, phrases)
         class_index = self.classes.lookup(phrases)
         is_class = class_index >= 0
         padded_phrases = tf.concat([given, [""]], 0)  # errors name the phrase as given
@@ -246,8 +197,13 @@ class TextFunctions:
             vectors = tf.gather(tf.cast(self.vectors, tf.float64), tf.maximum(rows, 0))
             # float64 mean, like the Python encoder (`phrase_vector`)
             means = tf.cast(tf.reduce_mean(vectors, axis=1), tf.float32)
-            stored = tf.gather(tf.convert_to_tensor(self.model.label_vectors),
-                               tf.maximum(class_index, 0))
+            label_rows = tf.convert_to_tensor(self.model.label_vectors)
+            if self.word_classes is not None:  # a one-word phrase that names a class
+                named = tf.reduce_max(tf.gather(self.word_classes, tf.maximum(rows, 0)), axis=1)
+                lexical = tf.logical_and(tf.equal(rows.row_lengths(), 1), named >= 0)
+                means = tf.where(lexical[:, None],
+                                 tf.gather(label_rows, tf.maximum(named, 0)), means)
+            stored = tf.gather(label_rows, tf.maximum(class_index, 0))
             return tf.where(is_class[:, None], stored, means)
 
     def generate_text(self, phrases, seed):
@@ -300,8 +256,8 @@ def add_text_endpoints(archive, model, staging_dir, word_vectors=None,
             no word signatures.
         top_k: int. Words per image returned by annotate_words.
         normalisation: OpenVocabulary or None (`open_vocabulary.DEFAULT`). Its text
-            normalisation runs before tokenisation; only text options fit in the graph
-            (mapping "raw").
+            normalisation runs before tokenisation; of the mappings, "raw" and "lexicon" (each
+            word's WordNet class, computed here over the vocabulary) fit in the graph.
         lexicon: str. The run's `TrainConfig.lexicon`: "wordnet" stores the retrofitted vectors
             the run encodes phrases with, so the export answers as the run does.
         lexicon_words: bool. Also keep every word that is a WordNet lemma, whatever its
@@ -330,9 +286,9 @@ def add_text_endpoints(archive, model, staging_dir, word_vectors=None,
     from pse_tf.labels.open_vocabulary import DEFAULT
 
     normalisation = DEFAULT if normalisation is None else normalisation
-    if normalisation.mapping != "raw":
-        raise ValueError(f"the export holds text normalisation only (mapping 'raw'), got "
-                         f"{normalisation.name!r}")
+    if normalisation.mapping not in ("raw", "lexicon"):
+        raise ValueError(f"the export holds text normalisation and the lexicon's word classes "
+                         f"only (mapping 'raw' or 'lexicon'), got {normalisation.name!r}")
     replacements = normalisation.replacements(model.class_names)
 
     kv = (load_word_vectors(word_vectors, lexicon=lexicon)
@@ -349,7 +305,17 @@ def add_text_endpoints(archive, model, staging_dir, word_vectors=None,
     source = (DEFAULT_SOURCE if word_vectors is None else
               os.fspath(word_vectors) if isinstance(word_vectors, (str, os.PathLike)) else
               f"in-memory {type(word_vectors).__name__}")
-    text = TextFunctions(model, words, vectors, path, top_k, source, replacements)
+    word_classes = classes_note = None
+    if normalisation.mapping == "lexicon":
+        from pse_tf.labels.lexical_classes import lexical_classes
+        from pse_tf.labels.lexicon import wordnet
+
+        word_classes = lexical_classes(wordnet(), words, model.class_names, vectors,
+                                       model.label_vectors.numpy())
+        classes_note = (f"{int((word_classes >= 0).sum())} words name a class in WordNet "
+                        "(pse_tf.labels.lexical_classes); a one-word phrase that names one "
+                        "gets its class's label vector")
+    text = TextFunctions(model, words, vectors, path, top_k, source, replacements, word_classes)
     archive.track(text.table)
     archive.track(text.classes)
     if text.replacements is not None:
@@ -370,7 +336,8 @@ def add_text_endpoints(archive, model, staging_dir, word_vectors=None,
                      "word_vectors": source, "lexicon": lexicon,
                      "lexicon_words": extra_note,
                      "normalisation": {"option": normalisation.name,
-                                       "replacements": len(replacements)},
+                                       "replacements": len(replacements),
+                                       "word_classes": classes_note},
                      "query_grammar": "pse_tf.inference.query (in the graph: "
                                       "pse_tf.export.algebra): phrases joined by + or - "
                                       "standing alone between spaces; label vector = signed "

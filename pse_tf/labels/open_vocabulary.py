@@ -36,7 +36,7 @@ import numpy as np
 from pse_tf.labels.vectors import phrase_tokens
 
 SIMILARITIES = ("cosine", "centred", "csls")
-MAPPINGS = ("raw", "project", "soft_assign")
+MAPPINGS = ("raw", "project", "soft_assign", "lexicon")
 PLURALS = ("off", "labels")
 NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
                 "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen",
@@ -223,8 +223,9 @@ class OpenVocabulary:
     Args:
         plurals: str. "off" or "labels" (`singular_tokens` towards class-name words).
         numerals: bool. Spell out numbers 0..20 first (`spell_numerals`).
-        mapping: str. "raw" (the phrase vector, the paper), "project" (`project_onto_span`) or
-            "soft_assign" (`soft_assign` of the `similarity` scores).
+        mapping: str. "raw" (the phrase vector, the paper), "project" (`project_onto_span`),
+            "soft_assign" (`soft_assign` of the `similarity` scores) or "lexicon" (a one-word
+            phrase that names a class in WordNet gets that class's row: `lexical_rows`).
         similarity: str. Scores for "soft_assign": "cosine", "centred" or "csls".
         temperature: float. Softmax temperature of "soft_assign"; 0 is the nearest class.
     """
@@ -306,6 +307,10 @@ class OpenVocabulary:
         new = ~is_class
         if not new.any() or self.mapping == "raw":
             return vectors
+        if self.mapping == "lexicon":
+            index = np.flatnonzero(new)
+            vectors[index] = lexical_rows(encoding, [normalised[i] for i in index], vectors[index])
+            return vectors
         if self.mapping == "project":
             vectors[new] = project_onto_span(vectors[new], encoding.vectors)
             return vectors
@@ -331,6 +336,26 @@ def encode_default(encoding, phrases: Sequence[str]) -> np.ndarray:
     if encoding.encoding != "word2vec":
         return encoding.encode([DEFAULT.normalise(p, encoding.class_names) for p in phrases])
     return DEFAULT.encode(encoding, phrases)
+
+
+def lexical_rows(encoding, phrases: Sequence[str], vectors: np.ndarray) -> np.ndarray:
+    """`vectors` [N, L] of `phrases`, where a phrase of one vocabulary word that names a class in
+    WordNet (`pse_tf.labels.lexical_classes`) gets that class's stored row instead."""
+    from pse_tf.labels.lexical_classes import lexical_classes
+    from pse_tf.labels.lexicon import wordnet
+
+    kv = encoding.word_vectors()
+    keys = [phrase_tokens(kv, p) for p in phrases]
+    single = [i for i, k in enumerate(keys) if len(k) == 1]
+    out = np.array(vectors, np.float32, copy=True)
+    if single:
+        words = [keys[i][0] for i in single]
+        named = lexical_classes(wordnet(), words, encoding.class_names,
+                                kv.vectors[[kv.key_to_index[w] for w in words]], encoding.vectors)
+        for i, c in zip(single, named):
+            if c >= 0:
+                out[i] = encoding.vectors[c]
+    return out
 
 
 def csls_penalty(encoding, vocabulary_size: int = CSLS_VOCABULARY, k: int = CSLS_K) -> np.ndarray:

@@ -15,13 +15,8 @@ from gensim.models import KeyedVectors
 
 from pse_tf import export
 from pse_tf.config import ModelConfig
-from pse_tf.export.text import (
-    TEXT_SIGNATURES,
-    WORD_SIGNATURES,
-    normalise_phrases,
-    phrase_rows,
-    vocabulary_words,
-)
+from pse_tf.export.algebra import normalise_phrases, phrase_rows
+from pse_tf.export.text import TEXT_SIGNATURES, WORD_SIGNATURES, vocabulary_words
 from pse_tf.labels import OOVError, phrase_tokens, phrase_vector
 from pse_tf.labels.open_vocabulary import DEFAULT
 from pse_tf.registry import get_model_class
@@ -277,3 +272,30 @@ def test_onehot_export_skips_word_signatures(tmp_path):
     assert "no word vectors" in meta["omitted_signatures"]["generate_text"]
     loaded = tf.saved_model.load(str(result.path))
     assert "embed_labels" in loaded.signatures and "generate_text" not in loaded.signatures
+
+
+@pytest.mark.slow
+def test_the_lexicon_mapping_is_served_as_the_python_path_encodes_it(tmp_path):
+    """OpenVocabulary(mapping="lexicon") in the graph: each vocabulary word's WordNet class is
+    stored, and phrase_vectors gives the Python encoder's vectors, algebra included."""
+    from pse_tf.data import CLASS_NAMES
+    from pse_tf.labels import LabelEncoding
+    from pse_tf.labels.open_vocabulary import OpenVocabulary
+
+    classes = tuple(CLASS_NAMES["fashion_mnist"])
+    encoding = LabelEncoding.build(classes, "word2vec")
+    model = word_model(encoding.word_vectors(), classes)
+    lexicon = OpenVocabulary(plurals="labels", numerals=True, mapping="lexicon")
+    result = export.export_model(model, "lexicon", tmp_path, tflite=False,
+                                 text_options={"vocabulary_size": 1000, "normalisation": lexicon})
+    exported = Exported(model, result)
+    note = exported.metadata["text"]["normalisation"]
+    assert note["option"] == lexicon.name and "name a class in WordNet" in note["word_classes"]
+    phrases = ["backpack", "Sweatpants", "galaxy", "red backpack", "sandals", "ankle boot", "bag"]
+    got = exported.call("phrase_vectors", phrases=np.array(phrases, dtype=object))
+    expected = lexicon.encode(encoding, phrases)
+    np.testing.assert_allclose(got["label_vectors"], expected, atol=1e-6)
+    rows = model.label_vectors.numpy()
+    np.testing.assert_array_equal(got["label_vectors"][1], rows[classes.index("trouser")])
+    both = exported.call("phrase_vectors", phrases=np.array(["backpack - galaxy"], dtype=object))
+    np.testing.assert_allclose(both["label_vectors"][0], expected[0] - expected[2], atol=1e-6)

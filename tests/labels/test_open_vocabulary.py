@@ -156,3 +156,21 @@ def test_class_side_scores_correct_a_hub():
     assert np.argmax(inverted, axis=1) == [1]
     with pytest.raises(ValueError, match="kind"):
         ov.class_side_scores(word, classes, vocabulary, "rank")
+
+
+def test_lexicon_mapping_gives_a_one_word_phrase_its_wordnet_class_row():
+    """"backpack" names bag in WordNet: it gets bag's stored row. A word that names no class, a
+    phrase of two words and a class name keep what "raw" gives them."""
+    encoding = LabelEncoding.build(CLASS_NAMES["fashion_mnist"], "word2vec")
+    kv = encoding.word_vectors()
+    lexicon = ov.OpenVocabulary(plurals="labels", numerals=True, mapping="lexicon")
+    text = ov.OpenVocabulary(plurals="labels", numerals=True)
+    phrases = ["backpack", "Backpack", "galaxy", "red backpack", "sandals", "ankle boot"]
+    got, raw = lexicon.encode(encoding, phrases), text.encode(encoding, phrases)
+    bag = encoding.vectors[encoding.class_names.index("bag")]
+    np.testing.assert_array_equal(got[0], bag)
+    np.testing.assert_array_equal(got[1], bag)
+    assert not np.allclose(raw[0], bag)  # the word's own vector is elsewhere
+    np.testing.assert_array_equal(got[2:], raw[2:])
+    np.testing.assert_allclose(got[3], (kv["red"] + kv["backpack"]) / 2, atol=1e-6)
+    assert lexicon.name == "lexicon+plurals-labels+numerals"

@@ -10,7 +10,7 @@ import tensorflow as tf
 
 from conftest import make_model
 from pse_tf.config import ModelConfig
-from pse_tf.evaluation.metrics import annotation_accuracy
+from pse_tf.evaluation.metrics import annotate, annotation_accuracy
 from pse_tf.registry import get_model_class, model_names
 
 NAMES = model_names()
@@ -136,9 +136,13 @@ def test_a_saved_model_loads_with_the_same_weights_and_annotation_accuracy(fitte
     data = mnist[0]
     images, labels = data.test_images[:1000], data.test_labels[:1000]
     accuracy = annotation_accuracy(model, images, labels)
+    np.testing.assert_array_equal(annotate(loaded, images), annotate(model, images))
     assert annotation_accuracy(loaded, images, labels) == accuracy
     if name == "pse_star":
-        assert accuracy > 0.2  # learnt (chance: 0.1), so equal accuracies say something
+        # Learnt, so equal predictions say something: chance is 0.1, whose binomial sd over
+        # 1,000 images is 0.0095; 300 steps of a 4-d model give 0.19-0.25 depending on the
+        # run's floating-point order, so the bar sits between chance and that, not at it.
+        assert accuracy > 0.14
     # The .weights.h5 layout is unchanged: the loaded model's weights load into a plain build.
     loaded.save_weights(tmp_path / "model.weights.h5")
     plain = type(model)(model.model_config, model.label_vectors.numpy(), model.class_names,
