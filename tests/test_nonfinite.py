@@ -29,16 +29,19 @@ def test_a_huge_learning_rate_stops_the_run_and_says_so(tmp_path):
 def test_a_nan_in_the_data_stops_at_its_batch_and_keeps_the_last_checkpoint(tmp_path,
                                                                              monkeypatch):
     data = load_dataset("mnist")
+    config = dataclasses.replace(CONFIG, steps=500, out=str(tmp_path))
+    # One poisoned image, in the 46th batch of epoch 0: after two checkpoints, before a third.
+    batches = EpochBatches(len(data.train_images), config.batch_size, config.seed)(0, 500)
+    poisoned_row = int(batches[45, 17])
     images = data.train_images.astype(np.float32) / 255.0
-    images[data.train_images.shape[0] // 2] = np.nan  # one poisoned image, somewhere in epoch 0
+    images[poisoned_row] = np.nan
     poisoned = dataclasses.replace(data, train_images=images)
     monkeypatch.setattr("pse_tf.data.catalog.load_dataset", lambda name: poisoned)
-    config = dataclasses.replace(CONFIG, steps=500, out=str(tmp_path))
     with pytest.raises(NonFiniteError, match="non-finite reconstruction") as error:
         runs.train(config, verbose=0, export=False)
     # The batch holding the poisoned row is the first that fails.
-    batches = EpochBatches(len(images), config.batch_size, config.seed)(0, 500)
-    expected = int(np.argmax((batches == len(images) // 2).any(axis=1))) + 1  # counted from 1
+    expected = int(np.argmax((batches == poisoned_row).any(axis=1))) + 1  # counted from 1
+    assert expected == 46
     assert error.value.step == expected and "gradient" in error.value.names
     run_dir = tmp_path / runs.default_run_name(config)
     last = checkpoints.latest(run_dir)

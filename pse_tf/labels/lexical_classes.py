@@ -88,10 +88,15 @@ def class_sense(reader, name: str) -> str | None:
     return senses[0] if senses else None
 
 
+@functools.lru_cache(maxsize=2)
+def _hierarchy(reader) -> _Hierarchy:
+    return _Hierarchy(reader)
+
+
 def wordnet_scores(reader, words: Sequence[str], class_names: Sequence[str]) -> np.ndarray:
     """Best Wu-Palmer similarity [N, C] of each word's noun senses to each class's sense; 0 where
     WordNet knows either side not."""
-    hierarchy = _Hierarchy(reader)
+    hierarchy = _hierarchy(reader)
     targets = [class_sense(reader, c) for c in class_names]
     scores = np.zeros((len(words), len(class_names)), np.float64)
     by_sense: dict[str, np.ndarray] = {}

@@ -49,9 +49,16 @@ def check_lexicon(lexicon: str) -> str:
 def wordnet(data_dir: str | os.PathLike | None = None) -> WordNetCorpusReader:
     """nltk's WordNet reader over the verified WordNet 3.0 folder (fetched first if needed).
 
-    Cached per process and folder. Raises `pse_tf.data.DataError` (one line) when WordNet can
-    be had from no source.
+    Verified once per process and cache folder (the SHA-256 of its files), then cached. Raises
+    `pse_tf.data.DataError` (one line) when WordNet can be had from no source.
     """
+    from pse_tf.data import cache_dir
+
+    return _verified_reader(str(cache_dir(data_dir)))
+
+
+@functools.lru_cache(maxsize=4)
+def _verified_reader(data_dir: str) -> WordNetCorpusReader:
     from pse_tf.data import wordnet as wordnet_files
 
     return _reader(str(wordnet_files.folder(data_dir)))
