@@ -44,6 +44,7 @@ reason under `omitted_signatures` in export_metadata.json) but keep `embed_label
 from __future__ import annotations
 
 import os
+import re
 
 import numpy as np
 import tensorflow as tf
@@ -190,7 +191,8 @@ class TextFunctions:
             tf.logical_not(tf.reduce_any(missing)),
             ["word `", word, "` of phrase `", phrase, "` is outside the vocabulary of this export "
              f"(the {self.size} words of {VOCABULARY_ASSET}: the most frequent of "
-             f"{self.source or 'the word vectors'}, the class-name words and the lexicon words); "
+             f"{self.source or 'the word vectors'}, the class-name words, the lexicon words and the "
+             "compound words); "
              "if the word vectors of the run have it, export the run again with a larger "
              "vocabulary: python scripts/export.py RUN_DIR --vocabulary-size 400000"])
         with tf.control_dependencies([oov_check]):
@@ -234,6 +236,21 @@ def _lexicon_words(kv) -> tuple:
     except DataError as error:  # no WordNet here: the most frequent words still serve
         return (), f"not included ({' '.join(str(error).split())})"
     return words, f"{len(words)} WordNet lemmas kept whatever their frequency"
+
+
+def compound_words(kv) -> list[str]:
+    """The words of `kv` that hold '-' or '/' beside other characters, in `kv`'s order.
+
+    An export keeps them all: a missing token is split into its parts, so a compound the run knows
+    ("flip-flops") would otherwise get its parts' mean in the export and its own vector in
+    Python. With them, a phrase is split in the export only where the run splits it too.
+    """
+    return [w for w in kv.index_to_key
+            if isinstance(w, str) and _HAS_COMPOUND.search(w) and _HAS_OTHER.search(w)]
+
+
+_HAS_COMPOUND = re.compile(r"[-/]")
+_HAS_OTHER = re.compile(r"[^-/]")
 
 
 def _function(fn, *input_signature):
@@ -294,7 +311,8 @@ def add_text_endpoints(archive, model, staging_dir, word_vectors=None,
     kv = (load_word_vectors(word_vectors, lexicon=lexicon)
           if isinstance(word_vectors, (str, os.PathLike, type(None))) else word_vectors)
     extra, extra_note = _lexicon_words(kv) if lexicon_words else ((), "not asked for")
-    words = vocabulary_words(kv, vocabulary_size, model.class_names, extra)
+    compounds = compound_words(kv)
+    words = vocabulary_words(kv, vocabulary_size, model.class_names, [*extra, *compounds])
     if kv.vectors.shape[1] != model.label_dim:
         raise ValueError(f"word vectors have {kv.vectors.shape[1]} dimensions but the model's "
                          f"label vectors have {model.label_dim}")
@@ -335,6 +353,9 @@ def add_text_endpoints(archive, model, staging_dir, word_vectors=None,
                      "most_frequent_words": int(vocabulary_size), "top_k": text.top_k,
                      "word_vectors": source, "lexicon": lexicon,
                      "lexicon_words": extra_note,
+                     "compound_words": f"{len(compounds)} words with '-' or '/' kept whatever "
+                                       "their frequency (a phrase splits only where the run "
+                                       "splits it)",
                      "normalisation": {"option": normalisation.name,
                                        "replacements": len(replacements),
                                        "word_classes": classes_note},

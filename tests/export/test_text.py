@@ -16,7 +16,8 @@ from gensim.models import KeyedVectors
 from pse_tf import export
 from pse_tf.config import ModelConfig
 from pse_tf.export.algebra import normalise_phrases, phrase_rows
-from pse_tf.export.text import TEXT_SIGNATURES, WORD_SIGNATURES, vocabulary_words
+from pse_tf.export.text import (TEXT_SIGNATURES, WORD_SIGNATURES, compound_words,
+                                vocabulary_words)
 from pse_tf.labels import OOVError, phrase_tokens, phrase_vector
 from pse_tf.labels.open_vocabulary import DEFAULT
 from pse_tf.registry import get_model_class
@@ -97,6 +98,12 @@ def test_vocabulary_is_most_frequent_words_plus_class_words():
                                                 "sandal"]
     with pytest.raises(ValueError, match="positive int"):
         vocabulary_words(kv, 0)
+
+
+def test_compound_words_are_those_with_a_hyphen_or_slash_beside_other_characters():
+    kv = KeyedVectors(2)
+    kv.add_vectors(["the", "x-ray", "-", "--", "1/2", "a/b-c", "plain"], np.zeros((7, 2)))
+    assert compound_words(kv) == ["x-ray", "1/2", "a/b-c"]
 
 
 def test_vocabulary_keeps_extra_words_whatever_their_frequency():
@@ -291,11 +298,15 @@ def test_the_lexicon_mapping_is_served_as_the_python_path_encodes_it(tmp_path):
     exported = Exported(model, result)
     note = exported.metadata["text"]["normalisation"]
     assert note["option"] == lexicon.name and "name a class in WordNet" in note["word_classes"]
-    phrases = ["backpack", "Sweatpants", "galaxy", "red backpack", "sandals", "ankle boot", "bag"]
+    # "flip-flops" is a rare word of GloVe that WordNet knows only as "flip-flop": kept as one
+    # of the compound words, it is one word in the export as in Python (not "flip" + "flops")
+    phrases = ["backpack", "Sweatpants", "galaxy", "red backpack", "sandals", "ankle boot", "bag",
+               "flip-flops"]
     got = exported.call("phrase_vectors", phrases=np.array(phrases, dtype=object))
     expected = lexicon.encode(encoding, phrases)
     np.testing.assert_allclose(got["label_vectors"], expected, atol=1e-6)
     rows = model.label_vectors.numpy()
     np.testing.assert_array_equal(got["label_vectors"][1], rows[classes.index("trouser")])
+    np.testing.assert_array_equal(got["label_vectors"][7], rows[classes.index("sandal")])
     both = exported.call("phrase_vectors", phrases=np.array(["backpack - galaxy"], dtype=object))
     np.testing.assert_allclose(both["label_vectors"][0], expected[0] - expected[2], atol=1e-6)
