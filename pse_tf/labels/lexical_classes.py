@@ -95,7 +95,13 @@ def _hierarchy(reader) -> _Hierarchy:
 
 def wordnet_scores(reader, words: Sequence[str], class_names: Sequence[str]) -> np.ndarray:
     """Best Wu-Palmer similarity [N, C] of each word's noun senses to each class's sense; 0 where
-    WordNet knows either side not."""
+    WordNet knows either side not. Cached per process for the last few vocabularies (an export
+    scores its whole vocabulary, and a process may export several models of one data set)."""
+    return _wordnet_scores(reader, tuple(words), tuple(class_names)).copy()
+
+
+@functools.lru_cache(maxsize=4)
+def _wordnet_scores(reader, words: tuple, class_names: tuple) -> np.ndarray:
     hierarchy = _hierarchy(reader)
     targets = [class_sense(reader, c) for c in class_names]
     scores = np.zeros((len(words), len(class_names)), np.float64)
