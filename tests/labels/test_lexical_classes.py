@@ -64,3 +64,26 @@ def test_word_vectors_break_ties_between_equal_scores(reader):
     for towards, expected in ((np.array([[0.1, 1.0]]), 1), (np.array([[1.0, 0.1]]), 0)):
         assert lexical_classes(reader, ["slacks"], classes, towards, vectors).tolist() == \
             [expected]
+
+
+def test_large_score_tables_are_read_back_from_the_disk_cache(reader, monkeypatch):
+    from pse_tf.labels import lexical_classes as lc
+
+    monkeypatch.setattr(lc, "DISK_CACHE_WORDS", 1)
+    words, classes = ("backpack", "galaxy", "jeans"), ("bag", "trouser", "cache test")
+    path = lc._cache_path(reader, words, classes)
+    path.unlink(missing_ok=True)
+    try:
+        lc._wordnet_scores.cache_clear()
+        first = wordnet_scores(reader, words, classes)
+        assert path.is_file()
+        lc._wordnet_scores.cache_clear()
+        monkeypatch.setattr(lc, "_compute_scores", lambda *a: pytest.fail("not read from disk"))
+        np.testing.assert_array_equal(wordnet_scores(reader, words, classes), first)
+        path.write_bytes(b"torn")  # a torn file is computed again, not trusted
+        lc._wordnet_scores.cache_clear()
+        with pytest.raises(pytest.fail.Exception, match="not read from disk"):
+            wordnet_scores(reader, words, classes)
+    finally:
+        path.unlink(missing_ok=True)
+        lc._wordnet_scores.cache_clear()
