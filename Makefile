@@ -28,9 +28,10 @@ run: data
 	$(PY) scripts/train.py --label-encoding word2vec
 
 # Two workers, one test file each at a time: XLA compilation and most test code are
-# single-threaded, so this nearly halves the suite's wall time on a 2-core machine.
+# single-threaded, so this nearly halves the suite's wall time on a 2-core machine. Files go out
+# in conftest.py's order (slow files first), not xdist's default order by number of tests.
 test: data browser
-	$(PY) -m pytest -q -n 2 --dist loadfile
+	$(PY) -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder
 
 # Headless Chromium + chromedriver for the demo page's browser test; installed as root when
 # missing. Without them (not root, no apt), that one test skips and says why.
@@ -48,7 +49,7 @@ demo: setup
 	$(PY) scripts/demo.py $(RUN)
 
 test-fast: data
-	$(PY) -m pytest -q -n 2 --dist loadfile -m "not slow"
+	$(PY) -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder -m "not slow"
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache
