@@ -125,6 +125,16 @@ def model_dataset(encoding):
     return next(ds for ds, names in CLASS_NAMES.items() if tuple(names) == encoding.class_names)
 
 
+def add_run_arguments(p: argparse.ArgumentParser):
+    """The runs scored (data sets, seeds, budget), images per word and where files go."""
+    p.add_argument("--datasets", nargs="+", default=["fashion_mnist", "mnist"])
+    p.add_argument("--seeds", nargs="+", type=int, default=[0, 1])
+    p.add_argument("--steps", type=int, default=20000)
+    p.add_argument("--samples", type=int, default=1000)
+    p.add_argument("--out", default="results")
+    p.add_argument("--runs", default="results/runs/vocab")
+
+
 def main(argv=None) -> int:
     import numpy as np
 
@@ -136,12 +146,7 @@ def main(argv=None) -> int:
     from pse_tf.labels.open_vocabulary import DEFAULT, nearest_class, unseen_words
 
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--datasets", nargs="+", default=["fashion_mnist", "mnist"])
-    p.add_argument("--seeds", nargs="+", type=int, default=[0, 1])
-    p.add_argument("--steps", type=int, default=20000)
-    p.add_argument("--samples", type=int, default=1000)
-    p.add_argument("--out", default="results")
-    p.add_argument("--runs", default="results/runs/vocab")
+    add_run_arguments(p)
     p.add_argument("--options", nargs="+", help="option names to score (default: all; e.g. "
                    "`raw default`)")
     p.add_argument("--training", nargs="+", default=["paper"],

@@ -144,13 +144,10 @@ def render(rows: list[dict], results: Path) -> str:
 
 
 def main(argv=None) -> int:
+    from experiments.open_vocabulary.unseen_words import add_run_arguments
+
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--datasets", nargs="+", default=["fashion_mnist", "mnist"])
-    p.add_argument("--seeds", nargs="+", type=int, default=[0, 1])
-    p.add_argument("--steps", type=int, default=20000)
-    p.add_argument("--samples", type=int, default=1000)
-    p.add_argument("--out", default="results")
-    p.add_argument("--runs", default="results/runs/vocab")
+    add_run_arguments(p)
     args = p.parse_args(argv)
     out = Path(args.out)
     path = out / "unseen_words_export.json"
