@@ -6,8 +6,8 @@ A rule over the whole vocabulary, never a list of chosen words. For a word w and
 
 - WuP is the Wu-Palmer similarity, 2 d(lcs) / (2 d(lcs) + dist(s, lcs) + dist(t, lcs)), d the
   max depth + 1 of the common hypernym lcs of largest min depth (nltk's `wup_similarity` on
-  nouns, which a test checks), over nltk's
-  WordNet 3.0 senses of w (`synsets(w, "n")`, which include base forms: "jeans" -> jean.n.01).
+  nouns, which a test checks), over nltk's WordNet 3.0 senses of w (`synsets(w, "n")`, which
+  include base forms: "jeans" -> jean.n.01).
 - t_c is the first (most frequent) noun sense of the whole class name ("t-shirt" -> jersey.n.03),
   else of its last word ("ankle boot" -> boot.n.01, footwear). Every sense of a class name would
   let "car" name "ankle boot" (boot.n.02, a car's luggage compartment).
