@@ -99,11 +99,12 @@ def time_matmul(a_shape, b_shape, transpose_a: bool = False, transpose_b: bool =
     return min(seconds(n) for _ in range(repeats)) / n
 
 
-def matmul_time_floor(model, batch_size: int = 100, cache: dict | None = None) -> dict:
+def matmul_time_floor(model, batch_size: int = 100, cache: dict | None = None,
+                      target_s: float = 0.2, repeats: int = 3) -> dict:
     """The step's matmuls (`step_matmuls`) each timed alone at its own shape (`time_matmul`),
     summed: what one step's matmuls cost at this machine's speed for those shapes, with no
     optimizer, element-wise work or scheduling in between. `cache` (shape key -> seconds) lets
-    models that share shapes time them once.
+    models that share shapes time them once; `target_s` and `repeats` go to `time_matmul`.
 
     Returns {"flops", "matmuls", "ms", "gflops" (the effective rate), "shapes": [...]}.
     """
@@ -112,7 +113,7 @@ def matmul_time_floor(model, batch_size: int = 100, cache: dict | None = None) -
     for entry in shapes:
         key = matmul_key(entry)
         if key not in cache:
-            cache[key] = time_matmul(*key)
+            cache[key] = time_matmul(*key, target_s=target_s, repeats=repeats)
         entry["ms_each"] = 1000 * cache[key]
     flops = sum(e["count"] * e["flops"] for e in shapes)
     ms = sum(e["count"] * e["ms_each"] for e in shapes)

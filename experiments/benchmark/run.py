@@ -102,7 +102,9 @@ def _time_training(setting: _Setting, name: str, probe: MatmulRate, rate: float,
         f"ms/step at the rate above (stage {fast.stage})")
     timing = compare_training_paths(fast, plain, setting.steps, setting.repeats, log,
                                     label=f"{name}: ", rate=probe.gflops)
-    shapes = matmul_time_floor(fast.model, batch_size, shape_times)
+    # a smoke run times each shape once, briefly: the figure is then rough, the code path the same
+    shapes = matmul_time_floor(fast.model, batch_size, shape_times,
+                               *((0.02, 1) if setting.quick else (0.2, 3)))
     row = {"model": name, "stage": fast.stage, "forward_flops": forward,
            "step_flops": step_flops, **timing, **floor_ratios(step_flops, timing),
            "matmul_shapes": shapes, "fast_x_matmul_shapes": timing["fast_ms"] / shapes["ms"]}
@@ -177,8 +179,9 @@ def run_benchmark(models: Sequence[str] | None = None, out: str | os.PathLike | 
             measured so far is kept in benchmark.partial.md / .json there.
         repeats: interleaved timings per training path (median reported).
         steps: training steps per timing; a multiple of `steps_per_execution` (100).
-        quick: a smoke run: 2 repeats of 100 steps, 3 matmul timings, the generation protocol
-            for one repeat only (10 extrapolated), fewer export calls.
+        quick: a smoke run: 2 repeats of 100 steps, 3 matmul timings, each step matmul timed once
+            for ~20 ms, the generation protocol for one repeat only (10 extrapolated), fewer
+            export calls.
         dataset, latent_dim, batch_size: the benchmark's setting (MNIST, 10, 100 by default).
         eval_models: the models whose evaluation and export are timed (PSE* by default).
         eval_datasets: the data sets whose evaluation is timed: `dataset`'s with the model the
