@@ -54,18 +54,32 @@ def text_export(tmp_path_factory):
                                                              "top_k": 5})
     exported = Exported(model, result)
     exported.kv = kv
+    exported.label_rows = model.label_vectors.numpy()
+    exported.python_vectors = {}
     assert exported.metadata["text"]["vocabulary_size"] >= len(WORDS)
     return exported
 
 
 def python_vector(text_export, text):
     """The Python path's label vector of one text (str or bytes); raises ValueError where it
-    refuses the text (UnicodeDecodeError, InputError, OOVError)."""
+    refuses the text (UnicodeDecodeError, InputError, OOVError). Memoised per text: a batch of
+    thousands repeats a few texts."""
+    cache = text_export.python_vectors
+    if text not in cache:
+        try:
+            cache[text] = _python_vector(text_export, text)
+        except ValueError as error:
+            cache[text] = error
+    if isinstance(cache[text], ValueError):
+        raise cache[text]
+    return cache[text]
+
+
+def _python_vector(text_export, text):
     if isinstance(text, bytes):
         text = text.decode("utf-8")
-    model, names = text_export.model, list(CLASSES)
-    total = np.zeros(model.label_dim, np.float32)
-    rows = model.label_vectors.numpy()
+    names, rows = list(CLASSES), text_export.label_rows
+    total = np.zeros(rows.shape[1], np.float32)
     for sign, phrase in parse_query(text):
         phrase = DEFAULT.normalise(phrase, names)
         vector = (rows[names.index(phrase)] if phrase in names
