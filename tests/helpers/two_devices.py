@@ -117,30 +117,31 @@ def loop():
     return result
 
 
-def replica_losses(jit: bool) -> list[float]:
-    """Each replica's loss after one step on 100 copies of one image: equal rows, so the losses
-    differ only by the replicas' noise."""
+def replica_losses(jit: bool, strategy: str = "mirrored"):
+    """Each replica's loss after two steps on 100 copies of one image: equal rows, so the losses
+    differ only by the replicas' noise. Also the model."""
     images = np.repeat(DATA.train_images[:1], 100, axis=0)
     labels = np.repeat(DATA.train_labels[:1], 100)
-    model = build_model(config("mirrored"), ENCODING)
-    InGraphLoop(model, images, labels, 100, 1, jit).run(0, 1)
+    model = build_model(config(strategy), ENCODING)
+    InGraphLoop(model, images, labels, 100, 1, jit).run(0, 2)
+    if strategy == "none":
+        return [], model
     totals = model.distribute_strategy.experimental_local_results(model.loss_tracker.total.value)
-    return [float(t) for t in totals]
+    return [float(t) for t in totals], model
 
 
 def noise():
     """Each replica draws its own z, XLA on and off (and, as a control, the same z once the
     replica id is no longer folded into the seed); the seed state stays the same on every
     replica and advances as on one device."""
-    result = {f"losses_{jit}": replica_losses(jit) for jit in (True, False)}
+    result = {}
+    for jit in (True, False):
+        result[f"losses_{jit}"], model = replica_losses(jit)
     with replaced(base, "replica_seed", lambda seed: seed):
-        result["losses_without_fold"] = replica_losses(True)
-    model = build_model(config("mirrored"), ENCODING)
-    InGraphLoop(model, DATA.train_images, DATA.train_labels, 100, 1).run(0, 5)
+        result["losses_without_fold"], _ = replica_losses(True)
     states = model.distribute_strategy.experimental_local_results(model.seed_generator.state.value)
     result["seed_states"] = [s.numpy().tolist() for s in states]
-    one = build_model(config("none"), ENCODING)
-    InGraphLoop(one, DATA.train_images, DATA.train_labels, 100, 1).run(0, 5)
+    _, one = replica_losses(False, "none")
     result["seed_state_one_device"] = one.seed_generator.state.numpy().tolist()
     return result
 
