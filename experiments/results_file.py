@@ -36,6 +36,7 @@ class ResultsFile:
         if self.commit:
             # Not check=True: a commit with nothing new, or another git process holding the
             # index for a moment, must not stop a long measurement.
-            subprocess.run(["git", "add", str(self.json_path), str(self.md_path),
-                            *map(str, extra)], check=False)
-            subprocess.run(["git", "commit", "-qm", message], check=False)
+            paths = [str(self.json_path), str(self.md_path), *map(str, extra)]
+            subprocess.run(["git", "add", *paths], check=False)
+            # Only these files: whatever else is staged at that moment is not this row's.
+            subprocess.run(["git", "commit", "-qm", message, "--", *paths], check=False)

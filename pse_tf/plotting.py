@@ -242,17 +242,18 @@ def latent_view_figure(means, stddevs, names, points=(), size=(5.0, 4.2)):
     return fig
 
 
-def zero_shot_figure(rows: list[dict], devise: dict, metrics=("zsl_top1", "H", "generation_unseen")):
+def zero_shot_figure(rows: list[dict], devise: dict, metrics=("zsl_top1", "H", "generation_unseen"),
+                     mappings=("raw", "project")):
     """Bars per held-out split of `experiments/open_vocabulary/zero_shot.py`'s rows: one row of
-    panels per data set, one panel per metric; PSE* (raw and projected unseen names, mean ± std
-    over seeds), the DeViSE-style baseline and chance (dashed)."""
+    panels per data set, one panel per metric; PSE* (one bar per mapping of the unseen names,
+    mean ± sample sd over seeds), the DeViSE-style baseline and chance (dashed)."""
     datasets = sorted({r["dataset"] for r in rows})
     titles = {"zsl_top1": "ZSL top-1 (%)", "H": "GZSL H (%)", "S": "GZSL S (%)", "U": "GZSL U (%)",
               "generation_unseen": "generation, unseen (%)"}
     chance = {"zsl_top1": 50.0, "H": 10.0, "S": 10.0, "U": 10.0, "generation_unseen": 10.0}
     fig, axes = _figure(len(datasets), len(metrics), (4.2 * len(metrics), 3.0 * len(datasets)))
-    methods = (("PSE* raw", "raw"), ("PSE* project", "project"), ("DeViSE-style", None))
-    width = 0.27
+    methods = tuple((f"PSE* {m}", m) for m in mappings) + (("DeViSE-style", None),)
+    width = 0.8 / len(methods)
     for i, ds in enumerate(datasets):
         splits = sorted({r["split"] for r in rows if r["dataset"] == ds})
         names = {r["split"]: "\n".join(r["held_out_names"]) for r in rows if r["dataset"] == ds}
@@ -269,7 +270,8 @@ def zero_shot_figure(rows: list[dict], devise: dict, metrics=("zsl_top1", "H", "
                                   if r["dataset"] == ds and r["split"] == k]
                     means.append(100 * np.mean(values) if values else np.nan)
                     stds.append(100 * np.std(values, ddof=1) if len(values) > 1 else 0.0)
-                ax.bar(np.arange(len(splits)) + (m - 1) * width, means, width, yerr=stds,
+                ax.bar(np.arange(len(splits)) + (m - (len(methods) - 1) / 2) * width, means,
+                       width, yerr=stds,
                        label=label, capsize=2)
             ax.axhline(chance[metric], color="k", linestyle="--", linewidth=0.8, label="chance")
             ax.set_xticks(np.arange(len(splits)), [names[k] for k in splits], fontsize=7)
@@ -322,6 +324,7 @@ def save_uncertainty_figure(reports: dict, path: str | Path) -> Path:
     return _save(uncertainty_figure(reports), path, 100)
 
 
-def save_zero_shot_figure(rows: list[dict], devise: dict, path: str | Path) -> Path:
+def save_zero_shot_figure(rows: list[dict], devise: dict, path: str | Path,
+                          mappings=("raw", "project")) -> Path:
     """`zero_shot_figure` as a file (100 dpi)."""
-    return _save(zero_shot_figure(rows, devise), path, 100)
+    return _save(zero_shot_figure(rows, devise, mappings=mappings), path, 100)

@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from experiments.open_vocabulary import unseen_words, zero_shot
+from experiments.open_vocabulary import unseen_words, zero_shot, zero_shot_scores
 
 
 def _image(path):
@@ -51,15 +51,25 @@ def test_zero_shot_end_to_end_trains_a_run_that_reloads_without_the_held_out_cla
     from pse_tf.runs import load_run
 
     args = ["--datasets", "mnist", "--seeds", "0", "--steps", "30", "--out", str(tmp_path),
-            "--splits", "0", "--samples", "20", "--runs", str(tmp_path / "zs")]
+            "--splits", "0", "--samples", "20", "--runs", str(tmp_path / "zs"),
+            "--full-runs", str(tmp_path / "full")]
     assert zero_shot.main(args) == 0
     state = json.loads((tmp_path / "zero_shot.json").read_text())
     (row,) = state["rows"]
     assert row["held_out"] == [4, 6] and row["held_out_names"] == ["four", "six"]
+    assert set(zero_shot.MAPPINGS) == {"raw", "project", "lexicon"}
+    assert all(0 <= row["seen"][k] <= 1 for k in ("split_model", "full_model",
+                                                  "full_model_seen_names"))
+    (full,) = (tmp_path / "full").iterdir()  # the full model, trained once at the same budget
+    assert load_run(full)[1].held_out_classes == () and load_run(full)[1].steps == 30
     for mapping in zero_shot.MAPPINGS:
         scores = row[mapping]
         s, u = scores["S"], scores["U"]
         assert scores["H"] == pytest.approx(2 * s * u / (s + u) if s + u else 0.0)
+        stacked = scores["stacking"]
+        assert 0 <= scores["ausuc"] <= 1 and np.isfinite(stacked["gamma"])
+        assert stacked["H"] == pytest.approx(zero_shot_scores.harmonic_mean(stacked["S"],
+                                                                            stacked["U"]))
         assert len(scores["generation_per_class"]) == 2
         assert scores["generation_unseen"] == pytest.approx(np.mean(scores["generation_per_class"]))
     model, config, encoding = load_run(row["run"])
