@@ -3,6 +3,7 @@
 
     python experiments/curves/learning_curve.py --dataset mnist        # train, then evaluate
     python experiments/curves/learning_curve.py --runs results/runs/mnist-pse_star-onehot-z10-seed0
+    python experiments/curves/learning_curve.py --runs RUN --extend-to 200000   # train on, then read
 
 Without --runs, one run (PSE* 10-d by default) trains through `pse_tf.runs.train` to the largest
 budget, keeping its weights at the others (`TrainConfig.keep_weights_at`); killed, it resumes
@@ -46,6 +47,8 @@ def main(argv=None) -> int:
             return 2
         runs = [train(config, verbose=2, run_evaluation=False, export=False).run_dir]
 
+    if args.extend_to:
+        runs = [extend(run_dir, args.extend_to, args.out) for run_dir in runs]
     results = ResultsFile(args.results, "learning_curve", {"rows": []}, render_curve,
                           commit=args.commit)
 
@@ -63,6 +66,40 @@ def main(argv=None) -> int:
     return 0
 
 
+def extend(run_dir: Path, steps: int, out: str) -> Path:
+    """A finished constant-learning-rate run trained on to `steps`, in a copy
+    (<out>/<run>-to<steps>; the original is left as it is) whose final weights are kept as its
+    step-N weights. It resumes from the run's last checkpoint, so it is the run that would have
+    trained to `steps` from the start (a resumed run equals an uninterrupted one)."""
+    import dataclasses
+    import shutil
+
+    from pse_tf.config import ConfigError, TrainConfig
+    from pse_tf.runs import train
+
+    run_dir = Path(run_dir)
+    config = TrainConfig.from_json(run_dir / "config.json")
+    if config.lr_schedule != "constant" or steps <= config.steps:
+        raise ConfigError(f"{run_dir} cannot be extended to {steps} steps: it needs a constant "
+                          f"learning rate and fewer steps (it has {config.lr_schedule}, "
+                          f"{config.steps})")
+    target = Path(out) / f"{run_dir.name}-to{steps}"
+    if not target.exists():
+        partial = target.with_name(target.name + ".partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        finished = {"metrics.json", "status.json", "samples.png", "model.weights.h5"}
+        shutil.copytree(run_dir, partial, ignore=lambda folder, names: [
+            n for n in names if Path(folder) == run_dir and n in finished])
+        (partial / "weights").mkdir(exist_ok=True)
+        shutil.copy2(run_dir / "model.weights.h5",
+                     partial / "weights" / f"step-{config.steps}.weights.h5")
+        partial.rename(target)
+    longer = dataclasses.replace(config, steps=steps, out=str(out),
+                                 keep_weights_at=tuple(sorted({*config.keep_weights_at,
+                                                               config.steps})))
+    return train(longer, run_dir=target, verbose=2, run_evaluation=False, export=False).run_dir
+
+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--runs", nargs="+", type=Path,
@@ -76,6 +113,8 @@ def parse_args(argv=None):
                    help="steps to evaluate at (multiples of --checkpoint-every); default "
                         f"{', '.join(map(str, BUDGETS))}, or with --runs every budget a run kept")
     p.add_argument("--checkpoint-every", type=int, default=1000)
+    p.add_argument("--extend-to", type=int, help="with --runs: train each (finished, constant "
+                   "learning rate) run on to this many steps in a copy under --out, then read it")
     p.add_argument("--generation-samples-per-label", type=int, default=10000,
                    help="images per label for each generation reading (one repeat)")
     p.add_argument("--out", default="runs/curve", help="parent folder of the trained run")

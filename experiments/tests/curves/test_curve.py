@@ -71,3 +71,18 @@ def test_learning_curve_trains_once_and_reads_each_budget_from_its_weights(tmp_p
     assert len(json.loads((tmp_path / "learning_curve.json").read_text())["rows"]) == 2
     md = (tmp_path / "learning_curve.md").read_text()
     assert "| 100 |" in md and "| 200 |" in md and np.isfinite(rows[1]["annotation_accuracy"])
+
+    # Trained on to 300 steps in a copy: the run's final weights become its step-200 weights.
+    assert learning_curve.main(["--runs", str(run_dir), "--extend-to", "300", "--out",
+                                str(tmp_path / "longer"), "--generation-samples-per-label",
+                                "20", "--results", str(tmp_path)]) == 0
+    longer = tmp_path / "longer" / f"{run_dir.name}-to300"
+    assert (run_dir / "weights" / "step-200.weights.h5").exists() is False  # left as it was
+    assert (longer / "weights" / "step-200.weights.h5").read_bytes() == (
+        run_dir / "model.weights.h5").read_bytes()
+    history = json.loads((longer / "history.json").read_text())
+    assert history["step"][-2:] == [200, 300]
+    # Steps 100 and 200 are the same weights (the same config but for its length): not read again.
+    rows = json.loads((tmp_path / "learning_curve.json").read_text())["rows"]
+    assert [(r["steps"], r["run"]) for r in rows[2:]] == [(300, longer.name)]
+    assert "| 300 |" in (tmp_path / "learning_curve.md").read_text()
