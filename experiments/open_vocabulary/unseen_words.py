@@ -76,7 +76,9 @@ def parse_training(text: str) -> dict:
     return out
 
 
-def model_run(dataset, steps, seed, runs, training=None):
+def model_run(dataset, steps, seed, runs, training=None, evaluate=True):
+    """The main job's model (PSE* with word vectors) at this budget and seed, trained once under
+    `runs`: (model, encoding, test metrics; None without `evaluate`)."""
     from pse_tf.config import ModelConfig, TrainConfig
     from pse_tf.runs import finished_run, load_run, train
 
@@ -89,11 +91,12 @@ def model_run(dataset, steps, seed, runs, training=None):
                          lexicon=training.get("lexicon", "none"),
                          model=ModelConfig(name="pse_star", options=options))
     run_dir = finished_run(config)
-    if run_dir is None or not (run_dir / "metrics.json").exists():
+    if run_dir is None or (evaluate and not (run_dir / "metrics.json").exists()):
         print(f"== training {dataset} seed {seed} ({steps} steps)", flush=True)
-        run_dir = train(config, verbose=2, export=False).run_dir
+        run_dir = train(config, verbose=2, export=False, run_evaluation=evaluate).run_dir
     model, _, encoding = load_run(run_dir)
-    return model, encoding, json.loads((run_dir / "metrics.json").read_text())
+    metrics = json.loads((run_dir / "metrics.json").read_text()) if evaluate else None
+    return model, encoding, metrics
 
 
 def draw(model, encoding, words, figure, seed, per_word=8):

@@ -285,7 +285,7 @@ def main(argv=None) -> int:
                 if done:
                     continue
                 if full_model is None:
-                    full_model = model_run(ds, args.steps, seed, args.full_runs)[0]
+                    full_model = model_run(ds, args.steps, seed, args.full_runs, evaluate=False)[0]
                 print(f"== {ds} split {k} {splits[k]} seed {seed}", flush=True)
                 row = run_split(args, ds, k, splits[k], seed, evaluator, full_model)
                 print(json.dumps({m: row[m] for m in MAPPINGS}), flush=True)

@@ -173,8 +173,10 @@ def batch():
 
 def resume():
     """fit under mirrored, interrupted after its first checkpoint, resumes to the weights of the
-    uninterrupted run (sampling included: the seed state is checkpointed)."""
-    full = config("mirrored")
+    uninterrupted run (sampling included: the seed state is checkpointed). Without XLA: what
+    XLA compiles under mirrored is the other scenarios' subject, and its compile takes longer
+    than these 40 steps."""
+    full = config("mirrored", jit_compile=False)
     with tempfile.TemporaryDirectory() as tmp:
         straight = build_model(full, ENCODING)
         fit(straight, full, DATA, Path(tmp) / "a", verbose=0)
