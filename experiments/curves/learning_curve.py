@@ -48,7 +48,11 @@ def main(argv=None) -> int:
         runs = [train(config, verbose=2, run_evaluation=False, export=False).run_dir]
 
     if args.extend_to:
-        runs = [extend(run_dir, args.extend_to, args.out) for run_dir in runs]
+        try:
+            runs = [extend(run_dir, args.extend_to, args.out) for run_dir in runs]
+        except ConfigError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
     results = ResultsFile(args.results, "learning_curve", {"rows": []}, render_curve,
                           commit=args.commit)
 

@@ -114,15 +114,15 @@ def seen_unseen_curve(scores_all, labels, seen, unseen) -> tuple[np.ndarray, np.
     cuts = np.unique(margin)
     gammas = np.concatenate([[cuts[0] - 1.0], (cuts[:-1] + cuts[1:]) / 2, [cuts[-1] + 1.0]])
 
-    def right(best, classes):
+    def below(best, classes):
         """For each gamma: the weighted correct images of `classes` with margin < gamma."""
         hits = _class_weights(labels, classes) * (best == labels)
         order = np.argsort(margin)
         cumulative = np.concatenate([[0.0], np.cumsum(hits[order])])
         return cumulative[np.searchsorted(margin[order], gammas, side="left")], hits.sum()
 
-    below_seen, all_seen = right(best_seen, seen)
-    below_unseen, _ = right(best_unseen, unseen)
+    below_seen, all_seen = below(best_seen, seen)
+    below_unseen, _ = below(best_unseen, unseen)
     return gammas, all_seen - below_seen, below_unseen
 
 

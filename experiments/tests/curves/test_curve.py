@@ -86,3 +86,7 @@ def test_learning_curve_trains_once_and_reads_each_budget_from_its_weights(tmp_p
     rows = json.loads((tmp_path / "learning_curve.json").read_text())["rows"]
     assert [(r["steps"], r["run"]) for r in rows[2:]] == [(300, longer.name)]
     assert "| 300 |" in (tmp_path / "learning_curve.md").read_text()
+    # Not to fewer steps than it has: one line and exit code 2, nothing copied.
+    assert learning_curve.main(["--runs", str(run_dir), "--extend-to", "200", "--out",
+                                str(tmp_path / "shorter"), "--results", str(tmp_path)]) == 2
+    assert not (tmp_path / "shorter").exists()
