@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import weakref
 
 import numpy as np
 import pytest
@@ -57,15 +56,18 @@ def random_images(model, count=6, seed=3):
     return np.random.default_rng(seed).uniform(size=(count, height, width)).astype(np.float32)
 
 
-_traced = weakref.WeakKeyDictionary()
+# id(model) -> (model, its traced annotation_log_likelihood); the models are fixtures that live
+# for the session, and holding them keeps their ids from being reused.
+_traced: dict = {}
 
 
 def keras_probs(model, images):
     """What annotate must return: (softmax of annotation_log_likelihood, argmax). Traced once per
     model (any batch size): the property tests ask it about a thousand batches."""
-    if model not in _traced:
-        _traced[model] = tf.function(model.annotation_log_likelihood, reduce_retracing=True)
-    log_likelihood = _traced[model](tf.constant(images.reshape(len(images), -1)))
+    if id(model) not in _traced:
+        _traced[id(model)] = (model, tf.function(model.annotation_log_likelihood,
+                                                 reduce_retracing=True))
+    log_likelihood = _traced[id(model)][1](tf.constant(images.reshape(len(images), -1)))
     return tf.nn.softmax(log_likelihood).numpy(), np.argmax(log_likelihood.numpy(), axis=-1)
 
 
