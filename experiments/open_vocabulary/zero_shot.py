@@ -42,11 +42,10 @@ def _log_likelihoods(model, images, vectors, batch_size=2000):
 
 
 def _accuracy(log_likelihoods, labels, classes) -> float:
-    """Per-image accuracy of argmax over the columns `classes` (class indices of `labels`)."""
+    """Per-image accuracy of the argmax; column j of `log_likelihoods` scores class classes[j]."""
     import numpy as np
 
-    return float(np.mean(np.asarray(classes)[np.argmax(log_likelihoods[:, list(classes)], 1)]
-                         == labels))
+    return float(np.mean(np.asarray(classes)[np.argmax(log_likelihoods, 1)] == labels))
 
 
 def unseen_vectors(mapping, full, encoding, held_out, seen):
@@ -95,17 +94,17 @@ def run_split(args, dataset_name, split_index, held_out, seed, evaluator, full_m
     labels, val_labels = dataset.test_labels, dataset.val_labels
     on_seen = np.isin(labels, seen)
     seen_images, seen_labels = dataset.test_images[on_seen], labels[on_seen]
-    # The split model knows only the seen names, so its columns are the seen classes in order.
+    # The split model knows only the seen names: its columns are the seen classes in order.
     split_ll = _log_likelihoods(model, seen_images, encoding.vectors)
     full_ll = _log_likelihoods(full_model, seen_images, full.vectors)
     row = {"dataset": dataset_name, "split": split_index, "held_out": list(held_out),
            "held_out_names": [dataset.class_names[c] for c in held_out], "seed": seed,
            "steps": args.steps, "run": str(run.run_dir),
            "train_seconds": run.history.get("train_seconds"),
-           "seen": {"split_model": float(np.mean(np.asarray(seen)[np.argmax(split_ll, 1)]
-                                                 == seen_labels)),
+           "seen": {"split_model": _accuracy(split_ll, seen_labels, seen),
                     "full_model": _accuracy(full_ll, seen_labels, range(len(full.vectors))),
-                    "full_model_seen_names": _accuracy(full_ll, seen_labels, seen)}}
+                    "full_model_seen_names": _accuracy(full_ll[:, list(seen)], seen_labels,
+                                                       seen)}}
     for mapping in MAPPINGS:
         vectors = unseen_vectors(mapping, full, encoding, held_out, seen)
         ll = _log_likelihoods(model, dataset.test_images, vectors)

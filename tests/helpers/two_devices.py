@@ -117,17 +117,20 @@ def loop():
     return result
 
 
-def replica_losses(jit: bool, strategy: str = "mirrored"):
-    """Each replica's loss after two steps on 100 copies of one image: equal rows, so the losses
-    differ only by the replicas' noise. Also the model."""
+def two_steps_on_one_image(strategy: str, jit: bool):
+    """A model after two steps on 100 copies of one image: equal rows, so what differs between
+    replicas is their noise alone."""
     images = np.repeat(DATA.train_images[:1], 100, axis=0)
     labels = np.repeat(DATA.train_labels[:1], 100)
     model = build_model(config(strategy), ENCODING)
     InGraphLoop(model, images, labels, 100, 1, jit).run(0, 2)
-    if strategy == "none":
-        return [], model
+    return model
+
+
+def replica_losses(model) -> list[float]:
+    """Each replica's loss of a mirrored model's last call."""
     totals = model.distribute_strategy.experimental_local_results(model.loss_tracker.total.value)
-    return [float(t) for t in totals], model
+    return [float(t) for t in totals]
 
 
 def noise():
@@ -136,12 +139,13 @@ def noise():
     replica and advances as on one device."""
     result = {}
     for jit in (True, False):
-        result[f"losses_{jit}"], model = replica_losses(jit)
+        model = two_steps_on_one_image("mirrored", jit)
+        result[f"losses_{jit}"] = replica_losses(model)
     with replaced(base, "replica_seed", lambda seed: seed):
-        result["losses_without_fold"], _ = replica_losses(True)
+        result["losses_without_fold"] = replica_losses(two_steps_on_one_image("mirrored", True))
     states = model.distribute_strategy.experimental_local_results(model.seed_generator.state.value)
     result["seed_states"] = [s.numpy().tolist() for s in states]
-    _, one = replica_losses(False, "none")
+    one = two_steps_on_one_image("none", False)
     result["seed_state_one_device"] = one.seed_generator.state.numpy().tolist()
     return result
 
