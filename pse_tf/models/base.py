@@ -310,6 +310,18 @@ class LatentModel(keras.Model):
         mean = self.encode(images).mean()
         return self.label_distribution(label_vectors).log_prob(mean[:, None, :])
 
+    def predict_label(self, z):
+        """p(l|z)'s parameter l_hat [N, L], for models that have a p(l|z); others refuse."""
+        raise ValueError(f"{self.model_config.name} has no p(l|z) (only JMVAE, TrELBO and PSE* "
+                         "do): read its annotation from q(z|l) instead")
+
+    def decoded_label_log_likelihood(self, images, label_vectors=None):
+        """log p(l | z = mean of q(z|x)) for every label: [N, C]. A second annotation reading
+        beside the paper's, through the model's own p(l|z)."""
+        vectors = self.label_vectors if label_vectors is None else label_vectors
+        prediction = self.predict_label(self.encode(images).mean())
+        return self.label_likelihood(prediction[:, None, :]).log_prob(vectors)
+
     def generate(self, label_vectors, seed):
         """Bernoulli means of Dec(z), z ~ q(z|l) per row of `label_vectors`: [N, D].
 
@@ -365,6 +377,9 @@ class JointModel(LatentModel):
     def encode_joint(self, images, label_vectors):
         """q(z|x,l) for images [N, D] and label vectors [N, L]: batch [N], event [Z]."""
         return self.joint_encoder(tf.concat([images, label_vectors], axis=-1))
+
+    def predict_label(self, z):
+        return self.label_decoder(z)
 
     def reconstruction_logits(self, images, label_vectors, seed, use_mean: bool = False):
         """Reconstruction through the joint encoder q(z|x,l), as in the training objective."""

@@ -83,6 +83,9 @@ class PSEStar(PSE):
         super().__init__(config, label_vectors, class_names, label_encoding, seed, **kwargs)
         self.classifier = networks.classifier(config, self.label_dim)
 
+    def predict_label(self, z):
+        return self.classifier(tf.sigmoid(self.decode_logits(z)))
+
     def compute_terms(self, images, labels, training=False):
         label_vectors, q_z_x, q_z_l, logits = self._forward(images, labels, training)
         # The classifier reads the reconstruction x_hat = Dec(z), so its gradient reaches the decoder.

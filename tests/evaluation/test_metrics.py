@@ -157,3 +157,43 @@ def test_generation_pixel_readings_threshold_and_sample_the_bernoulli_means():
     assert sampled["std"] > 0  # fresh pixel noise in each repeat
     with pytest.raises(ValueError, match="pixels must be one of"):
         metrics.generation_accuracy(model, evaluator, pixels="binary")
+
+
+def test_annotation_p_l_z_reading_is_pse_stars_classifier_on_the_decoded_mean():
+    # Cla(Dec(mean of q(z|x))): pixel 0 = sigmoid(z0), z0 = -1, 1, -0.6 for A, B, C, so
+    # h = 0.2689414, 0.7310586, 0.3543437 and logits (0, 10 h - 6, 4 - 10 h):
+    # A (0, -3.3105858, 1.3105858), B (0, 1.3105858, -3.3105858), C (0, -2.4565631, 0.4565631);
+    # minus their log-sum-exp (1.5570578, 1.5570578, 0.9799669) these are log p(l|z).
+    # The paper's reading annotates C as label 0 (test above); this one as label 2.
+    model = _tiny_pse(label_scales=(1.0, 1.0, 2.0), name="pse_star")
+    expected = np.array([[-1.5570578, -4.8676435, -0.2464720],
+                         [-1.5570578, -0.2464720, -4.8676435],
+                         [-0.9799669, -3.4365300, -0.5234038]])
+    np.testing.assert_allclose(model.decoded_label_log_likelihood(flat_float(IMAGES)), expected,
+                               atol=1e-5)
+    np.testing.assert_array_equal(metrics.annotate(model, IMAGES, reading="p_l_z"), [2, 1, 2])
+    np.testing.assert_array_equal(metrics.annotate(model, IMAGES), [2, 1, 0])
+    assert metrics.annotation_accuracy(model, IMAGES, [2, 1, 2], reading="p_l_z") == 1.0
+    with pytest.raises(ValueError, match="reading must be one of"):
+        metrics.annotate(model, IMAGES, reading="decoder")
+
+
+@pytest.mark.parametrize("name", ["jmvae", "trelbo"])
+def test_annotation_p_l_z_reading_of_joint_models_is_their_label_decoder(name):
+    config = ModelConfig(name=name, latent_dim=2, image_dim=4, hidden_units=(3,))
+    model = get_model_class(name)(config, np.eye(3), ["zero", "one", "two"], "onehot", seed=1)
+    model.build_all()
+    images = np.random.default_rng(0).integers(0, 256, (64, 2, 2)).astype(np.uint8)
+    mean = model.encode(flat_float(images)).mean()
+    # One-hot p(l|z) is categorical with the decoder's output as logits.
+    expected = np.argmax(np.asarray(model.label_decoder(mean)), axis=-1)
+    np.testing.assert_array_equal(metrics.annotate(model, images, reading="p_l_z"), expected)
+
+
+@pytest.mark.parametrize("name", ["pse", "cvae", "vae", "scan"])
+def test_annotation_p_l_z_reading_refuses_models_without_a_label_decoder(name):
+    config = ModelConfig(name=name, latent_dim=2, image_dim=4, hidden_units=(3,))
+    model = get_model_class(name)(config, np.eye(3), ["zero", "one", "two"], "onehot")
+    model.build_all()
+    with pytest.raises(ValueError, match=f"{name} has no p\\(l\\|z\\)"):
+        metrics.annotate(model, IMAGES, reading="p_l_z")
