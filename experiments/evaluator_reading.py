@@ -8,7 +8,7 @@ Each finished run generates the paper's 10,000 images per label once (seeded), a
 evaluators classify the same images: the default one (`weights/<dataset>.keras`) and the "paper"
 variant, trained only until its validation accuracy reached the paper's 96.86 %
 (`weights/<dataset>-paper.keras`). Rows are appended to results/evaluator_reading.json/.md as
-each run is scored; a rerun skips scored runs.
+each run is scored; a rerun skips runs already scored at their budget.
 """
 
 from __future__ import annotations
@@ -29,10 +29,12 @@ def render(state: dict) -> str:
              "Accuracies in %; `experiments/evaluator_reading.py` writes this file.", ""]
     for name, info in state["evaluators"].items():
         lines.append(f"- {name}: {info}")
-    lines += ["", "| run | ours | paper-accuracy evaluator | difference |", "|---|---|---|---|"]
+    lines += ["", "| run | steps | ours | paper-accuracy evaluator | difference |",
+              "|---|---|---|---|---|"]
     for row in state["rows"]:
         ours, paper = 100 * row["generation_accuracy"], 100 * row["generation_accuracy_paper"]
-        lines.append(f"| {row['run']} | {ours:.1f} | {paper:.1f} | {paper - ours:+.1f} |")
+        lines.append(f"| {row['run']} | {row['steps']:,} | {ours:.1f} | {paper:.1f} | "
+                     f"{paper - ours:+.1f} |")
     return "\n".join(lines) + "\n"
 
 
@@ -53,12 +55,14 @@ def main(argv=None) -> int:
                           render)
     evaluators = {}
     for run_dir in map(Path, args.runs):
-        if any(row["run"] == run_dir.name for row in results.state["rows"]):
-            continue
         try:
             model, config, _ = load_run(run_dir)
         except FileNotFoundError as e:
             print(f"skipping {run_dir}: {e}", file=sys.stderr)
+            continue
+        # A run trained on (same name, larger budget) is a new row.
+        if any((row["run"], row["steps"]) == (run_dir.name, config.steps)
+               for row in results.state["rows"]):
             continue
         if config.dataset not in evaluators:
             try:

@@ -63,7 +63,12 @@ def test_both_evaluators_read_the_same_images(short_run, tmp_path, capsys, monke
         "mnist ours": "train 50.00 %, validation 25.00 %, test 12.50 %",
         "mnist paper": "train 50.00 %, validation 25.00 %, test 12.50 %"}
     md = (tmp_path / "evaluator_reading.md").read_text()
-    assert f"| {row['run']} | 10.0 | 100.0 | +90.0 |" in md
-    # ... and a rerun scores nothing again.
+    assert f"| {row['run']} | 50 | 10.0 | 100.0 | +90.0 |" in md
+    # ... and a rerun scores nothing again, unless the run was trained on since.
     assert evaluator_reading.main(args) == 0
     assert len(json.loads((tmp_path / "evaluator_reading.json").read_text())["rows"]) == 1
+    state["rows"][0]["steps"] = 20
+    (tmp_path / "evaluator_reading.json").write_text(json.dumps(state))
+    assert evaluator_reading.main(args) == 0
+    rows = json.loads((tmp_path / "evaluator_reading.json").read_text())["rows"]
+    assert [r["steps"] for r in rows] == [20, 50]
