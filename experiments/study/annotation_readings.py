@@ -9,7 +9,8 @@ The paper annotates every model by the label whose q(z|l) is densest at the mean
 decoder p(l|z), and PSE* a classifier on Dec(z): reading "p_l_z" takes the label of largest
 log p(l | z = mean of q(z|x)). Both on the whole test set, with the accuracy of each class so a
 reading that favours some classes shows. No training; rows are appended to
-results/annotation_readings.json/.md as each run is read, and a rerun skips runs already read.
+results/annotation_readings.json/.md as each run is read, and a rerun skips runs already read at
+their budget.
 """
 
 from __future__ import annotations
@@ -70,6 +71,8 @@ def render(state: dict) -> str:
 
 def main(argv=None) -> int:
     from experiments.results_file import ResultsFile
+    from pse_tf.config import TrainConfig
+    from pse_tf.runs import CONFIG
 
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("runs", nargs="+", type=Path, help="finished run directories")
@@ -77,9 +80,12 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     results = ResultsFile(args.results, "annotation_readings", {"rows": []}, render)
     for run_dir in args.runs:
-        if any(row["run"] == run_dir.name for row in results.state["rows"]):
-            continue
         try:
+            # A run trained on (same name, larger budget) is a new row.
+            steps = TrainConfig.from_json(run_dir / CONFIG).steps
+            if any((row["run"], row["steps"]) == (run_dir.name, steps)
+                   for row in results.state["rows"]):
+                continue
             row = read_run(run_dir)
         except (FileNotFoundError, ValueError) as e:
             print(f"skipping {run_dir}: {e}", file=sys.stderr)

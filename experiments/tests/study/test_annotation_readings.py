@@ -37,9 +37,14 @@ def test_both_readings_of_a_run_are_what_they_name(tmp_path, capsys):
         assert row["p_l_z_per_class"][c] == pytest.approx(np.mean(nearest[labels == c] == c))
     assert row["model"] == "pse_star" and row["steps"] == 1
 
-    # A rerun reads nothing again; the table shows both readings and their difference.
+    # A rerun reads nothing again, unless the run was trained on since; the table shows both
+    # readings and their difference.
     assert ar.main(args[:1] + args[2:]) == 0
     assert "q(z|l)" not in capsys.readouterr().out
+    path = tmp_path / "results" / "annotation_readings.json"
+    path.write_text(json.dumps({"rows": [{**row, "steps": 0}]}))
+    assert ar.main(args[:1] + args[2:]) == 0
+    assert [r["steps"] for r in json.loads(path.read_text())["rows"]] == [0, 1]
     text = (tmp_path / "results" / "annotation_readings.md").read_text()
     assert (f"| run | defaults | 1 | {100 * row['q_z_l']:.2f} | {100 * row['p_l_z']:.2f} | "
             f"{100 * (row['p_l_z'] - row['q_z_l']):+.2f} |") in text
