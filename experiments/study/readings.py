@@ -10,7 +10,6 @@ literal one and the default of `metrics`; the others are reported beside it.
 
 from __future__ import annotations
 
-import numpy as np
 import tensorflow as tf
 
 from pse_tf.data import flat_float
@@ -26,20 +25,6 @@ READINGS = (
     ("generation_accuracy_threshold", "generation: means > 0.5"),
     ("generation_accuracy_sampled", "generation: sampled pixels"),
 )
-
-
-def classifier_annotate(model, images, batch_size: int = 2000) -> np.ndarray:
-    """PSE*'s own classifier as annotator: the label l_c with the highest p(l_c | Cla(Dec(z))),
-    z = the mean of q(z|x): int [N]."""
-
-    @tf.function(jit_compile=True)
-    def predict(x):
-        x_hat = tf.sigmoid(model.decode_logits(model.encode(flat_float(x)).mean()))
-        p_l = model.label_likelihood(model.classifier(x_hat))  # batch [N], event [L]
-        scores = p_l.log_prob(model.label_vectors[:, None, :])  # [C, N]
-        return tf.argmax(scores, axis=0)
-
-    return metrics.batched(predict, images, batch_size=batch_size)
 
 
 def mean_scales(model, images) -> dict:
@@ -60,7 +45,7 @@ def all_readings(model, dataset, evaluator, seed: int = 0, samples_per_label: in
         "reconstruction_error_mean": metrics.reconstruction_error(model, x, y, seed=seed, z="mean"),
         "annotation_accuracy": metrics.annotation_accuracy(model, x, y),
         "annotation_accuracy_classifier": (
-            float(np.mean(classifier_annotate(model, x) == np.asarray(y)))
+            metrics.annotation_accuracy(model, x, y, reading="p_l_z")
             if hasattr(model, "classifier") else None),
     }
     for key, pixels in (("generation_accuracy", "mean"), ("generation_accuracy_threshold",
