@@ -16,6 +16,7 @@ import fcntl
 import json
 import os
 import time
+import traceback
 from pathlib import Path
 
 from pse_tf.config import ModelConfig, TrainConfig
@@ -116,7 +117,12 @@ def claim(config: TrainConfig):
 
 def work(spec: Spec, verbose: int = 2, log=print) -> list[str]:
     """Train every unclaimed, unfinished run of the plan, rewriting the tables after each one;
-    returns the run directories that failed (a NonFiniteError is recorded, not fatal)."""
+    returns the run directories that failed.
+
+    A run that fails is logged with its traceback and skipped, not fatal: one broken run (a
+    NonFiniteError, or a model whose code fails to trace) must not stop hours of unattended
+    work on the others. The next invocation tries it again from its checkpoint.
+    """
     from pse_tf.runs import train
     from pse_tf.training import NonFiniteError
 
@@ -130,8 +136,10 @@ def work(spec: Spec, verbose: int = 2, log=print) -> list[str]:
             log(f"== {run_dir(config).name} ({config.steps} steps)")
             try:
                 train(config, verbose=verbose, export=False)
-            except NonFiniteError as e:
-                log(f"!! {run_dir(config).name} failed: {e}")
+            except Exception as e:  # noqa: BLE001 - logged, then the next run
+                # A diverged run needs its message only; anything else, its traceback.
+                detail = "" if isinstance(e, NonFiniteError) else "\n" + traceback.format_exc()
+                log(f"!! {run_dir(config).name} failed: {type(e).__name__}: {e}{detail}")
                 failed.append(str(run_dir(config)))
                 continue
         write_tables(spec)

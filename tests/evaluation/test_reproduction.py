@@ -64,6 +64,30 @@ def test_a_row_is_written_once_all_its_seeds_finish(tmp_path, monkeypatch):
     assert "CVAE (1/3 seeds)" in (tmp_path / "table1.md").read_text()
 
 
+def test_a_failing_run_is_logged_and_the_others_still_train(tmp_path, monkeypatch):
+    import pse_tf.runs
+
+    spec = Spec(tables=(1,), rows=("pse",), seeds=3, out=str(tmp_path))
+    configs = plan(spec)
+    done, trained, lines = {}, [], []
+    monkeypatch.setattr(reproduction, "finished_metrics", lambda c: done.get(run_dir(c).name))
+
+    def train(config, **kwargs):
+        if config.seed == 1:
+            raise TypeError("broken tracing")
+        trained.append(config.seed)
+        done[run_dir(config).name] = _metrics(config, 80.0)
+
+    monkeypatch.setattr(pse_tf.runs, "train", train)
+    failed = reproduction.work(spec, log=lines.append)
+
+    assert trained == [0, 2]
+    assert failed == [str(run_dir(configs[1]))]
+    (message,) = [m for m in lines if m.startswith("!!")]
+    assert "TypeError: broken tracing" in message and "Traceback" in message
+    assert json.loads((tmp_path / "table1.json").read_text())["pending"] == ["PSE (10D) (2/3 seeds)"]
+
+
 def test_summary_table_falls_back_to_an_earlier_budget_and_recomputes_the_spread(tmp_path):
     early = tmp_path / "steps20000"
     early.mkdir()
