@@ -57,7 +57,8 @@ class Spec:
                            checkpoint_every=self.checkpoint_every,
                            keep_weights_at=tuple(s for s in CURVE_STEPS if s < self.steps
                                                  and s % self.checkpoint_every == 0),
-                           model=ModelConfig(name=row.model, latent_dim=row.latent_dim))
+                           model=ModelConfig(name=row.model, latent_dim=row.latent_dim,
+                                             options=dict(row.options)))
 
     def table_rows(self, table: int):
         """(dataset, [(row, [config per seed])]) of one table."""
@@ -173,7 +174,7 @@ def write_tables(spec: Spec) -> dict:
 
 def _row(row, spec: Spec, configs, runs) -> dict:
     return {"label": row.label, "model": row.model, "latent_dim": row.latent_dim,
-            "label_encoding": row.label_encoding, "steps": spec.steps,
+            "label_encoding": row.label_encoding, "options": dict(row.options), "steps": spec.steps,
             "seeds": [c.seed for c in configs], "generation_repeats": spec.generation_repeats,
             "train_seconds": sum(r["train_seconds"] or 0.0 for r in runs),
             "evaluation_seconds": sum(r["evaluation_seconds"] for r in runs),

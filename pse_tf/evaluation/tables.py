@@ -24,6 +24,7 @@ class Row:
     latent_dim: int = 10
     label_encoding: str = "onehot"
     paper: dict = dataclasses.field(default_factory=dict)
+    options: dict = dataclasses.field(default_factory=dict)  # the model's, where not its defaults
 
 
 def _p(recon=None, annot=None, gen=None, gen_std=None):
@@ -38,6 +39,9 @@ TABLES = {
         Row("VAE", "vae", paper=_p()),
         Row("CVAE", "cvae", paper=_p(79.8, None, 97.6, 0.1)),
         Row("JMVAE", "jmvae", paper=_p(87.7, 95.4, 92.2, 0.3)),
+        # alpha is unstated in the paper; 1 is the default of the JMVAE authors' own code, and
+        # the paper's JMVAE rows read like it (docs/reproduction.md), so it is tabulated beside.
+        Row("JMVAE (α = 1)", "jmvae", paper=_p(87.7, 95.4, 92.2, 0.3), options={"alpha": 1}),
         Row("TrELBO", "trelbo", paper=_p(83.1, 90.3, 61.1, 0.5)),
         Row("SCAN", "scan", paper=_p()),
         Row("PSE (10D)", "pse", paper=_p(82.8, 96.0, 93.9, 0.2)),
@@ -48,6 +52,7 @@ TABLES = {
         Row("VAE", "vae", paper=_p()),
         Row("CVAE", "cvae", paper=_p(219.7, None, 81.3, 0.3)),
         Row("JMVAE", "jmvae", paper=_p(225.4, 80.3, 71.2, 0.5)),
+        Row("JMVAE (α = 1)", "jmvae", paper=_p(225.4, 80.3, 71.2, 0.5), options={"alpha": 1}),
         Row("TrELBO", "trelbo", paper=_p(220.3, 73.0, 47.5, 0.4)),
         Row("SCAN", "scan", paper=_p()),
         Row("PSE (10D)", "pse", paper=_p(219.1, 81.2, 75.9, 0.3)),

@@ -22,9 +22,14 @@ def test_plan_trains_a_run_shared_by_two_tables_once_and_pse_rows_first(tmp_path
     jobs = plan(spec)
     names = [run_dir(c).name for c in jobs]
     assert len(names) == len(set(names))
-    # Tables 1-2: 6 rows x 3 seeds; Table 3 adds word-vector PSE and PSE* (5 seeds each) and
-    # seeds 3-4 of its one-hot rows, which are Table 2's runs.
-    assert len(jobs) == 36 + 10 + 4
+    # Tables 1-2: 7 rows x 3 seeds (JMVAE twice: its default alpha and alpha = 1); Table 3 adds
+    # word-vector PSE and PSE* (5 seeds each) and seeds 3-4 of its one-hot rows, which are
+    # Table 2's runs.
+    assert len(jobs) == 42 + 10 + 4
+    jmvae = [n for n in names if n.startswith("mnist-jmvae")]
+    assert jmvae == [f"mnist-jmvae-onehot-z10-seed{s}" for s in range(3)] + [
+        f"mnist-jmvae-onehot-z10-seed{s}-alpha1" for s in range(3)]
+    assert {c.model.options.get("alpha") for c in jobs if c.model.name == "jmvae"} == {None, 1}
     assert [c.model.name for c in jobs[:3]] == ["pse_star"] * 3
     assert {c.seed for c in jobs[-4:]} <= {3, 4}
     assert all(c.steps == spec.steps and c.keep_weights_at == (20000, 40000, 80000, 120000)
