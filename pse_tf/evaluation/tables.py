@@ -43,9 +43,6 @@ TABLES = {
         # the paper's JMVAE rows read like it (docs/reproduction.md), so it is tabulated beside.
         Row("JMVAE (α = 1)", "jmvae", paper=_p(87.7, 95.4, 92.2, 0.3), options={"alpha": 1}),
         Row("TrELBO", "trelbo", paper=_p(83.1, 90.3, 61.1, 0.5)),
-        # The paper's Fig. 3: TrELBO "can not create accurate images without a higher lambda1";
-        # at 20,000 steps lambda1 = 10 meets its generation cell (docs/measurements.md).
-        Row("TrELBO (λ1 = 10)", "trelbo", paper=_p(83.1, 90.3, 61.1, 0.5), options={"lambda1": 10}),
         Row("SCAN", "scan", paper=_p()),
         Row("PSE (10D)", "pse", paper=_p(82.8, 96.0, 93.9, 0.2)),
         Row("PSE* (10D)", "pse_star", paper=_p(82.3, 96.3, 94.9, 0.2)),
@@ -57,7 +54,6 @@ TABLES = {
         Row("JMVAE", "jmvae", paper=_p(225.4, 80.3, 71.2, 0.5)),
         Row("JMVAE (α = 1)", "jmvae", paper=_p(225.4, 80.3, 71.2, 0.5), options={"alpha": 1}),
         Row("TrELBO", "trelbo", paper=_p(220.3, 73.0, 47.5, 0.4)),
-        Row("TrELBO (λ1 = 10)", "trelbo", paper=_p(220.3, 73.0, 47.5, 0.4), options={"lambda1": 10}),
         Row("SCAN", "scan", paper=_p()),
         Row("PSE (10D)", "pse", paper=_p(219.1, 81.2, 75.9, 0.3)),
         Row("PSE* (10D)", "pse_star", paper=_p(219.6, 81.3, 76.1, 0.4)),
