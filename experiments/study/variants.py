@@ -7,7 +7,7 @@ import numpy as np
 
 from pse_tf.config import TrainConfig
 from experiments.study.readings import READINGS
-from pse_tf.evaluation.tables import METRICS, TABLES, gap
+from pse_tf.evaluation.tables import METRICS, gap, paper_values
 
 # name -> (what it changes, {TrainConfig field or "model.<field>" or "option.<key>": value}).
 VARIANTS = {
@@ -82,7 +82,7 @@ def _paper_values(dataset: str, model: str) -> dict:
     if dataset not in PAPER_ROW or model != "pse_star":
         return {}
     number, label = PAPER_ROW[dataset]
-    return next(row.paper for row in TABLES[number][1] if row.label == label)
+    return paper_values(number, label)
 
 
 def _scaled(rows: list[dict], key: str) -> list[float]:

@@ -71,6 +71,11 @@ TABLES = {
 METRICS = ("reconstruction_error", "annotation_accuracy", "generation_accuracy")
 
 
+def paper_values(table: int, label: str) -> dict:
+    """The paper's values of one row of `TABLES[table]`, found by its label."""
+    return next(row.paper for row in TABLES[table][1] if row.label == label)
+
+
 def summarise(runs: list[dict]) -> dict:
     """Mean and sample standard deviation (ddof = 1) over seeds of each metric (accuracies
     in %); one seed has no spread (std None)."""

@@ -5,14 +5,9 @@ import json
 import numpy as np
 import pytest
 
-from pse_tf.evaluation.tables import (TABLES, gap, paired_test, summarise, unpaired_test,
-                                      write_table)
+from pse_tf.evaluation.tables import (TABLES, gap, paired_test, paper_values, summarise,
+                                      unpaired_test, write_table)
 
-
-
-def _paper(table, label):
-    (row,) = [r for r in TABLES[table][1] if r.label == label]
-    return row.paper
 
 def test_every_row_names_a_registered_model():
     from pse_tf.registry import model_names
@@ -62,7 +57,7 @@ def test_write_table_puts_ours_beside_the_papers_value(tmp_path):
                                   "generation_accuracy": 0.95},
                                  {"reconstruction_error": 82.0, "annotation_accuracy": 0.96,
                                   "generation_accuracy": 0.93}]),
-           "paper": _paper(1, "PSE (10D)"), "runs": [{}, {}]}
+           "paper": paper_values(1, "PSE (10D)"), "runs": [{}, {}]}
     write_table(1, [row], tmp_path / "table1", {"invocation_seconds": 90.0})
     text = (tmp_path / "table1.md").read_text()
     assert "| PSE (10D) | 81.0 ± 1.4 (82.8) ✓ | 96.0 ± 0.0 (96.0) ✓ | 94.0 ± 1.4 (93.9) ✓ | 2 " \
@@ -75,7 +70,7 @@ def test_write_table_puts_ours_beside_the_papers_value(tmp_path):
 def test_write_table_reports_the_paired_test_and_only_relevant_notes(tmp_path):
     row = {"label": "one-hot (PSE*)", "model": "pse_star", "steps": 5000, "seeds": [0, 1],
            "generation_repeats": 3, "train_seconds": 1.0, "evaluation_seconds": 1.0,
-           "summary": {}, "paper": _paper(3, "one-hot (PSE*)"), "runs": [{}, {}]}
+           "summary": {}, "paper": paper_values(3, "one-hot (PSE*)"), "runs": [{}, {}]}
     extra = {"significance": {"t": 3.0524939, "p": 0.0926489, "n": 3},
              "significance_unpaired": {"t": 2.5, "p": 0.0712, "n": 3}}
     write_table(3, [row], tmp_path / "table3", extra)
@@ -89,7 +84,7 @@ def test_one_seed_is_reported_without_a_spread(tmp_path):
     row = {"label": "PSE (10D)", "model": "pse", "steps": 20000, "seeds": [0],
            "generation_repeats": 3, "train_seconds": 1.0, "evaluation_seconds": 1.0,
            "summary": summarise([{"reconstruction_error": 83.54}]),
-           "paper": _paper(1, "PSE (10D)"), "runs": [{}]}
+           "paper": paper_values(1, "PSE (10D)"), "runs": [{}]}
     write_table(1, [row], tmp_path / "t")
     assert "| PSE (10D) | 83.5 (82.8) ✗ 0.7 | — (96.0) |" in (tmp_path / "t.md").read_text()
 
