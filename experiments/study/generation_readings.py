@@ -1,0 +1,163 @@
+#!/usr/bin/env python
+"""Where generation accuracy is lost: per class, images drawn from q(z|l) (the paper's protocol)
+beside images decoded from where the test images sit, q(z|x).
+
+    python experiments/study/generation_readings.py results/runs/mnist-pse_star-onehot-z*-seed?
+
+For each finished run, three per-class readings, each classified by the fixed evaluator:
+- `q(z|l)`: the tables' generation accuracy, one draw of `--samples-per-label` images per label;
+- `q(z|x)`: Dec(z), z ~ q(z|x) of each test image, scored against the image's label: what the
+  decoder draws from the places real images of the class occupy;
+- `region`: the share of the q(z|l) draws whose densest label distribution is their own label's
+  (the annotation rule applied to z itself), i.e. how much of q(z|l) lies where that label wins.
+A class that scores high under `q(z|x)` but low under `q(z|l)` loses its images in the parts of
+q(z|l) that no image occupies, not in the decoder. No training; rows are appended to
+results/generation_readings.json/.md as each run is read; a rerun skips runs already read at
+their budget.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+READINGS = ("q_z_l", "q_z_x", "region")
+
+
+def per_class(correct, labels, num_classes: int) -> list:
+    """Mean of the boolean `correct` within each class of `labels`."""
+    import numpy as np
+
+    correct, labels = np.asarray(correct), np.asarray(labels)
+    return [float(np.mean(correct[labels == c])) for c in range(num_classes)]
+
+
+def read_run(run_dir: Path, evaluator, samples_per_label: int, seed: int,
+             batch_size: int = 5000) -> dict:
+    """The three readings (overall and per class) of one finished run."""
+    import numpy as np
+    import tensorflow as tf
+
+    from pse_tf.data import flat_float
+    from pse_tf.runs import load_data, load_run
+
+    model, config, _ = load_run(run_dir)
+    dataset, _ = load_data(config)
+    num_classes = model.num_classes
+    image_shape = tuple(evaluator.input_shape[1:])
+
+    def classify(images):
+        scores = evaluator(tf.reshape(images, [-1, *image_shape]), training=False)
+        return tf.argmax(scores, axis=-1, output_type=tf.int32)
+
+    @tf.function
+    def from_labels(labels, s):
+        q = model.label_distribution(tf.gather(model.label_vectors, labels))
+        z = q.sample(seed=s)
+        densest = tf.argmax(model.label_distribution().log_prob(z[:, None, :]), axis=-1,
+                            output_type=tf.int32)
+        return classify(tf.sigmoid(model.decode_logits(z))), densest
+
+    @tf.function
+    def from_images(images, s):
+        z = model.encode(images).sample(seed=s)
+        return classify(tf.sigmoid(model.decode_logits(z)))
+
+    labels = np.repeat(np.arange(num_classes, dtype=np.int32), samples_per_label)
+    seeds = tf.random.experimental.stateless_split(tf.constant([seed, 1000]),
+                                                   -(-len(labels) // batch_size))
+    predicted, densest = [], []
+    for i in range(0, len(labels), batch_size):
+        p, d = from_labels(labels[i:i + batch_size], seeds[i // batch_size])
+        predicted.append(p.numpy())
+        densest.append(d.numpy())
+    predicted, densest = np.concatenate(predicted), np.concatenate(densest)
+
+    images = flat_float(dataset.test_images)
+    test_labels = np.asarray(dataset.test_labels)
+    image_seeds = tf.random.experimental.stateless_split(tf.constant([seed, 2000]),
+                                                         -(-len(test_labels) // batch_size))
+    decoded = np.concatenate([from_images(images[i:i + batch_size], image_seeds[i // batch_size])
+                              .numpy() for i in range(0, len(test_labels), batch_size)])
+
+    row = {"run": run_dir.name, "dataset": config.dataset, "model": config.model.name,
+           "latent_dim": config.model.latent_dim,
+           "options": dict(config.model.options or {}), "seed": config.seed,
+           "steps": config.steps, "samples_per_label": samples_per_label}
+    for name, correct, truth in (("q_z_l", predicted == labels, labels),
+                                 ("q_z_x", decoded == test_labels, test_labels),
+                                 ("region", densest == labels, labels)):
+        row[name] = float(np.mean(correct))
+        row[f"{name}_per_class"] = per_class(correct, truth, num_classes)
+    return row
+
+
+def render(state: dict) -> str:
+    lines = ["# Generation accuracy by class: q(z|l) against q(z|x)", "",
+             "Accuracies in %, classified by the fixed evaluator. `q(z|l)`: the tables' "
+             "generation protocol (one draw of the stated images per label); `q(z|x)`: Dec(z), "
+             "z ~ q(z|x) of each test image, against its label; `region`: the share of q(z|l) "
+             "draws whose densest label distribution is their own. Per-class columns give "
+             "q(z|l) / q(z|x) for each class. Written by "
+             "`experiments/study/generation_readings.py`; no training.", ""]
+    if not state["rows"]:
+        return "\n".join(lines) + "\n"
+    num_classes = len(state["rows"][0]["q_z_l_per_class"])
+    lines += ["| run | steps | q(z\\|l) | q(z\\|x) | region | "
+              + " | ".join(f"class {c}" for c in range(num_classes)) + " |",
+              "|---|---|---|---|---|" + "---|" * num_classes]
+    for row in state["rows"]:
+        cells = [f"{100 * a:.1f} / {100 * b:.1f}"
+                 for a, b in zip(row["q_z_l_per_class"], row["q_z_x_per_class"])]
+        lines.append(f"| {row['run']} | {row['steps']:,} | {100 * row['q_z_l']:.2f} | "
+                     f"{100 * row['q_z_x']:.2f} | {100 * row['region']:.2f} | "
+                     + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> int:
+    from experiments.results_file import ResultsFile
+    from pse_tf.config import TrainConfig
+    from pse_tf.evaluation.evaluators import load_evaluator
+    from pse_tf.runs import CONFIG
+
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("runs", nargs="+", type=Path, help="finished run directories")
+    p.add_argument("--samples-per-label", type=int, default=10000)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--results", default="results")
+    args = p.parse_args(argv)
+    if args.samples_per_label < 1:
+        p.error("--samples-per-label must be at least 1")
+    results = ResultsFile(args.results, "generation_readings", {"rows": []}, render)
+    evaluators = {}
+    for run_dir in args.runs:
+        try:
+            config = TrainConfig.from_json(run_dir / CONFIG)
+            # A run trained on (same name, larger budget) is a new row.
+            if any((row["run"], row["steps"]) == (run_dir.name, config.steps)
+                   for row in results.state["rows"]):
+                continue
+            if config.dataset not in evaluators:
+                evaluators[config.dataset] = load_evaluator(config.dataset)
+            row = read_run(run_dir, evaluators[config.dataset], args.samples_per_label,
+                           args.seed)
+        except (FileNotFoundError, ValueError) as e:
+            print(f"skipping {run_dir}: {e}", file=sys.stderr)
+            continue
+        results.state["rows"].append(row)
+        results.save(f"generation readings: {run_dir.name}")
+        print(f"{run_dir.name}: q(z|l) {100 * row['q_z_l']:.2f} %, q(z|x) "
+              f"{100 * row['q_z_x']:.2f} %, region {100 * row['region']:.2f} %", flush=True)
+    print(f"wrote {results.md_path}")
+    return 0
+
+
+if __name__ == "__main__":
+    # Run as a file: the repo root, not this folder, heads the path.
+    sys.path[0] = str(Path(__file__).resolve().parents[2])
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""experiments/study/generation_readings.py: the three readings of a real (random-weight) run,
+each equal to what it names; a rerun skips the run; a folder that is not a run is skipped with a
+message.
+
+The evaluator is a stand-in that answers "class 0" for every image, so both image readings are
+known by hand: right on every image of class 0 and on none of the others."""
+
+import json
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from experiments.study import generation_readings as gr
+from pse_tf.evaluation import evaluators
+from tests.helpers.random_run import write_random_run
+
+SAMPLES = 3000
+
+
+def _always_zero() -> keras.Model:
+    images = keras.Input((28, 28))
+    scores = keras.layers.Lambda(lambda x: tf.one_hot(tf.zeros(tf.shape(x)[0], tf.int32), 10))
+    return keras.Model(images, scores(images))
+
+
+def test_readings_of_a_run_are_what_they_name(tmp_path, capsys, monkeypatch):
+    from pse_tf.runs import load_run
+
+    monkeypatch.setattr(evaluators, "load_evaluator", lambda dataset, variant=None: _always_zero())
+    run_dir, _ = write_random_run(tmp_path, export=False)
+    not_a_run = tmp_path / "empty"
+    not_a_run.mkdir()
+    args = [str(run_dir), str(not_a_run), "--samples-per-label", str(SAMPLES),
+            "--results", str(tmp_path / "results")]
+    assert gr.main(args) == 0
+    assert "skipping" in capsys.readouterr().err
+    (row,) = json.loads((tmp_path / "results" / "generation_readings.json").read_text())["rows"]
+
+    one_hot_zero = [1.0] + [0.0] * 9
+    assert row["q_z_l_per_class"] == one_hot_zero and row["q_z_l"] == pytest.approx(0.1)
+    assert row["q_z_x_per_class"] == one_hot_zero and row["q_z_x"] == pytest.approx(0.1)
+
+    # `region`, estimated independently: numpy draws from each q(z|l), scored by the Gaussian
+    # log densities of all ten label distributions.
+    model, _, _ = load_run(run_dir)
+    q = model.label_distribution()
+    means, scales = np.asarray(q.mean()), np.asarray(q.stddev())
+    rng = np.random.default_rng(1)
+    for c in range(10):
+        z = means[c] + scales[c] * rng.standard_normal((SAMPLES, means.shape[1]))
+        log_density = -(np.log(scales)[None] + 0.5 * ((z[:, None] - means[None]) / scales[None])
+                        ** 2).sum(-1)
+        expected = np.mean(np.argmax(log_density, axis=1) == c)
+        assert row["region_per_class"][c] == pytest.approx(expected, abs=0.04)
+    assert row["region"] == pytest.approx(np.mean(row["region_per_class"]))
+    assert 0.0 < row["region"] < 1.0  # the random label distributions overlap
+    assert row["latent_dim"] == 4 and row["steps"] == 1
+
+    # A rerun reads nothing again; the table shows each class's pair of readings.
+    assert gr.main(args[:1] + args[2:]) == 0
+    assert "q(z|l)" not in capsys.readouterr().out
+    text = (tmp_path / "results" / "generation_readings.md").read_text()
+    assert (f"| run | 1 | 10.00 | 10.00 | {100 * row['region']:.2f} | 100.0 / 100.0 | "
+            "0.0 / 0.0 |") in text
+
+
+def test_a_run_needs_at_least_one_sample(tmp_path):
+    with pytest.raises(SystemExit):
+        gr.main([str(tmp_path), "--samples-per-label", "0"])
