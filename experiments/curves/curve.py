@@ -42,10 +42,15 @@ def kept_weights(run_dir: str | Path, config: TrainConfig) -> dict[int, Path]:
 
 
 def curve_key(config: TrainConfig) -> dict:
-    """What identifies a curve in results/learning_curve.json (with "steps": a row)."""
-    return {"dataset": config.dataset, "model": config.model.name,
-            "label_encoding": config.label_encoding, "latent_dim": config.model.latent_dim,
-            "seed": config.seed}
+    """What identifies a curve in results/learning_curve.json (with "steps": a row). Model
+    options (JMVAE's alpha=1, ...) make another curve; a run with none keeps the key it always
+    had, so rows read before options existed still match."""
+    key = {"dataset": config.dataset, "model": config.model.name,
+           "label_encoding": config.label_encoding, "latent_dim": config.model.latent_dim,
+           "seed": config.seed}
+    if config.model.options:
+        key["options"] = dict(config.model.options)
+    return key
 
 
 def curve_rows(run_dir: str | Path, evaluator: Callable, samples_per_label: int,
@@ -93,10 +98,12 @@ def render_curve(state: dict) -> str:
              "`fashion_mnist`), or from runs that kept their weights: `--runs RUN_DIR ...`.", ""]
     groups: dict = {}
     for row in state["rows"]:
+        options = ", ".join(f"{k}={v}" for k, v in row.get("options", {}).items())
         groups.setdefault((row["dataset"], row["model"], row["label_encoding"],
-                           row["latent_dim"], row["seed"]), []).append(row)
-    for (data, model, labels, dim, seed), rows in groups.items():
-        lines += [f"## {data} · {model} {dim}-d · {labels} labels · seed {seed}", "",
+                           row["latent_dim"], row["seed"], options), []).append(row)
+    for (data, model, labels, dim, seed, options), rows in groups.items():
+        options = f" · {options}" if options else ""
+        lines += [f"## {data} · {model} {dim}-d{options} · {labels} labels · seed {seed}", "",
                   "| steps | " + " | ".join(label for _, label in READINGS)
                   + " | σ q(z|x) | σ q(z|l) |",
                   "|---" * (len(READINGS) + 3) + "|"]

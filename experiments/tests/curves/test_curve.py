@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from experiments.curves import learning_curve
-from experiments.curves.curve import curve_config, kept_weights, render_curve
+from experiments.curves.curve import curve_config, curve_key, kept_weights, render_curve
 from experiments.study.readings import READINGS
 from pse_tf.config import ConfigError
 
@@ -41,6 +41,22 @@ def test_curve_table_has_a_row_per_budget_in_order_and_no_issue_number():
     assert text.startswith("# Learning curve (reproduction study)\n") and "issue" not in text
     table = [line for line in text.splitlines() if line[:3] == "| 2" or line[:3] == "| 5"]
     assert [line.split(" | ")[0:2] for line in table] == [["| 2,000", "95.0"], ["| 5,000", "85.0"]]
+
+
+def test_a_run_with_model_options_is_its_own_curve():
+    from dataclasses import replace
+
+    config = curve_config([100], 100, dataset="mnist", model="jmvae")
+    default = curve_key(config)
+    alpha1 = curve_key(replace(config, model=replace(config.model, options={"alpha": 1.0})))
+    assert "options" not in default  # rows read before options existed keep matching
+    assert alpha1 == {**default, "options": {"alpha": 1.0}}
+    row = {"label_encoding": "onehot", "steps": 100, "image_sigma_mean": 0.25,
+           "label_sigma_mean": 1.5, **{k: 0.5 for k, _ in READINGS}}
+    text = render_curve({"rows": [{**default, **row}, {**alpha1, **row}]})
+    headings = [line for line in text.splitlines() if line.startswith("## ")]
+    assert headings == ["## mnist · jmvae 10-d · onehot labels · seed 0",
+                        "## mnist · jmvae 10-d · alpha=1.0 · onehot labels · seed 0"]
 
 
 @pytest.mark.slow
