@@ -289,12 +289,14 @@ def summary_table(results: str | Path = "results",
     """The PSE and PSE* rows of Tables 1 and 2 and Table 3's word-vector PSE* as one markdown
     table (the README's), from the committed table<N>.json: the converged budget's rows, and
     for a row not finished there the first fallback folder's, its budget in the steps column.
-    Spreads are recomputed from the per-seed values as sample standard deviations."""
-    from pse_tf.evaluation.tables import METRICS, cell
+    Spreads are recomputed from the per-seed values as sample standard deviations. A last line
+    counts the Tables 1-2 cells met at the converged budget (rows from a fallback do not count)."""
+    from pse_tf.evaluation.tables import METRICS, cell, gap
 
     lines = ["| data set | model | steps | seeds | reconstruction ↓ (paper) | "
              "annotation % ↑ (paper) | generation % ↑ (paper) |",
              "|---|---|---|---|---|---|---|"]
+    met, compared, budget = 0, 0, None
     for table in (1, 2, 3):
         dataset = TABLES[table][0]
         for row in TABLES[table][1]:
@@ -312,6 +314,15 @@ def summary_table(results: str | Path = "results",
             lines.append("| " + " | ".join([
                 dataset, label, f"{found['steps']:,}", str(len(found["runs"])),
                 *(cell(k, summary.get(k), row.paper.get(k)) for k in METRICS)]) + " |")
+            if table in (1, 2) and found["folder"] == Path(results):
+                budget = found["steps"]
+                for k in METRICS:
+                    if summary.get(k) is not None and row.paper.get(k) is not None:
+                        compared += 1
+                        met += gap(k, summary[k]["mean"], row.paper[k]) <= 0
+    lines.append("")
+    if compared:
+        lines.append(f"Tables 1–2 at {budget:,} steps: {met} of {compared} PSE/PSE\\* cells met.")
     return "\n".join(lines) + "\n"
 
 
@@ -321,5 +332,5 @@ def _committed_row(results: Path, table: int, label: str, fallbacks) -> dict | N
         if path.is_file():
             for row in json.loads(path.read_text())["rows"]:
                 if row["label"] == label:
-                    return row
+                    return {**row, "folder": folder}
     return None

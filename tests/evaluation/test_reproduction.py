@@ -104,6 +104,14 @@ def test_summary_table_falls_back_to_an_earlier_budget_and_recomputes_the_spread
     pse = next(line for line in text.splitlines() if "| PSE (10D) |" in line)
     assert "| 20,000 | 3 |" in pse and "84.0 ± 1.0 (82.8) ✗ 1.2" in pse
     assert "PSE* (20D) | — | — | not run yet" in text
+    assert "cells met" not in text  # an earlier budget's row is not counted
+
+    # A converged row counts each of its cells: reconstruction misses, both accuracies meet.
+    converged = [dict(r, annotation_accuracy=0.97, generation_accuracy=0.95) for r in runs]
+    (tmp_path / "table1.json").write_text(json.dumps(
+        {"rows": [{"label": "PSE (10D)", "steps": 160000, "runs": converged}]}))
+    text = summary_table(tmp_path)
+    assert text.rstrip().endswith("Tables 1–2 at 160,000 steps: 2 of 3 PSE/PSE\\* cells met.")
 
 
 def test_the_readme_table_is_rewritten_between_its_markers_only(tmp_path):
