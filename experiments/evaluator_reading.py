@@ -60,9 +60,7 @@ def main(argv=None) -> int:
         except FileNotFoundError as e:
             print(f"skipping {run_dir}: {e}", file=sys.stderr)
             continue
-        # A run trained on (same name, larger budget) is a new row.
-        if any((row["run"], row["steps"]) == (run_dir.name, config.steps)
-               for row in results.state["rows"]):
+        if results.has_run(run_dir.name, config.steps):
             continue
         if config.dataset not in evaluators:
             try:

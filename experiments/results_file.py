@@ -29,6 +29,11 @@ class ResultsFile:
         self.state = (json.loads(self.json_path.read_text()) if self.json_path.exists()
                       else empty)
 
+    def has_run(self, run: str, steps: int) -> bool:
+        """Whether a row of run `run` at `steps` exists; a run trained on since (same name,
+        larger budget) is a new row."""
+        return any((row["run"], row["steps"]) == (run, steps) for row in self.state["rows"])
+
     def save(self, message: str, extra: Sequence[str | Path] = ()):
         self.json_path.parent.mkdir(parents=True, exist_ok=True)
         self.json_path.write_text(json.dumps(self.state, indent=1) + "\n")

@@ -81,10 +81,7 @@ def main(argv=None) -> int:
     results = ResultsFile(args.results, "annotation_readings", {"rows": []}, render)
     for run_dir in args.runs:
         try:
-            # A run trained on (same name, larger budget) is a new row.
-            steps = TrainConfig.from_json(run_dir / CONFIG).steps
-            if any((row["run"], row["steps"]) == (run_dir.name, steps)
-                   for row in results.state["rows"]):
+            if results.has_run(run_dir.name, TrainConfig.from_json(run_dir / CONFIG).steps):
                 continue
             row = read_run(run_dir)
         except (FileNotFoundError, ValueError) as e:

@@ -138,9 +138,7 @@ def main(argv=None) -> int:
     for run_dir in args.runs:
         try:
             config = TrainConfig.from_json(run_dir / CONFIG)
-            # A run trained on (same name, larger budget) is a new row.
-            if any((row["run"], row["steps"]) == (run_dir.name, config.steps)
-                   for row in results.state["rows"]):
+            if results.has_run(run_dir.name, config.steps):
                 continue
             if config.dataset not in evaluators:
                 evaluators[config.dataset] = load_evaluator(config.dataset)
