@@ -29,10 +29,16 @@ class ResultsFile:
         self.state = (json.loads(self.json_path.read_text()) if self.json_path.exists()
                       else empty)
 
-    def has_run(self, run: str, steps: int) -> bool:
+    def has_run(self, run: str, steps: int, needs: Sequence[str] = ()) -> bool:
         """Whether a row of run `run` at `steps` exists; a run trained on since (same name,
-        larger budget) is a new row."""
-        return any((row["run"], row["steps"]) == (run, steps) for row in self.state["rows"])
+        larger budget) is a new row, and so is one read before the readings `needs` existed."""
+        return any((row["run"], row["steps"]) == (run, steps) and all(k in row for k in needs)
+                   for row in self.state["rows"])
+
+    def replace_row(self, row: dict):
+        """Append `row`, dropping an older row of the same run and budget."""
+        self.state["rows"] = [r for r in self.state["rows"]
+                              if (r["run"], r["steps"]) != (row["run"], row["steps"])] + [row]
 
     def save(self, message: str, extra: Sequence[str | Path] = ()):
         self.json_path.parent.mkdir(parents=True, exist_ok=True)

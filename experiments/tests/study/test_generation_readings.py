@@ -1,6 +1,7 @@
-"""experiments/study/generation_readings.py: the three readings of a real (random-weight) run,
-each equal to what it names; a rerun skips the run; a folder that is not a run is skipped with a
-message.
+"""experiments/study/generation_readings.py: the readings of a real (random-weight) run, each
+equal to what it names; a rerun skips the run, but re-reads a row written before a reading
+existed; a folder that is not a run is skipped with a message; the moment match and the KL
+against independent computations.
 
 The evaluator is a stand-in that answers "class 0" for every image, so both image readings are
 known by hand: right on every image of class 0 and on none of the others."""
@@ -41,6 +42,9 @@ def test_readings_of_a_run_are_what_they_name(tmp_path, capsys, monkeypatch):
     one_hot_zero = [1.0] + [0.0] * 9
     assert row["q_z_l_per_class"] == one_hot_zero and row["q_z_l"] == pytest.approx(0.1)
     assert row["q_z_x_per_class"] == one_hot_zero and row["q_z_x"] == pytest.approx(0.1)
+    for name in ("fit", "fit_full"):
+        assert row[f"{name}_per_class"] == one_hot_zero and row[name] == pytest.approx(0.1)
+    assert len(row["kl_fit_per_class"]) == 10 and row["kl_fit"] > 0.0
 
     # `region`, estimated independently: numpy draws from each q(z|l), scored by the Gaussian
     # log densities of all ten label distributions.
@@ -62,8 +66,51 @@ def test_readings_of_a_run_are_what_they_name(tmp_path, capsys, monkeypatch):
     assert gr.main(args[:1] + args[2:]) == 0
     assert "q(z|l)" not in capsys.readouterr().out
     text = (tmp_path / "results" / "generation_readings.md").read_text()
-    assert (f"| run | 1 | 10.00 | 10.00 | {100 * row['region']:.2f} | 100.0 / 100.0 | "
-            "0.0 / 0.0 |") in text
+    assert (f"| run | 1 | 10.00 | 10.00 | {100 * row['region']:.2f} | 10.00 | 10.00 | "
+            f"{row['kl_fit']:.2f} | 100.0 / 100.0 | 0.0 / 0.0 |") in text
+
+    # A row from before the moment-matched readings is read again and replaced, not doubled.
+    path = tmp_path / "results" / "generation_readings.json"
+    state = json.loads(path.read_text())
+    for key in ("fit", "fit_full", "kl_fit"):
+        del state["rows"][0][key]
+    path.write_text(json.dumps(state))
+    assert gr.main(args[:1] + args[2:]) == 0
+    assert "q(z|l)" in capsys.readouterr().out
+    (again,) = json.loads(path.read_text())["rows"]
+    assert again["fit"] == pytest.approx(0.1)
+
+
+def test_class_moments_are_those_of_the_mixture():
+    """Mean and covariance of each class's mixture of diagonal Gaussians, against a large
+    sample drawn from that mixture."""
+    rng = np.random.default_rng(0)
+    means = rng.normal(size=(600, 3)) * [1.0, 2.0, 0.5] + [[0.0, 1.0, -1.0]]
+    means[:, 1] += 0.8 * means[:, 0]  # correlated means: a full covariance to find
+    variances = rng.uniform(0.1, 0.5, size=(600, 3))
+    labels = np.repeat([0, 1], 300)
+    mu, cov = gr.class_moments(means, variances, labels, 2)
+    assert mu.shape == (2, 3) and cov.shape == (2, 3, 3)
+    for c in range(2):
+        members = np.flatnonzero(labels == c)
+        pick = rng.choice(members, 400_000)
+        z = means[pick] + np.sqrt(variances[pick]) * rng.standard_normal((len(pick), 3))
+        np.testing.assert_allclose(mu[c], z.mean(axis=0), atol=0.02)
+        np.testing.assert_allclose(cov[c], np.cov(z, rowvar=False), atol=0.03)
+    assert abs(cov[0][0, 1]) > 0.3  # the correlation is kept, not only the diagonal
+
+
+def test_diagonal_kl_matches_tfp():
+    import tensorflow_probability as tfp
+
+    rng = np.random.default_rng(1)
+    mp, mq = rng.normal(size=4), rng.normal(size=4)
+    vp, vq = rng.uniform(0.2, 2.0, 4), rng.uniform(0.2, 2.0, 4)
+    expected = tfp.distributions.kl_divergence(
+        tfp.distributions.MultivariateNormalDiag(mp, np.sqrt(vp)),
+        tfp.distributions.MultivariateNormalDiag(mq, np.sqrt(vq))).numpy()
+    assert gr.diagonal_kl(mp, vp, mq, vq) == pytest.approx(float(expected), rel=1e-6)
+    assert gr.diagonal_kl(mp, vp, mp, vp) == pytest.approx(0.0, abs=1e-12)
 
 
 def test_a_run_needs_at_least_one_sample(tmp_path):
