@@ -73,7 +73,11 @@ def read_run(run_dir: Path, evaluator, samples_per_label: int, seed: int,
     from pse_tf.data import flat_float
     from pse_tf.runs import load_data, load_run
 
+    from pse_tf.models.base import PriorLabelModel
+
     model, config, _ = load_run(run_dir)
+    if isinstance(model, PriorLabelModel):
+        raise ValueError(f"{config.model.name} has no label encoder q(z|l) to read")
     dataset, _ = load_data(config)
     num_classes = model.num_classes
     image_shape = tuple(evaluator.input_shape[1:])

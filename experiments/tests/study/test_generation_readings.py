@@ -116,3 +116,14 @@ def test_diagonal_kl_matches_tfp():
 def test_a_run_needs_at_least_one_sample(tmp_path):
     with pytest.raises(SystemExit):
         gr.main([str(tmp_path), "--samples-per-label", "0"])
+
+
+@pytest.mark.parametrize("name", ["vae", "cvae"])
+def test_a_model_without_a_label_encoder_is_refused_by_name(name, monkeypatch):
+    import pse_tf.runs
+    from tests.conftest import make_model
+
+    config = type("Config", (), {"model": type("M", (), {"name": name})()})()
+    monkeypatch.setattr(pse_tf.runs, "load_run", lambda run_dir: (make_model(name), config, None))
+    with pytest.raises(ValueError, match=f"{name} has no label encoder"):
+        gr.read_run(gr.Path("unused"), _always_zero(), 1, 0)
