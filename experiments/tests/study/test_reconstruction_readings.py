@@ -1,5 +1,6 @@
 """experiments/study/reconstruction_readings.py: every split and scale of a real (random-weight)
-run, the literal reading equal to the tables' metric, and the rendered table."""
+run, the literal and mean-z readings equal to the tables' metric, the rendered table, the
+summary by table row, and a rerun that reads nothing twice."""
 
 import numpy as np
 import pytest
@@ -18,19 +19,61 @@ def test_readings_of_a_run_match_the_metric_and_move_with_the_scale(tmp_path):
     dataset, _ = load_data(config)
     literal = reconstruction_error(model, dataset.test_images, dataset.test_labels, seed=config.seed)
     assert row["test /255"] == pytest.approx(literal, rel=1e-5)
-    assert set(row) == {"run", "steps"} | {f"{s} /{c:g}" for s in rr.SPLITS for c in rr.SCALES}
+    at_mean = reconstruction_error(model, dataset.test_images, dataset.test_labels, z="mean")
+    assert row[rr.MEAN] == pytest.approx(at_mean, rel=1e-5) and at_mean != literal
+    assert set(row) == {"run", "steps", *rr.KEYS}
     # Darker targets are a different reading: the error must change with the scale.
     assert row["test /256"] != pytest.approx(row["test /255"], rel=1e-6)
     assert all(np.isfinite(v) for k, v in row.items() if "/" in k)
 
 
 def test_render_puts_each_reading_in_its_column():
-    keys = [f"{s} /{c:g}" for s in rr.SPLITS for c in rr.SCALES]
+    keys = rr.KEYS
     row = {"run": "r", "steps": 160000, **{k: 200.0 + i for i, k in enumerate(keys)}}
-    text = rr.render([row])
+    old = {"run": "o", "steps": 5, **{k: 1.0 for k in keys if k != rr.MEAN}}
+    text = rr.render([row, old])
     header = next(line for line in text.splitlines() if line.startswith("| run"))
     assert header.split(" | ")[2:] == [*keys[:-1], keys[-1] + " |"]
-    assert "| r | 160,000 | 200.0 | 201.0 | 202.0 | 203.0 | 204.0 | 205.0 |" in text
+    assert "| r | 160,000 | 200.0 | 201.0 | 202.0 | 203.0 | 204.0 | 205.0 | 206.0 |" in text
+    assert "| o | 5 | 1.0 | 1.0 | 1.0 | 1.0 | 1.0 | 1.0 | — |" in text  # read before `test mean`
+
+
+def test_table_rows_pool_seeds_against_the_paper():
+    known = rr.table_rows()
+    assert known["fashion_mnist-cvae-onehot-z10-seed2"] == (2, "CVAE", 219.7)
+    assert known["mnist-pse_star-onehot-z20-seed0"] == (1, "PSE* (20D)", 75.0)
+    assert known["mnist-jmvae-onehot-z10-seed1-alpha1"][1] == "JMVAE (α = 1)"
+
+    def row(name, literal, mean_z):
+        return {"run": name, "steps": 160000, "test /255": literal, rr.MEAN: mean_z}
+
+    rows = [row("fashion_mnist-cvae-onehot-z10-seed0", 223.0, 219.0),
+            row("fashion_mnist-cvae-onehot-z10-seed1", 224.0, 220.0),
+            row("mnist-pse_star-onehot-z20-seed0", 76.0, 71.0),
+            row("not-a-table-run", 1.0, 1.0)]
+    summary = rr.by_table_row(rows, known)
+    assert [(s["table"], s["row"], s["seeds"]) for s in summary] == [(1, "PSE* (20D)", 1),
+                                                                      (2, "CVAE", 2)]
+    assert summary[1]["literal"] == pytest.approx(223.5)
+    assert summary[1]["mean_z"] == pytest.approx(219.5)
+    text = rr.render(rows, summary=summary)
+    assert "| 2 | CVAE | 2 | 219.7 | 223.5 | +3.8 | 219.5 | -0.2 |" in text
+
+
+def test_a_rerun_reads_nothing_twice(tmp_path, capsys, monkeypatch):
+    run_dir, _ = write_random_run(tmp_path, export=False)
+    out = tmp_path / "results"
+    monkeypatch.setattr(rr, "data_statistics", lambda name: {"dataset": name, "images": 1,
+                        "pixel_mean": 0.0, "pixel_std": 0.0, "published_mean": None,
+                        "published_std": None, "test_entropy_floor": 0.0})
+    assert rr.main([str(run_dir), str(tmp_path / "nothing"), "--results", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert f"{run_dir.name}: read" in captured.out and "skipping" in captured.err
+    assert rr.main([str(run_dir), "--results", str(out)]) == 0
+    assert ": read" not in capsys.readouterr().out
+    import json
+    state = json.loads((out / "reconstruction_readings.json").read_text())
+    assert len(state["rows"]) == 1 and len(state["data"]) == 1
 
 
 def test_entropy_floor_is_zero_for_black_and_white_and_log2_per_mid_grey_pixel():
