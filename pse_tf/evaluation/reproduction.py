@@ -184,11 +184,26 @@ def _row(row, spec: Spec, configs, runs) -> dict:
 
 
 def _significance(rows: list[dict]) -> dict:
-    by = {r["label"]: [x["annotation_accuracy"] for x in r["runs"]] for r in rows}
-    if "one-hot (PSE*)" not in by or "word2vec (PSE*)" not in by:
-        return {}
-    a, b = by["one-hot (PSE*)"], by["word2vec (PSE*)"]
-    return {"significance": paired_test(a, b), "significance_unpaired": unpaired_test(a, b)}
+    """The paper's test (PSE* annotation, word2vec vs one-hot), and the same comparison for
+    every model and metric of Table 3 (difference of means, paired and Welch's tests)."""
+    by = {r["label"]: sorted(r["runs"], key=lambda x: x.get("seed", 0)) for r in rows}
+    out, effects = {}, []
+    for model in ("PSE", "PSE*"):
+        one_hot, words = by.get(f"one-hot ({model})"), by.get(f"word2vec ({model})")
+        if one_hot is None or words is None:
+            continue
+        for key in METRICS:
+            a, b = [x[key] for x in one_hot], [x[key] for x in words]
+            scale = 100.0 if key.endswith("accuracy") else 1.0
+            effects.append({"model": model, "metric": key,
+                            "difference": scale * (sum(b) / len(b) - sum(a) / len(a)),
+                            "paired": paired_test(a, b), "unpaired": unpaired_test(a, b)})
+            if model == "PSE*" and key == "annotation_accuracy":
+                out.update(significance=paired_test(a, b),
+                           significance_unpaired=unpaired_test(a, b))
+    if effects:
+        out["word_vector_effects"] = effects
+    return out
 
 
 @contextlib.contextmanager

@@ -164,6 +164,17 @@ def write_table(number: int, rows: list[dict], path_stem: Path, extra: dict | No
             if welch and welch["p"] is not None:
                 lines.append(f"Welch's unpaired t-test, the same accuracies: t = {welch['t']:.2f}, "
                              f"p = {welch['p']:.3f}.")
+    if extra and extra.get("word_vector_effects"):
+        lines += ["", "Word vectors against one-hot, every metric: difference of the means "
+                      "(word2vec − one-hot; nats or points) and both tests over seeds.", "",
+                      "| model | metric | difference | paired t-test p | Welch's p |",
+                      "|---|---|---|---|---|"]
+        for e in extra["word_vector_effects"]:
+            def p_value(test):
+                return "—" if test["p"] is None else f"{test['p']:.3f}"
+            lines.append(f"| {e['model']} | {e['metric'].replace('_', ' ')} | "
+                         f"{e['difference']:+.2f} | {p_value(e['paired'])} | "
+                         f"{p_value(e['unpaired'])} |")
     if extra and extra.get("pending"):
         lines += ["", "Rows not finished yet (seeds finished): " + "; ".join(extra["pending"]) + "."]
     models = {r["model"] for r in rows}

@@ -153,3 +153,29 @@ def test_the_command_resumes_after_sigkill_from_checkpoints(tmp_path):
     assert row["seeds"] == [0] and row["steps"] == 300
     cost = json.loads((tmp_path / "reproduction_cost.json").read_text())
     assert len(cost["invocations"]) == 2 and cost["runs_finished"] == 1
+
+
+def test_table3_compares_word_vectors_with_one_hot_on_every_metric_pairing_seeds():
+    from scipy import stats
+
+    from pse_tf.evaluation.reproduction import _significance
+
+    def row(label, values, seeds):
+        return {"label": label, "runs": [
+            {"seed": s, "reconstruction_error": 220.0 + v, "annotation_accuracy": 0.8 + v / 100,
+             "generation_accuracy": 0.7 + v / 50} for s, v in zip(seeds, values)]}
+
+    one_hot, words = [0.1, 0.5, 0.2, 0.9], [0.4, 0.9, 0.3, 1.6]
+    # Runs listed in another seed order must still be paired seed by seed.
+    out = _significance([row("one-hot (PSE*)", one_hot, [0, 1, 2, 3]),
+                         row("word2vec (PSE*)", words[::-1], [3, 2, 1, 0])])
+    assert {e["model"] for e in out["word_vector_effects"]} == {"PSE*"}  # no PSE rows given
+    effects = {e["metric"]: e for e in out["word_vector_effects"]}
+    expected = stats.ttest_rel(words, one_hot)
+    assert effects["reconstruction_error"]["paired"]["p"] == pytest.approx(expected.pvalue)
+    assert effects["reconstruction_error"]["difference"] == pytest.approx(0.375)
+    assert effects["annotation_accuracy"]["difference"] == pytest.approx(0.375)  # points
+    assert out["significance"]["p"] == pytest.approx(expected.pvalue)
+    assert out["significance_unpaired"]["p"] == pytest.approx(
+        stats.ttest_ind(words, one_hot, equal_var=False).pvalue)
+    assert _significance([row("one-hot (PSE)", one_hot, [0, 1, 2, 3])]) == {}

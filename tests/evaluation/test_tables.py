@@ -78,6 +78,15 @@ def test_write_table_reports_the_paired_test_and_only_relevant_notes(tmp_path):
     assert "t = 3.05, p = 0.093 (n = 3" in text
     assert "Welch's unpaired t-test, the same accuracies: t = 2.50, p = 0.071." in text
     assert "CVAE" not in text and "VAE annotation" not in text
+    assert "Word vectors against one-hot" not in text  # no effects given, no section
+
+
+def test_write_table_lists_the_word_vector_effect_on_every_metric(tmp_path):
+    effects = [{"model": "PSE", "metric": "reconstruction_error", "difference": -0.2288,
+                "paired": {"t": -1.7, "p": 0.1634, "n": 5},
+                "unpaired": {"t": None, "p": None, "n": 1}}]
+    write_table(3, [], tmp_path / "t", {"word_vector_effects": effects})
+    assert "| PSE | reconstruction error | -0.23 | 0.163 | — |" in (tmp_path / "t.md").read_text()
 
 
 def test_one_seed_is_reported_without_a_spread(tmp_path):
