@@ -88,6 +88,11 @@ def test_the_conclusion_is_computed_from_the_rows():
     text = conclusion(stated, {}, 20000)
     assert "stays the configuration" in text and "`batch-50`: minibatches of 100" in text
 
+    # "No warm-up" is stated for MNIST only (§4): elsewhere warm-up is a silent setting.
+    warm = _variants(baseline=[0.90, 0.901], **{"kl-warmup-5k": [0.95, 0.951]})
+    assert "stays the configuration" in conclusion(warm, {}, 20000, "mnist")
+    assert "candidates for the default" in conclusion(warm, {}, 20000, "fashion_mnist")
+
     # A binarised variant's reconstruction is of other images: never read as a gain.
     binarised = {"baseline": [_row("baseline", s, 84.0, 0.9) for s in (0, 1)],
                  "binarize-dynamic": [_row("binarize-dynamic", s, 80.0 + s / 10, 0.9)
