@@ -66,14 +66,14 @@ def diagonal_kl(mean_p, var_p, mean_q, var_q) -> float:
 
 def read_run(run_dir: Path, evaluator, samples_per_label: int, seed: int,
              batch_size: int = 5000) -> dict:
-    """The three readings (overall and per class) of one finished run."""
+    """The readings (overall and per class) of one finished run; ValueError for a model without
+    a label encoder (VAE, CVAE)."""
     import numpy as np
     import tensorflow as tf
 
     from pse_tf.data import flat_float
-    from pse_tf.runs import load_data, load_run
-
     from pse_tf.models.base import PriorLabelModel
+    from pse_tf.runs import load_data, load_run
 
     model, config, _ = load_run(run_dir)
     if isinstance(model, PriorLabelModel):

@@ -99,7 +99,7 @@ def table_rows() -> dict:
 
 
 def by_table_row(rows: list[dict], known: dict) -> list[dict]:
-    """Rows of Tables 1-2 among `rows`, seeds pooled: the literal and the mean-z readings (mean
+    """Rows of Tables 1-3 among `rows`, seeds pooled: the literal and the mean-z readings (mean
     over seeds) beside the paper's value, in table order."""
     import numpy as np
 
