@@ -82,9 +82,10 @@ def read_run(run_dir: Path, evaluator, samples_per_label: int, seed: int,
     num_classes = model.num_classes
     image_shape = tuple(evaluator.input_shape[1:])
 
-    def classify(images):
-        scores = evaluator(tf.reshape(images, [-1, *image_shape]), training=False)
-        return tf.argmax(scores, axis=-1, output_type=tf.int32)
+    def classify_decoded(z):
+        """The evaluator's label for Dec(z), the Bernoulli means."""
+        images = tf.reshape(tf.sigmoid(model.decode_logits(z)), [-1, *image_shape])
+        return tf.argmax(evaluator(images, training=False), axis=-1, output_type=tf.int32)
 
     @tf.function
     def from_labels(labels, s):
@@ -92,16 +93,13 @@ def read_run(run_dir: Path, evaluator, samples_per_label: int, seed: int,
         z = q.sample(seed=s)
         densest = tf.argmax(model.label_distribution().log_prob(z[:, None, :]), axis=-1,
                             output_type=tf.int32)
-        return classify(tf.sigmoid(model.decode_logits(z))), densest
+        return classify_decoded(z), densest
 
     @tf.function
     def from_images(images, s):
-        z = model.encode(images).sample(seed=s)
-        return classify(tf.sigmoid(model.decode_logits(z)))
+        return classify_decoded(model.encode(images).sample(seed=s))
 
-    @tf.function
-    def from_latents(z):
-        return classify(tf.sigmoid(model.decode_logits(z)))
+    from_latents = tf.function(classify_decoded)
 
     @tf.function
     def posterior(images):

@@ -192,15 +192,15 @@ def _significance(rows: list[dict]) -> dict:
         one_hot, words = by.get(f"one-hot ({model})"), by.get(f"word2vec ({model})")
         if one_hot is None or words is None:
             continue
+        means = summarise(one_hot), summarise(words)  # accuracies in points
         for key in METRICS:
             a, b = [x[key] for x in one_hot], [x[key] for x in words]
-            scale = 100.0 if key.endswith("accuracy") else 1.0
             effects.append({"model": model, "metric": key,
-                            "difference": scale * (sum(b) / len(b) - sum(a) / len(a)),
+                            "difference": means[1][key]["mean"] - means[0][key]["mean"],
                             "paired": paired_test(a, b), "unpaired": unpaired_test(a, b)})
             if model == "PSE*" and key == "annotation_accuracy":
-                out.update(significance=paired_test(a, b),
-                           significance_unpaired=unpaired_test(a, b))
+                out.update(significance=effects[-1]["paired"],
+                           significance_unpaired=effects[-1]["unpaired"])
     if effects:
         out["word_vector_effects"] = effects
     return out

@@ -169,9 +169,10 @@ def write_table(number: int, rows: list[dict], path_stem: Path, extra: dict | No
                       "(word2vec − one-hot; nats or points) and both tests over seeds.", "",
                       "| model | metric | difference | paired t-test p | Welch's p |",
                       "|---|---|---|---|---|"]
+        def p_value(test):
+            return "—" if test["p"] is None else f"{test['p']:.3f}"
+
         for e in extra["word_vector_effects"]:
-            def p_value(test):
-                return "—" if test["p"] is None else f"{test['p']:.3f}"
             lines.append(f"| {e['model']} | {e['metric'].replace('_', ' ')} | "
                          f"{e['difference']:+.2f} | {p_value(e['paired'])} | "
                          f"{p_value(e['unpaired'])} |")
