@@ -43,24 +43,36 @@ def mlp(units: Sequence[int], name: str, output_units: int | None = None,
 
 @keras.saving.register_keras_serializable(package="pse_tf")
 class GaussianEncoder(keras.layers.Layer):
-    """Maps inputs to a diagonal Gaussian over z.
+    """Maps inputs to a Gaussian over z, diagonal (the paper's) or full-covariance.
 
     Args:
         latent_dim: int. Size of z.
         hidden_units: tuple. Hidden widths; `()` gives the paper's one-dense-layer label encoder.
         initializer: str. Dense kernels' initializer (`kernel_initializer`).
         scale_function: str. sigma from the raw output: `softplus` or `exp` (raw = log sigma).
+        covariance: str. `diag` (default) or `full`: the output layer then also gives the
+            Z(Z-1)/2 entries below the diagonal of the Cholesky factor, which are free.
 
-    Call returns `tfd.MultivariateNormalDiag` with batch shape [N] and event shape [latent_dim].
+    Call returns `tfd.MultivariateNormalDiag` (`diag`) or `tfd.MultivariateNormalTriL` (`full`)
+    with batch shape [N] and event shape [latent_dim].
+
+    The raw output is [loc (Z), diagonal (Z), lower triangle (Z(Z-1)/2)], so the first 2Z units
+    are the diagonal encoder's: with the lower triangle at zero, `full` is `diag` exactly.
     """
 
     def __init__(self, latent_dim: int, hidden_units: Sequence[int] = (),
-                 initializer: str = "glorot_uniform", scale_function: str = "softplus", **kwargs):
+                 initializer: str = "glorot_uniform", scale_function: str = "softplus",
+                 covariance: str = "diag", **kwargs):
         super().__init__(**kwargs)
+        if covariance not in COVARIANCES:
+            raise ValueError(f"covariance must be one of {COVARIANCES}, got {covariance!r}")
         self.latent_dim = int(latent_dim)
         self.hidden_units = tuple(hidden_units)
         self.initializer, self.scale_function = initializer, scale_function
-        self.net = mlp(self.hidden_units, name=f"{self.name}_mlp", output_units=2 * self.latent_dim,
+        self.covariance = covariance
+        z = self.latent_dim
+        outputs = 2 * z + (z * (z - 1) // 2 if covariance == "full" else 0)
+        self.net = mlp(self.hidden_units, name=f"{self.name}_mlp", output_units=outputs,
                        initializer=initializer)
 
     def build(self, input_shape):
@@ -68,20 +80,44 @@ class GaussianEncoder(keras.layers.Layer):
         self.built = True
 
     def parameters(self, inputs):
-        """(loc, scale), each [N, latent_dim]: the tensors behind the distribution."""
+        """(loc [N, Z], scale): scale is sigma [N, Z] (`diag`) or the Cholesky factor
+        [N, Z, Z] (`full`): the tensors behind the distribution."""
         raw = self.net(inputs)
-        loc, raw_scale = tf.split(raw, 2, axis=-1)
+        z = self.latent_dim
+        loc, raw_scale, raw_lower = raw[..., :z], raw[..., z:2 * z], raw[..., 2 * z:]
         scale = tf.exp(raw_scale) if self.scale_function == "exp" else tf.nn.softplus(raw_scale)
-        return loc, scale + MIN_SCALE
+        scale = scale + MIN_SCALE
+        if self.covariance == "diag":
+            return loc, scale
+        return loc, cholesky_factor(scale, raw_lower)
 
     def call(self, inputs):
         loc, scale = self.parameters(inputs)
-        return tfd.MultivariateNormalDiag(loc=loc, scale_diag=scale)
+        if self.covariance == "diag":
+            return tfd.MultivariateNormalDiag(loc=loc, scale_diag=scale)
+        return tfd.MultivariateNormalTriL(loc=loc, scale_tril=scale)
 
     def get_config(self):
         return {**super().get_config(), "latent_dim": self.latent_dim,
                 "hidden_units": self.hidden_units, "initializer": self.initializer,
-                "scale_function": self.scale_function}
+                "scale_function": self.scale_function, "covariance": self.covariance}
+
+
+COVARIANCES = ("diag", "full")
+
+
+def cholesky_factor(diagonal, lower):
+    """A lower-triangular L [..., Z, Z] with `diagonal` [..., Z] (positive) on its diagonal and
+    the Z(Z-1)/2 free entries `lower` [..., Z(Z-1)/2] below it, row by row."""
+    z = diagonal.shape[-1]
+    if z == 1:
+        return diagonal[..., None]
+    # fill_triangular packs n(n+1)/2 entries into an n x n lower triangle; n = Z - 1 here, and
+    # shifting that one row down puts it strictly below the diagonal of Z x Z.
+    below = tfp.math.fill_triangular(lower)
+    rank = len(below.shape)
+    padding = [[0, 0]] * (rank - 2) + [[1, 0], [0, 1]]
+    return tf.linalg.set_diag(tf.pad(below, padding), diagonal)
 
 
 # -- the paper's networks (appendix A), from a ModelConfig ---------------------------------------
@@ -92,10 +128,12 @@ def image_encoder(config, name: str = "image_encoder") -> GaussianEncoder:
                            config.scale_function, name=name)
 
 
-def label_encoder(config, name: str = "label_encoder") -> GaussianEncoder:
-    """q(z|l): one dense layer -> Gaussian ("The label encoder ... consists of one dense layer")."""
+def label_encoder(config, covariance: str = "diag",
+                  name: str = "label_encoder") -> GaussianEncoder:
+    """q(z|l): one dense layer -> Gaussian ("The label encoder ... consists of one dense layer");
+    `covariance` is the model option `label_covariance` (`diag` is the paper's)."""
     return GaussianEncoder(config.latent_dim, (), config.kernel_initializer,
-                           config.scale_function, name=name)
+                           config.scale_function, covariance, name=name)
 
 
 def image_decoder(config, name: str = "decoder") -> keras.Sequential:
@@ -121,8 +159,9 @@ def standard_normal(batch_size, latent_dim: int) -> tfd.MultivariateNormalDiag:
     return tfd.MultivariateNormalDiag(loc=tf.zeros(shape), scale_diag=tf.ones(shape))
 
 
-def rsample(distribution: tfd.MultivariateNormalDiag, seed) -> tf.Tensor:
-    """One reparameterised draw z = loc + scale * eps, eps ~ N(0, I), from a stateless `seed`.
+def rsample(distribution, seed) -> tf.Tensor:
+    """One reparameterised draw z = loc + scale @ eps, eps ~ N(0, I), from a stateless `seed`, of
+    a MultivariateNormalDiag or MultivariateNormalTriL (scale: sigma, or the Cholesky factor).
 
     The same draw `distribution.sample(seed=...)` makes, with the Philox generator named
     explicitly: TFP's seed handling and default algorithm cost far more inside XLA on CPU (see
@@ -131,7 +170,25 @@ def rsample(distribution: tfd.MultivariateNormalDiag, seed) -> tf.Tensor:
     # Philox, not the faster threefry: TF's non-XLA CPU kernel supports only Philox.
     eps = tf.random.stateless_normal(tf.shape(distribution.loc), seed=seed,
                                      dtype=distribution.dtype, alg="philox")
+    if isinstance(distribution, tfd.MultivariateNormalTriL):
+        return distribution.loc + tf.linalg.matvec(distribution.scale_tril, eps)
     return distribution.loc + distribution.stddev() * eps
+
+
+def gaussian_log_prob(distribution, z) -> tf.Tensor:
+    """`distribution.log_prob(z)`; for a MultivariateNormalTriL, through L^-1 (one triangular
+    solve against I per batch member), so that what depends on z is matmuls alone: TFLite has no
+    builtin triangular solve, and with fixed labels the converter folds L^-1 into a constant."""
+    if not isinstance(distribution, tfd.MultivariateNormalTriL):
+        return distribution.log_prob(z)
+    scale = distribution.scale_tril
+    identity = tf.eye(scale.shape[-1], batch_shape=tf.shape(scale)[:-2], dtype=scale.dtype)
+    inverse = tf.linalg.triangular_solve(scale, identity, lower=True)
+    white = tf.linalg.matvec(inverse, z - distribution.loc)
+    log_det = tf.reduce_sum(tf.math.log(tf.linalg.diag_part(scale)), axis=-1)
+    dim = tf.cast(scale.shape[-1], scale.dtype)
+    return -0.5 * tf.reduce_sum(tf.square(white), axis=-1) - log_det \
+        - 0.5 * dim * tf.math.log(2.0 * tf.constant(3.141592653589793, scale.dtype))
 
 
 def bernoulli_likelihood(logits) -> tfd.Distribution:

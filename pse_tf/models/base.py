@@ -142,6 +142,12 @@ class LatentModel(keras.Model):
         callable before any network is built, so a CLI can refuse a bad option up front."""
         return resolve_options(config.name, cls.declared_options, config.options)
 
+    @property
+    def label_covariance(self) -> str:
+        """q(z|l)'s covariance, `diag` (the paper's) or `full`: the option `label_covariance` of
+        a model with a label encoder."""
+        return self.option_values.get("label_covariance", "diag")
+
     def active_term_names(self) -> tuple:
         """The terms this instance reports: `term_names`, plus any an option switches on."""
         return type(self).term_names
@@ -308,7 +314,7 @@ class LatentModel(keras.Model):
     def annotation_log_likelihood(self, images, label_vectors=None):
         """log q(mean of q(z|x) | l) for every label: [N, C] (paper §2, image classification)."""
         mean = self.encode(images).mean()
-        return self.label_distribution(label_vectors).log_prob(mean[:, None, :])
+        return networks.gaussian_log_prob(self.label_distribution(label_vectors), mean[:, None, :])
 
     def predict_label(self, z):
         """p(l|z)'s parameter l_hat [N, L], for models that have a p(l|z); others refuse."""
@@ -370,7 +376,7 @@ class JointModel(LatentModel):
         super().__init__(config, label_vectors, class_names, label_encoding, seed, **kwargs)
         self.joint_encoder = networks.image_encoder(config, name="joint_encoder")
         self.image_encoder = networks.image_encoder(config)
-        self.label_encoder = networks.label_encoder(config)
+        self.label_encoder = networks.label_encoder(config, self.label_covariance)
         self.decoder = networks.image_decoder(config)
         self.label_decoder = networks.label_decoder(config, self.label_dim)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pse_tf import objectives
 from pse_tf.models.base import JointModel
-from pse_tf.models.options import Option
+from pse_tf.models.options import LABEL_COVARIANCE, Option
 from pse_tf.registry import register
 
 
@@ -20,12 +20,14 @@ class JMVAE(JointModel):
 
     Options: alpha. The paper does not state it; 0.01 is the default `jmvae_alpha` of Vedantam et
     al.'s code, which implements JMVAE and TrELBO as the paper compares them (measurements of
-    other values: docs/measurements.md).
+    other values: docs/measurements.md); label_covariance (`diag`, the paper's, or `full`: see
+    PSE).
     """
 
     term_names = ("reconstruction", "label_reconstruction", "kl", "kl_image", "kl_label")
     declared_options = {"alpha": Option(0.01, float, minimum=0.0,
-                                        doc="weight of the two KLs to the unimodal encoders")}
+                                        doc="weight of the two KLs to the unimodal encoders"),
+                        **LABEL_COVARIANCE}
 
     @property
     def alpha(self) -> float:

@@ -11,12 +11,14 @@ from pse_tf.config import ConfigError
 
 @dataclasses.dataclass(frozen=True)
 class Option:
-    """One model option (`ModelConfig.options`): its default, type and smallest allowed value."""
+    """One model option (`ModelConfig.options`): its default, type, and its smallest allowed
+    value or its allowed values."""
 
     default: Any
     type: type
     minimum: float | None = None
     doc: str = ""
+    choices: tuple | None = None
 
 
 def resolve_options(model_name: str, declared: dict, given: dict) -> dict:
@@ -44,5 +46,19 @@ def resolve_options(model_name: str, declared: dict, given: dict) -> dict:
             if option.minimum is not None and value < option.minimum:
                 raise ConfigError(f"model {model_name!r}: option {key!r} must be >= "
                                   f"{option.minimum}, got {value!r}")
+            if option.choices is not None and value not in option.choices:
+                raise ConfigError(f"model {model_name!r}: option {key!r} must be one of "
+                                  f"{list(option.choices)}, got {value!r}")
         values[key] = value
     return values
+
+
+LABEL_COVARIANCES = ("diag", "full")
+
+# Declared by every model with a label encoder q(z|l) (PSE, PSE*, JMVAE, TrELBO, SCAN).
+LABEL_COVARIANCE = {
+    "label_covariance": Option(
+        "diag", str, choices=LABEL_COVARIANCES,
+        doc="q(z|l)'s covariance: diag (the paper's MultivariateNormalDiag) or full "
+            "(MultivariateNormalTriL, beyond the paper)"),
+}

@@ -6,7 +6,7 @@ import tensorflow as tf
 
 from pse_tf import networks, objectives
 from pse_tf.models.base import LatentModel
-from pse_tf.models.options import Option
+from pse_tf.models.options import LABEL_COVARIANCE, Option
 from pse_tf.registry import register
 
 
@@ -23,9 +23,15 @@ class PSE(LatentModel):
     `label_weight_decay`. Trained on C class vectors only, the encoder's weights outside their
     span get no gradient and keep their random start; the penalty pulls them towards the
     minimum-norm solution, which is what a word outside the span then sees.
+
+    Option `label_covariance` (default `diag`, the paper's `MultivariateNormalDiag`): `full`
+    makes q(z|l) a `MultivariateNormalTriL` whose Cholesky factor has the encoder's softplus
+    (or exp) diagonal and a free lower triangle (beyond the paper). Eq. 2's KL stays closed-form
+    (TFP's KL between the two Gaussian families).
     """
 
-    declared_options = {"label_weight_decay": Option(0.0, float, 0.0, doc="L2 on q(z|l)'s kernels")}
+    declared_options = {"label_weight_decay": Option(0.0, float, 0.0, doc="L2 on q(z|l)'s kernels"),
+                        **LABEL_COVARIANCE}
     uses_training_phrases = True
 
     def active_term_names(self):
@@ -44,7 +50,7 @@ class PSE(LatentModel):
     def __init__(self, config, label_vectors, class_names, label_encoding, seed=0, **kwargs):
         super().__init__(config, label_vectors, class_names, label_encoding, seed, **kwargs)
         self.image_encoder = networks.image_encoder(config)
-        self.label_encoder = networks.label_encoder(config)
+        self.label_encoder = networks.label_encoder(config, self.label_covariance)
         self.decoder = networks.image_decoder(config)
 
     def _forward(self, images, labels, training=False):

@@ -6,7 +6,7 @@ import tensorflow as tf
 
 from pse_tf import networks, objectives
 from pse_tf.models.base import LatentModel
-from pse_tf.models.options import Option
+from pse_tf.models.options import LABEL_COVARIANCE, Option
 from pse_tf.registry import register
 
 
@@ -32,13 +32,14 @@ class SCAN(LatentModel):
     trains; every network is built in `__init__` so a flag never precedes its variables.
 
     Options: beta (default 10, appendix A), symbol_steps (steps of the second stage; default:
-    the first stage's).
+    the first stage's), label_covariance (`diag`, the paper's, or `full`: see PSE).
     """
 
     stages = ("beta_vae", "symbols")
     declared_options = {
         "beta": Option(10.0, float, minimum=0.0, doc='appendix A: "In our case, beta is 10."'),
         "symbol_steps": Option(None, int, minimum=1, doc="steps of the second stage"),
+        **LABEL_COVARIANCE,
     }
 
     def __init__(self, config, label_vectors, class_names, label_encoding, seed=0, **kwargs):
@@ -47,7 +48,7 @@ class SCAN(LatentModel):
         self.symbol_steps = self.option_values["symbol_steps"]
         self.image_encoder = networks.image_encoder(config)
         self.decoder = networks.image_decoder(config)
-        self.label_encoder = networks.label_encoder(config)
+        self.label_encoder = networks.label_encoder(config, self.label_covariance)
         # Built now: `trainable = False` only covers variables that already exist.
         self.image_encoder.build((None, config.image_dim))
         self.decoder.build((None, config.latent_dim))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pse_tf import objectives
 from pse_tf.models.base import JointModel
-from pse_tf.models.options import Option
+from pse_tf.models.options import LABEL_COVARIANCE, Option
 from pse_tf.registry import register
 
 
@@ -23,7 +23,8 @@ class TrELBO(JointModel):
     kl_image, kl_label: each encoder to the prior.
 
     Options: lambda1 (default 1, the paper's §4.1 setting), lambda2 (default 1: the paper names
-    none; 1 is the default of Vedantam et al.'s code; see docs/measurements.md).
+    none; 1 is the default of Vedantam et al.'s code; see docs/measurements.md);
+    label_covariance (`diag`, the paper's, or `full`: see PSE).
     """
 
     term_names = ("reconstruction", "label_reconstruction", "image_reconstruction",
@@ -31,6 +32,7 @@ class TrELBO(JointModel):
     declared_options = {
         "lambda1": Option(1.0, float, minimum=0.0, doc="weight of log p(l|z) in the joint ELBO"),
         "lambda2": Option(1.0, float, minimum=0.0, doc="weight of log p(l|z) in the label ELBO"),
+        **LABEL_COVARIANCE,
     }
 
     @property
