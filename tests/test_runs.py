@@ -59,9 +59,10 @@ def test_train_makes_its_run_context_once_and_checks_the_config_there(tmp_path, 
                      "is_chief": 1}
 
 
-def test_load_run_rebuilds_the_finished_model(tmp_path):
+@pytest.mark.parametrize("options", [{}, {"label_covariance": "full"}], ids=["diag", "full"])
+def test_load_run_rebuilds_the_finished_model(tmp_path, options):
     config = TrainConfig(dataset="mnist", label_encoding="onehot", steps=200, seed=3,
-                         model=ModelConfig(name="pse_star"), out=str(tmp_path))
+                         model=ModelConfig(name="pse_star", options=options), out=str(tmp_path))
     result = train(config, verbose=0, run_evaluation=False, export=False)
     test = load_dataset("mnist")
     images, labels = test.test_images[:1000], test.test_labels[:1000]

@@ -49,7 +49,8 @@ SIGNATURES = {
                             "outputs": {"names": ("string", ["C"]),
                                         "vectors": ("float32", ["C", "L"]),
                                         "mean": ("float32", ["C", "Z"]),
-                                        "stddev": ("float32", ["C", "Z"])}},
+                                        "stddev": ("float32", ["C", "Z"]),
+                                        "scale_tril": ("float32", ["C", "Z", "Z"])}},
 }
 # The largest label-vector value `generate` accepts: far beyond any label encoding (one-hot 0/1,
 # word vectors |v| < 10) and far below where the networks overflow float32. A finite 3e38 made
@@ -220,7 +221,9 @@ class ServingFunctions:
         q_z_l = self.model.label_distribution()
         return {"names": self.class_names,
                 "vectors": tf.convert_to_tensor(self.model.label_vectors),
-                "mean": q_z_l.mean(), "stddev": q_z_l.stddev()}
+                "mean": q_z_l.mean(), "stddev": q_z_l.stddev(),
+                # q(z|l)'s Cholesky factor: diagonal (the paper's), or full (label_covariance)
+                "scale_tril": q_z_l.scale.to_dense()}
 
 
 def _got_shape(spec: str, shape):

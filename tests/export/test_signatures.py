@@ -105,6 +105,8 @@ def test_encode_and_label_distributions_match_keras(exported, images):
     np.testing.assert_allclose(out["vectors"], model.label_vectors.numpy(), atol=TOL)
     np.testing.assert_allclose(out["mean"], q_z_l.mean().numpy(), atol=TOL)
     np.testing.assert_allclose(out["stddev"], q_z_l.stddev().numpy(), atol=TOL)
+    np.testing.assert_allclose(out["scale_tril"], np.apply_along_axis(np.diag, -1, out["stddev"]),
+                               atol=TOL)
 
 
 @pytest.mark.parametrize("seed", [0, 12345, -7, 2**40 + 3])

@@ -10,12 +10,17 @@ from pse_tf.config import ConfigError
 from pse_tf.registry import MODELS, get_model_class, model_names
 
 NAMES = model_names()
+# Every model, and each model with a label encoder again with the full-covariance q(z|l).
+VARIANTS = [(name, {}) for name in NAMES] + [
+    (name, {"label_covariance": "full"}) for name in NAMES
+    if "label_covariance" in get_model_class(name).declared_options]
+VARIANT_IDS = [name + ("-full" if options else "") for name, options in VARIANTS]
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name, options", VARIANTS, ids=VARIANT_IDS)
 @pytest.mark.parametrize("encoding", ["onehot", "word2vec"])
-def test_terms_are_per_example_and_named(name, encoding, tiny_batch):
-    model = make_model(name, encoding)
+def test_terms_are_per_example_and_named(name, options, encoding, tiny_batch):
+    model = make_model(name, encoding, options=options)
     terms = model.compute_terms(*tiny_batch, training=True)
     assert tuple(terms) == model.term_names
     for value in terms.values():
@@ -23,14 +28,16 @@ def test_terms_are_per_example_and_named(name, encoding, tiny_batch):
         assert np.all(np.isfinite(value.numpy()))
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_distribution_shapes(name, tiny_batch):
-    model = make_model(name, latent_dim=4, num_classes=3)
+@pytest.mark.parametrize("name, options", VARIANTS, ids=VARIANT_IDS)
+def test_distribution_shapes(name, options, tiny_batch):
+    model = make_model(name, latent_dim=4, num_classes=3, options=options)
     if name != "cvae":  # CVAE has no image-only encoder (tests/models/test_baselines.py)
         q_z_x = model.encode(tiny_batch[0])
         assert q_z_x.batch_shape == (6,) and q_z_x.event_shape == (4,)
     q_z_l = model.label_distribution()
     assert q_z_l.batch_shape == (3,) and q_z_l.event_shape == (4,)
+    if options.get("label_covariance") == "full":
+        assert type(q_z_l).__name__ == "MultivariateNormalTriL"
     assert model.annotation_log_likelihood(tiny_batch[0]).shape == (6, 3)
     assert model.generate(model.label_vectors, tf.constant([1, 2])).shape == (3, 784)
     label_vectors = tf.gather(model.label_vectors, tiny_batch[1])
@@ -38,9 +45,9 @@ def test_distribution_shapes(name, tiny_batch):
         == (6, 784)
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_train_step_moves_weights_and_test_step_does_not(name, tiny_batch):
-    model = make_model(name)
+@pytest.mark.parametrize("name, options", VARIANTS, ids=VARIANT_IDS)
+def test_train_step_moves_weights_and_test_step_does_not(name, options, tiny_batch):
+    model = make_model(name, options=options)
     model.compile(optimizer=keras.optimizers.Adam(1e-2))
     before = [w.numpy().copy() for w in model.trainable_weights]
     logs = model.test_step(tiny_batch)
@@ -52,9 +59,9 @@ def test_train_step_moves_weights_and_test_step_does_not(name, tiny_batch):
     assert all(moved), [w.path for w, m in zip(model.trainable_weights, moved) if not m]
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_generation_is_deterministic_for_a_seed(name):
-    model = make_model(name)
+@pytest.mark.parametrize("name, options", VARIANTS, ids=VARIANT_IDS)
+def test_generation_is_deterministic_for_a_seed(name, options):
+    model = make_model(name, options=options)
     a = model.generate(model.label_vectors, tf.constant([3, 4]))
     b = model.generate(model.label_vectors, tf.constant([3, 4]))
     c = model.generate(model.label_vectors, tf.constant([5, 4]))
@@ -62,12 +69,12 @@ def test_generation_is_deterministic_for_a_seed(name):
     assert not np.allclose(a.numpy(), c.numpy())
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_weights_reload_equal(name, tmp_path, tiny_batch):
-    model = make_model(name, seed=1)
+@pytest.mark.parametrize("name, options", VARIANTS, ids=VARIANT_IDS)
+def test_weights_reload_equal(name, options, tmp_path, tiny_batch):
+    model = make_model(name, seed=1, options=options)
     path = tmp_path / "w.weights.h5"
     model.save_weights(path)
-    other = make_model(name, seed=2)
+    other = make_model(name, seed=2, options=options)
     other.load_weights(path)
     np.testing.assert_allclose(other.annotation_log_likelihood(tiny_batch[0]).numpy(),
                                model.annotation_log_likelihood(tiny_batch[0]).numpy(), rtol=1e-6)
@@ -100,7 +107,7 @@ def test_declared_options_take_their_defaults_and_refuse_wrong_types(name):
             make_model(name, options={key: "ten"})
         with pytest.raises(ConfigError, match=key):
             make_model(name, options={key: True})
-        value = 3 if option.type is int else 2.5
+        value = option.choices[-1] if option.choices else 3 if option.type is int else 2.5
         assert make_model(name, options={key: value}).option_values[key] == value
 
 
@@ -129,3 +136,9 @@ def test_kl_warmup_weights_every_kl_term_by_the_step_fraction(name, tiny_batch):
         np.testing.assert_allclose(value, 0.25 if key.startswith("kl") else 1.0)
     model.optimizer.iterations.assign(400)
     np.testing.assert_allclose(model.warmed_up(terms)["kl"], 1.0)
+
+
+@pytest.mark.parametrize("name", [n for n, o in VARIANTS if o])
+def test_label_covariance_refuses_other_values_naming_the_choices(name):
+    with pytest.raises(ConfigError, match=r"label_covariance.*\['diag', 'full'\].*'dense'"):
+        make_model(name, options={"label_covariance": "dense"})
