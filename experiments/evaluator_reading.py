@@ -3,12 +3,19 @@
 
     python scripts/train_evaluators.py --dataset mnist --paper-accuracy   # once (committed)
     python experiments/evaluator_reading.py results/runs/mnist-pse*-onehot-*
+    python experiments/evaluator_reading.py RUN@120000    # the weights a run kept at 120,000 steps
 
 Each finished run generates the paper's 10,000 images per label once (seeded), and both
 evaluators classify the same images: the default one (`weights/<dataset>.keras`) and the "paper"
 variant, trained only until its validation accuracy reached the paper's 96.86 %
 (`weights/<dataset>-paper.keras`). Rows are appended to results/evaluator_reading.json/.md as
 each run is scored; a rerun skips runs already scored at their budget.
+
+A row's `steps` is the step of the weights scored: a plain run directory is read at its final
+weights (`config.steps`); `RUN@N` reads the weights the run kept at step N
+(`TrainConfig.keep_weights_at`, <run>/weights/step-N.weights.h5) in a row named `<run>-stepN`
+at N steps. Score kept weights this way, never by a copy of the run directory with other
+weights in it: its config.json still names the final budget.
 """
 
 from __future__ import annotations
@@ -38,14 +45,24 @@ def render(state: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def run_and_step(argument: str) -> tuple[Path, int | None]:
+    """`RUN` -> (RUN, None), the final weights; `RUN@N` -> (RUN, N), the weights kept at N."""
+    head, sep, tail = argument.rpartition("@")
+    if sep and tail.isdigit():
+        return Path(head), int(tail)
+    return Path(argument), None
+
+
 def main(argv=None) -> int:
     from pse_tf.evaluation import metrics
     from pse_tf.evaluation.evaluators import evaluator_info, load_evaluator
+    from experiments.curves.curve import kept_weights
     from experiments.results_file import ResultsFile
     from pse_tf.runs import load_run
 
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("runs", nargs="+", help="finished run directories")
+    p.add_argument("runs", nargs="+",
+                   help="finished run directories; RUN@N for the weights RUN kept at step N")
     p.add_argument("--samples-per-label", type=int, default=10000)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--results", default="results")
@@ -54,14 +71,25 @@ def main(argv=None) -> int:
     results = ResultsFile(args.results, "evaluator_reading", {"evaluators": {}, "rows": []},
                           render)
     evaluators = {}
-    for run_dir in map(Path, args.runs):
+    for run_dir, step in map(run_and_step, args.runs):
         try:
             model, config, _ = load_run(run_dir)
         except FileNotFoundError as e:
             print(f"skipping {run_dir}: {e}", file=sys.stderr)
             continue
-        if results.has_run(run_dir.name, config.steps):
+        # The row names the step of the weights it scores, not the run's final budget.
+        name, steps = run_dir.name, config.steps
+        if step is not None and step != config.steps:
+            kept = kept_weights(run_dir, config)
+            if step not in kept:
+                print(f"skipping {run_dir}@{step}: it kept no weights at step {step} "
+                      f"(kept: {sorted(kept)})", file=sys.stderr)
+                continue
+            name, steps = f"{run_dir.name}-step{step}", step
+        if results.has_run(name, steps):
             continue
+        if steps != config.steps:
+            model.load_weights(kept[steps])
         if config.dataset not in evaluators:
             try:
                 evaluators[config.dataset] = (load_evaluator(config.dataset),
@@ -75,8 +103,8 @@ def main(argv=None) -> int:
                     f"train {100 * info['train_accuracy']:.2f} %, validation "
                     f"{100 * info['val_accuracy']:.2f} %, test {100 * info['test_accuracy']:.2f} %")
         started = time.time()
-        row = {"run": run_dir.name, "dataset": config.dataset, "model": config.model.name,
-               "seed": config.seed, "steps": config.steps}
+        row = {"run": name, "dataset": config.dataset, "model": config.model.name,
+               "seed": config.seed, "steps": steps}
         for key, evaluator in zip(("generation_accuracy", "generation_accuracy_paper"),
                                   evaluators[config.dataset]):
             # The same seed draws the same images for both evaluators.
@@ -85,7 +113,7 @@ def main(argv=None) -> int:
         row["seconds"] = round(time.time() - started, 1)
         results.state["rows"].append(row)
         results.save(f"evaluator reading: {run_dir.name}")
-        print(f"{run_dir.name}: ours {100 * row['generation_accuracy']:.1f} %, paper-accuracy "
+        print(f"{name}: ours {100 * row['generation_accuracy']:.1f} %, paper-accuracy "
               f"evaluator {100 * row['generation_accuracy_paper']:.1f} %", flush=True)
     print(f"wrote {results.md_path}")
     return 0

@@ -1,6 +1,7 @@
 """experiments/evaluator_reading.py: both evaluators score the same generated images of a real
 (short) run, each in its own column; a rerun skips it; a folder that is not a finished run is
-skipped with a message.
+skipped with a message; `RUN@N` scores the weights the run kept at step N and labels the row
+with N, not the run's final budget.
 
 The evaluators are stand-ins whose accuracy is known by hand: the protocol generates
 `samples_per_label` images of label 0, then of label 1, ... in one batch, so one that answers
@@ -8,6 +9,8 @@ The evaluators are stand-ins whose accuracy is known by hand: the protocol gener
 // samples_per_label is right on all of them."""
 
 import json
+import shutil
+from pathlib import Path
 
 import keras
 import pytest
@@ -72,3 +75,27 @@ def test_both_evaluators_read_the_same_images(short_run, tmp_path, capsys, monke
     assert evaluator_reading.main(args) == 0
     rows = json.loads((tmp_path / "evaluator_reading.json").read_text())["rows"]
     assert [r["steps"] for r in rows] == [20, 50]
+
+
+def test_kept_weights_are_labelled_with_their_step(short_run, tmp_path, capsys, monkeypatch):
+    stand_in = _stand_in(_in_order)
+    monkeypatch.setattr(evaluators, "load_evaluator", lambda dataset, variant=None: stand_in)
+    monkeypatch.setattr(evaluators, "evaluator_info", lambda dataset, variant=None: {
+        "train_accuracy": 0.5, "val_accuracy": 0.25, "test_accuracy": 0.125})
+    # Stand-in kept weights at step 25 of the 50-step run (what keep_weights_at=(25,) writes).
+    (short_run.run_dir / "weights").mkdir(exist_ok=True)
+    shutil.copy(short_run.run_dir / "model.weights.h5",
+                short_run.run_dir / "weights" / "step-25.weights.h5")
+    args = [f"{short_run.run_dir}@25", f"{short_run.run_dir}@30", "--samples-per-label",
+            str(SAMPLES), "--results", str(tmp_path)]
+    assert evaluator_reading.main(args) == 0
+    assert "kept no weights at step 30" in capsys.readouterr().err
+    (row,) = json.loads((tmp_path / "evaluator_reading.json").read_text())["rows"]
+    assert (row["run"], row["steps"]) == (f"{short_run.run_dir.name}-step25", 25)
+    assert f"| {row['run']} | 25 |" in (tmp_path / "evaluator_reading.md").read_text()
+
+
+def test_run_and_step():
+    assert evaluator_reading.run_and_step("runs/a-seed0") == (Path("runs/a-seed0"), None)
+    assert evaluator_reading.run_and_step("runs/a-seed0@120000") == (Path("runs/a-seed0"), 120000)
+    assert evaluator_reading.run_and_step("runs/x@y") == (Path("runs/x@y"), None)
