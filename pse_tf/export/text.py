@@ -122,10 +122,13 @@ class TextFunctions:
             class's stored row (`OpenVocabulary(mapping="knowledge")`). None: no such map.
         annotation_words: list of str or None. The words `annotate_words` ranks
             (`pse_tf.labels.annotation_vocabulary`); None: every vocabulary word, raw vectors.
+        annotation_file: str or None. A file with `annotation_words`, one per line: stored as
+            the asset `ANNOTATION_ASSET` (a client reads the list there).
     """
 
     def __init__(self, model, words, vectors, vocabulary_file, top_k=DEFAULT_TOP_K, source="",
-                 replacements=None, word_classes=None, annotation_words=None):
+                 replacements=None, word_classes=None, annotation_words=None,
+                 annotation_file=None):
         self.serving = ServingFunctions(model)
         self.model = model
         self.size = len(words)
@@ -170,6 +173,12 @@ class TextFunctions:
                                                   name="annotation_vectors")
             from pse_tf.labels.annotation_vocabulary import named_prior
 
+            # a table over the asset keeps the file in the SavedModel's assets/
+            self.annotation_table = tf.lookup.StaticHashTable(
+                tf.lookup.TextFileInitializer(
+                    tf.saved_model.Asset(annotation_file), tf.string,
+                    tf.lookup.TextFileIndex.WHOLE_LINE, tf.int64,
+                    tf.lookup.TextFileIndex.LINE_NUMBER), default_value=-1)
             self.annotation_prior = tf.Variable(
                 named_prior(vectors["label_vectors"].numpy(), model.label_vectors.numpy())
                 .astype(np.float32), trainable=False, name="annotation_prior")
@@ -363,8 +372,9 @@ def add_text_endpoints(archive, model, staging_dir, word_vectors=None,
         classes_note = (f"{int((word_classes >= 0).sum())} words name a class (the knowledge "
                         f"table, pse_tf.labels.knowledge, rule {DEFAULT_RULE.name}); a one-word "
                         "phrase that names one gets its class's label vector")
+        kept = set(words)  # a smaller export ranks the annotation words it holds
         annotation = [w for w in annotation_words(kv, model.class_names)
-                      if all(t in kv.key_to_index for t in w.split())]
+                      if all(t in kept for t in w.split())]
     elif normalisation.mapping == "lexicon":
         from pse_tf.labels.lexical_classes import lexical_classes
         from pse_tf.labels.lexicon import wordnet
@@ -374,8 +384,15 @@ def add_text_endpoints(archive, model, staging_dir, word_vectors=None,
         classes_note = (f"{int((word_classes >= 0).sum())} words name a class in WordNet "
                         "(pse_tf.labels.lexical_classes); a one-word phrase that names one "
                         "gets its class's label vector")
+    annotation_path = None
+    if annotation is not None:
+        annotation_path = os.path.join(staging_dir, ANNOTATION_ASSET)
+        with open(annotation_path, "w", encoding="utf-8") as f:
+            f.write("\n".join(annotation) + "\n")
     text = TextFunctions(model, words, vectors, path, top_k, source, replacements, word_classes,
-                         annotation)
+                         annotation, annotation_path)
+    if annotation is not None:
+        archive.track(text.annotation_table)
     archive.track(text.table)
     archive.track(text.classes)
     if text.replacements is not None:
@@ -391,11 +408,6 @@ def add_text_endpoints(archive, model, staging_dir, word_vectors=None,
         archive.add_endpoint(key, traced)
     # keep the asset alive in the SavedModel object graph (the table references it)
     archive._pse_text_asset = text.asset
-    if annotation is not None:
-        with open(os.path.join(staging_dir, ANNOTATION_ASSET), "w", encoding="utf-8") as f:
-            f.write("\n".join(annotation) + "\n")
-        archive._pse_annotation_asset = tf.saved_model.Asset(
-            os.path.join(staging_dir, ANNOTATION_ASSET))
     return omitted, {"vocabulary_size": len(words), "vocabulary_file": f"assets/{VOCABULARY_ASSET}",
                      "annotation_vocabulary_file": (f"assets/{ANNOTATION_ASSET}"
                                                     if annotation is not None else None),

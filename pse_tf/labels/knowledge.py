@@ -49,7 +49,7 @@ ABSTAIN = -1
 SENSE_CHOICES = ("first", "coherent", "coherent_ties")
 # Bump when any rule changes: cached tables of the old rule are then unused.
 RULE_VERSION = "knowledge-v1"
-_WORDLIKE = re.compile(r"[a-z][a-z'.\-]*")
+_WORDLIKE = re.compile(r"[a-z][a-z'._\-]*")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,14 +69,19 @@ class Rule:
         numbers: bool. `inflect`'s ordinal forms of number-word class names.
         max_sense: int. A word names a class only through one of its `max_sense` most frequent
             noun senses; 0 for no limit.
+        dictionaries: bool. A word the English rules leave unnamed, that is a headword of the
+            FreeDict dictionaries into English (`pse_tf.data.freedict`: Spanish, German, French,
+            Italian), names class c when its translations that name a class all name c
+            ("cinq" -> five, "manteau" -> cloak, mantle, coat, overcoat -> coat).
     """
 
     senses: str = "coherent"
     sense_tolerance: float = 0.0
-    parent: int = 20
+    parent: int = 10
     compounds: bool = False
     numbers: bool = True
     max_sense: int = 0
+    dictionaries: bool = True
 
     def __post_init__(self):
         if self.senses not in SENSE_CHOICES:
@@ -92,6 +97,8 @@ class Rule:
         parts += [k for k in ("compounds", "numbers") if getattr(self, k)]
         if self.max_sense:
             parts.append(f"max_sense{self.max_sense}")
+        if self.dictionaries:
+            parts.append("freedict")
         return "+".join(parts)
 
 
@@ -222,6 +229,16 @@ class _Decider:
         if not isinstance(word, str) or not word:
             return ABSTAIN
         lower = word.lower()
+        c = self.english(lower)
+        if c == ABSTAIN and self.rule.dictionaries:
+            from pse_tf.data.freedict import translations
+
+            named = {self.english(t.replace(" ", "_")) for t in translations(lower)} - {ABSTAIN}
+            if len(named) == 1:
+                return named.pop()
+        return c
+
+    def english(self, lower: str) -> int:
         if lower in self.numbers:
             return self.numbers[lower]
         c = self.sense_class(lower)
@@ -277,6 +294,10 @@ def _cache_path(reader, words: tuple, class_names: tuple, rule: Rule):
     from pse_tf.data import wordnet as wordnet_files
 
     h = hashlib.sha256(f"{RULE_VERSION}|{rule}|".encode())
+    if rule.dictionaries:
+        from pse_tf.data import freedict
+
+        h.update(f"freedict {freedict.VERSION}|".encode())
     for name in wordnet_files.FILES:
         h.update(hashlib.sha256((root / name).read_bytes()).digest())
     h.update("\n".join(class_names).encode() + b"\0")
