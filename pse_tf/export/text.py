@@ -1,8 +1,9 @@
 """Text inside the SavedModel: phrases in, images out; images in, words out.
 
-A word-vector export carries a vocabulary: the `vocabulary_size` most frequent words of the word
-vectors (their file order; GloVe and word2vec files are frequency-ordered) plus every word of the
-class names, stored as
+A word-vector export carries a vocabulary: by default every word of the word vectors (GloVe 6B
+50-d: 400,000 words, so every word the Python encoder accepts is accepted here; an 87 MiB
+SavedModel that loads in about 2.5 s, results/text_export_sizes.md), or the `vocabulary_size` most
+frequent words (their file order) plus every word of the class names, stored as
 
     assets/vocabulary.txt     one word per line; line i is row i of the vector matrix
     a StaticHashTable          word -> row (initialised from that asset)
@@ -21,21 +22,26 @@ is the signed sum of three phrase vectors, "t-shirt" is one word; an operator-on
 ("+ - +"), an operator at either end, two in a row, a word glued to an operator ("-ankle"),
 an empty text or bytes that are not UTF-8 fail with an InvalidArgumentError saying so.
 
-`annotate_words` scores every vocabulary word by log q(mean of q(z|x) | l_word) (paper §2) and
-returns the k best with their softmax probability over the whole vocabulary. `embed_labels` has
+`annotate_words` ranks the annotation vocabulary (`pse_tf.labels.annotation_vocabulary`, stored
+as assets/annotation_vocabulary.txt and as each word's label vector as `phrase_vectors` gives
+it) by log q(mean of q(z|x) | l_word) (paper §2) plus the named-word prior, and returns the k
+best with their softmax probability over that list, as `pse_tf.inference` does in Python. `embed_labels` has
 no text in it; it is what a client needs to score its own label vectors (`pse_tf.inference`).
 
 Before tokenisation a phrase gets the text normalisation of `pse_tf.labels.open_vocabulary.DEFAULT`
 (numerals spelt out, plurals of class-name words made singular: "trousers" -> "trouser"), as the
-Python path (`pse_tf.inference`) does. That normalisation is a finite token map
+Python path (`pse_tf.inference`) does; after it, a one-word phrase that the knowledge table
+(`pse_tf.labels.knowledge`, stored as one int8 per vocabulary word) maps to a class gets that
+class's stored row. That normalisation is a finite token map
 (`OpenVocabulary.replacements`), stored here as a second lookup table and applied token by token
 (`algebra.normalise_phrases`): the rule lives in one place, the graph only looks it up.
 
 Tokenisation is `pse_tf.labels.phrase_tokens` re-expressed with tf.strings ops (`algebra.phrase_rows`);
 tests/export/test_text.py checks that both give the same words on phrases with case,
 punctuation, hyphens, slashes and runs of whitespace. The one difference is the vocabulary: the
-graph knows only the export's K words, so a rarer word fails there with an InvalidArgumentError
-naming it, and the Python encoder (which holds all 400,000) accepts it.
+graph knows only the export's K words: with the default (every word) none is missing; an export
+made with a smaller `vocabulary_size` refuses a rarer word with an InvalidArgumentError naming it,
+while the Python encoder (which holds all 400,000) accepts it.
 
 One-hot exports have no word vectors: they skip the three text signatures (listed with the
 reason under `omitted_signatures` in export_metadata.json) but keep `embed_labels`.
