@@ -20,7 +20,9 @@ names keep their stored rows, so the trained model and the paper's three metrics
 - `soft_assign`: sum_c softmax(score / temperature)_c l_c, a word expressed as a mixture of class
   vectors by its (hub-corrected) similarities: the model then sees only inputs it was trained on.
 
-`OpenVocabulary` chains them; `DEFAULT` is the measured default (results/unseen_words.md).
+`OpenVocabulary` chains them; `DEFAULT` is the measured default: the text normalisation, then
+the knowledge table's class for a one-word phrase (`pse_tf.labels.knowledge`; measured on the
+frozen benchmark `pse_tf.labels.benchmark`, docs/open-vocabulary.md).
 """
 
 from __future__ import annotations
