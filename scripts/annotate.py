@@ -6,9 +6,10 @@
 
 Each word w is scored by log q(mean of q(z|x) | l_w) (the paper's annotation rule) and the
 probabilities are the softmax of those scores over the vocabulary. The vocabulary is a word file
-(`--words`, one word or phrase per line) or the `--vocabulary-size` most frequent words of the
-word vectors that start with a letter (of the export's own vocabulary for an export); a one-hot
-model ranks its class names.
+(`--words`, one word or phrase per line), the `--vocabulary-size` most frequent words of the
+word vectors that start with a letter, or by default the annotation vocabulary
+(`pse_tf.labels.annotation_vocabulary`: words that name a class get their class's score, beside
+frequent visual nouns; an export stores the same list); a one-hot model ranks its class names.
 
 Images: PNG/JPEG files at the model's size (28x28 greyscale for MNIST and Fashion-MNIST; a colour
 model of your own images reads RGB), another size only with `--resize` (bilinear, aspect ratio
@@ -35,8 +36,8 @@ def parse_args(argv=None):
     p.add_argument("images", nargs="+", help="PNG/JPEG files or .npy batches")
     p.add_argument("--words", help="vocabulary file: one word or phrase per line")
     p.add_argument("--vocabulary-size", type=int, default=DEFAULT_VOCABULARY_SIZE,
-                   help=f"most frequent words ranked without --words "
-                        f"(default {DEFAULT_VOCABULARY_SIZE})")
+                   help="rank the N most frequent words instead of the default annotation "
+                        "vocabulary")
     p.add_argument("--top-k", type=int, default=5, help="words printed per image (default 5)")
     p.add_argument("--resize", action="store_true", help="scale pictures of another size")
     p.add_argument("--invert", action="store_true", help="use 1 - pixel (dark strokes on light)")

@@ -1,16 +1,17 @@
-"""Command line: `python -m pse_tf.data fetch [mnist] [fashion_mnist] [wordnet]`."""
+"""Command line: `python -m pse_tf.data fetch [mnist] [fashion_mnist] [wordnet] [freedict]`."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from pse_tf.data import wordnet
+from pse_tf.data import freedict, wordnet
 from pse_tf.data.datasets import DATASETS, fetch
 from pse_tf.data.idx import DataError
 
-# What `fetch` knows: the data sets, and WordNet 3.0 (the `wordnet` label lexicon).
-RESOURCES = (*DATASETS, wordnet.NAME)
+# What `fetch` knows: the data sets, WordNet 3.0 (the `wordnet` label lexicon and the knowledge
+# table) and the FreeDict dictionaries (the knowledge table's words in other languages).
+RESOURCES = (*DATASETS, wordnet.NAME, freedict.NAME)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             if name == wordnet.NAME:
                 path = wordnet.fetch(args.data_dir, verbose=not args.quiet)
+            elif name == freedict.NAME:
+                path = freedict.fetch(args.data_dir, verbose=not args.quiet)
             else:
                 path = fetch(name, args.data_dir, verbose=not args.quiet)
         except DataError as e:

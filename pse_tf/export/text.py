@@ -1,8 +1,9 @@
 """Text inside the SavedModel: phrases in, images out; images in, words out.
 
-A word-vector export carries a vocabulary: the `vocabulary_size` most frequent words of the word
-vectors (their file order; GloVe and word2vec files are frequency-ordered) plus every word of the
-class names, stored as
+A word-vector export carries a vocabulary: by default every word of the word vectors (GloVe 6B
+50-d: 400,000 words, so every word the Python encoder accepts is accepted here; an 87 MiB
+SavedModel that loads in about 2.5 s, results/text_export_sizes.md), or the `vocabulary_size` most
+frequent words (their file order) plus every word of the class names, stored as
 
     assets/vocabulary.txt     one word per line; line i is row i of the vector matrix
     a StaticHashTable          word -> row (initialised from that asset)
@@ -21,21 +22,26 @@ is the signed sum of three phrase vectors, "t-shirt" is one word; an operator-on
 ("+ - +"), an operator at either end, two in a row, a word glued to an operator ("-ankle"),
 an empty text or bytes that are not UTF-8 fail with an InvalidArgumentError saying so.
 
-`annotate_words` scores every vocabulary word by log q(mean of q(z|x) | l_word) (paper §2) and
-returns the k best with their softmax probability over the whole vocabulary. `embed_labels` has
+`annotate_words` ranks the annotation vocabulary (`pse_tf.labels.annotation_vocabulary`, stored
+as assets/annotation_vocabulary.txt and as each word's label vector as `phrase_vectors` gives
+it) by log q(mean of q(z|x) | l_word) (paper §2) plus the named-word prior, and returns the k
+best with their softmax probability over that list, as `pse_tf.inference` does in Python. `embed_labels` has
 no text in it; it is what a client needs to score its own label vectors (`pse_tf.inference`).
 
 Before tokenisation a phrase gets the text normalisation of `pse_tf.labels.open_vocabulary.DEFAULT`
 (numerals spelt out, plurals of class-name words made singular: "trousers" -> "trouser"), as the
-Python path (`pse_tf.inference`) does. That normalisation is a finite token map
+Python path (`pse_tf.inference`) does; after it, a one-word phrase that the knowledge table
+(`pse_tf.labels.knowledge`, stored as one int8 per vocabulary word) maps to a class gets that
+class's stored row. That normalisation is a finite token map
 (`OpenVocabulary.replacements`), stored here as a second lookup table and applied token by token
 (`algebra.normalise_phrases`): the rule lives in one place, the graph only looks it up.
 
 Tokenisation is `pse_tf.labels.phrase_tokens` re-expressed with tf.strings ops (`algebra.phrase_rows`);
 tests/export/test_text.py checks that both give the same words on phrases with case,
 punctuation, hyphens, slashes and runs of whitespace. The one difference is the vocabulary: the
-graph knows only the export's K words, so a rarer word fails there with an InvalidArgumentError
-naming it, and the Python encoder (which holds all 400,000) accepts it.
+graph knows only the export's K words: with the default (every word) none is missing; an export
+made with a smaller `vocabulary_size` refuses a rarer word with an InvalidArgumentError naming it,
+while the Python encoder (which holds all 400,000) accepts it.
 
 One-hot exports have no word vectors: they skip the three text signatures (listed with the
 reason under `omitted_signatures` in export_metadata.json) but keep `embed_labels`.
@@ -53,7 +59,10 @@ from pse_tf.export import algebra
 from pse_tf.export.signatures import ServingFunctions, resolve_spec
 
 VOCABULARY_ASSET = "vocabulary.txt"
-DEFAULT_VOCABULARY_SIZE = 50_000
+# None: every word of the word vectors, so every word the Python encoder accepts works here too
+# (GloVe 6B 50-d: 400,000 words; results/text_export_sizes.md has the size and load time).
+DEFAULT_VOCABULARY_SIZE = None
+ANNOTATION_ASSET = "annotation_vocabulary.txt"
 DEFAULT_TOP_K = 10
 TEXT_SIGNATURES = {
     "phrase_vectors": {"inputs": {"phrases": ("string", ["N"])},
@@ -81,7 +90,7 @@ def vocabulary_words(kv, size: int, class_names=(), extra_words=()) -> list[str]
 
     Args:
         kv: gensim KeyedVectors.
-        size: int. How many of the most frequent words, >= 1.
+        size: int or None. How many of the most frequent words, >= 1; None: all of them.
         class_names: sequence of str. Their words (`phrase_tokens`) are always included, so every
             training label encodes in the graph.
         extra_words: sequence of str. Words of `kv` kept whatever their frequency (the lexicon's:
@@ -89,8 +98,9 @@ def vocabulary_words(kv, size: int, class_names=(), extra_words=()) -> list[str]
     """
     from pse_tf.labels import phrase_tokens
 
-    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
-        raise ValueError(f"vocabulary_size must be a positive int, got {size!r}")
+    if size is not None and (isinstance(size, bool) or not isinstance(size, (int, np.integer))
+                             or size < 1):
+        raise ValueError(f"vocabulary_size must be a positive int or None, got {size!r}")
     words = [w for w in kv.index_to_key[:size] if isinstance(w, str) and w and "\n" not in w]
     seen = set(words)
     needed = [word for name in class_names for word in phrase_tokens(kv, name)]
@@ -113,16 +123,20 @@ class TextFunctions:
         source: str. Where the vectors came from (for error messages).
         replacements: dict str -> str. The text normalisation (`OpenVocabulary.replacements`);
             empty: none.
-        word_classes: int64 [K] or None. The class each word names in WordNet, -1 for none
-            (`pse_tf.labels.lexical_classes`); a one-word phrase that names a class gets that
-            class's stored row (`OpenVocabulary(mapping="lexicon")`). None: no such map.
+        word_classes: int64 [K] or None. The class each word names, -1 for none (the knowledge
+            table, `pse_tf.labels.knowledge`); a one-word phrase that names a class gets that
+            class's stored row (`OpenVocabulary(mapping="knowledge")`). None: no such map.
+        annotation_words: list of str or None. The words `annotate_words` ranks
+            (`pse_tf.labels.annotation_vocabulary`); None: every vocabulary word, raw vectors.
+        annotation_file: str or None. A file with `annotation_words`, one per line: stored as
+            the asset `ANNOTATION_ASSET` (a client reads the list there).
     """
 
     def __init__(self, model, words, vectors, vocabulary_file, top_k=DEFAULT_TOP_K, source="",
-                 replacements=None, word_classes=None):
+                 replacements=None, word_classes=None, annotation_words=None,
+                 annotation_file=None):
         self.serving = ServingFunctions(model)
         self.model = model
-        self.top_k = int(min(top_k, len(words)))
         self.size = len(words)
         self.source = source
         self.asset = tf.saved_model.Asset(vocabulary_file)
@@ -150,7 +164,31 @@ class TextFunctions:
         self.vectors = tf.Variable(np.asarray(vectors, np.float32), trainable=False,
                                    name="vocabulary_vectors")
         self.word_classes = None if word_classes is None else tf.Variable(
-            np.asarray(word_classes, np.int64), trainable=False, name="vocabulary_classes")
+            np.asarray(word_classes, np.int8 if len(model.class_names) < 127 else np.int64),
+            trainable=False, name="vocabulary_classes")
+        if annotation_words is None:
+            self.annotation_words, self.annotation_vectors = self.words, self.vectors
+            self.annotation_prior = tf.zeros([len(words)], tf.float32)
+        else:
+            # each word's vector as `phrase_vectors` gives it (a word that names a class: the
+            # class's row), computed once here by the graph's own text path
+            vectors = self.phrase_vectors(tf.constant(list(annotation_words), tf.string))
+            self.annotation_words = tf.Variable(tf.constant(list(annotation_words), tf.string),
+                                                trainable=False, name="annotation_words")
+            self.annotation_vectors = tf.Variable(vectors["label_vectors"], trainable=False,
+                                                  name="annotation_vectors")
+            from pse_tf.labels.annotation_vocabulary import named_prior
+
+            # a table over the asset keeps the file in the SavedModel's assets/
+            self.annotation_table = tf.lookup.StaticHashTable(
+                tf.lookup.TextFileInitializer(
+                    tf.saved_model.Asset(annotation_file), tf.string,
+                    tf.lookup.TextFileIndex.WHOLE_LINE, tf.int64,
+                    tf.lookup.TextFileIndex.LINE_NUMBER), default_value=-1)
+            self.annotation_prior = tf.Variable(
+                named_prior(vectors["label_vectors"].numpy(), model.label_vectors.numpy())
+                .astype(np.float32), trainable=False, name="annotation_prior")
+        self.top_k = int(min(top_k, int(self.annotation_words.shape[0])))
 
     def _check(self, ok, parts):
         return tf.debugging.Assert(ok, [tf.strings.join(parts)], summarize=1)
@@ -201,7 +239,8 @@ class TextFunctions:
             means = tf.cast(tf.reduce_mean(vectors, axis=1), tf.float32)
             label_rows = tf.convert_to_tensor(self.model.label_vectors)
             if self.word_classes is not None:  # a one-word phrase that names a class
-                named = tf.reduce_max(tf.gather(self.word_classes, tf.maximum(rows, 0)), axis=1)
+                named = tf.cast(tf.reduce_max(tf.gather(self.word_classes, tf.maximum(rows, 0)),
+                                              axis=1), tf.int64)
                 lexical = tf.logical_and(tf.equal(rows.row_lengths(), 1), named >= 0)
                 means = tf.where(lexical[:, None],
                                  tf.gather(label_rows, tf.maximum(named, 0)), means)
@@ -213,9 +252,12 @@ class TextFunctions:
 
     def annotate_words(self, images):
         mean = self.model.encode(self.serving.flat_images(images)).mean()
-        log_likelihood = self.model.label_distribution(self.vectors).log_prob(mean[:, None, :])
+        log_likelihood = self.model.label_distribution(self.annotation_vectors).log_prob(
+            mean[:, None, :]) + self.annotation_prior[None, :]
+        # top_k keeps the lower index first among equal scores: the more frequent word, as the
+        # Python path's stable sort does
         scores, index = tf.math.top_k(tf.nn.softmax(log_likelihood, axis=-1), k=self.top_k)
-        return {"words": tf.gather(self.words, index), "scores": scores}
+        return {"words": tf.gather(self.annotation_words, index), "scores": scores}
 
 
 def embed_labels(serving: ServingFunctions):
@@ -303,15 +345,18 @@ def add_text_endpoints(archive, model, staging_dir, word_vectors=None,
     from pse_tf.labels.open_vocabulary import DEFAULT
 
     normalisation = DEFAULT if normalisation is None else normalisation
-    if normalisation.mapping not in ("raw", "lexicon"):
-        raise ValueError(f"the export holds text normalisation and the lexicon's word classes "
-                         f"only (mapping 'raw' or 'lexicon'), got {normalisation.name!r}")
+    if normalisation.mapping not in ("raw", "lexicon", "knowledge"):
+        raise ValueError(f"the export holds text normalisation and a word -> class table only "
+                         f"(mapping 'raw', 'lexicon' or 'knowledge'), got {normalisation.name!r}")
     replacements = normalisation.replacements(model.class_names)
 
     kv = (load_word_vectors(word_vectors, lexicon=lexicon)
           if isinstance(word_vectors, (str, os.PathLike, type(None))) else word_vectors)
-    extra, extra_note = _lexicon_words(kv) if lexicon_words else ((), "not asked for")
-    compounds = compound_words(kv)
+    if vocabulary_size is None or vocabulary_size >= len(kv.index_to_key):
+        extra, extra_note, compounds = (), "every word of the word vectors is kept", []
+    else:
+        extra, extra_note = _lexicon_words(kv) if lexicon_words else ((), "not asked for")
+        compounds = compound_words(kv)
     words = vocabulary_words(kv, vocabulary_size, model.class_names, [*extra, *compounds])
     if kv.vectors.shape[1] != model.label_dim:
         raise ValueError(f"word vectors have {kv.vectors.shape[1]} dimensions but the model's "
@@ -323,8 +368,20 @@ def add_text_endpoints(archive, model, staging_dir, word_vectors=None,
     source = (DEFAULT_SOURCE if word_vectors is None else
               os.fspath(word_vectors) if isinstance(word_vectors, (str, os.PathLike)) else
               f"in-memory {type(word_vectors).__name__}")
-    word_classes = classes_note = None
-    if normalisation.mapping == "lexicon":
+    word_classes = classes_note = annotation = None
+    if normalisation.mapping == "knowledge":
+        from pse_tf.labels.annotation_vocabulary import annotation_words
+        from pse_tf.labels.knowledge import DEFAULT_RULE, knowledge_table
+
+        table = knowledge_table(kv, model.class_names)
+        word_classes = table[[kv.key_to_index[w] for w in words]]
+        classes_note = (f"{int((word_classes >= 0).sum())} words name a class (the knowledge "
+                        f"table, pse_tf.labels.knowledge, rule {DEFAULT_RULE.name}); a one-word "
+                        "phrase that names one gets its class's label vector")
+        kept = set(words)  # a smaller export ranks the annotation words it holds
+        annotation = [w for w in annotation_words(kv, model.class_names)
+                      if all(t in kept for t in w.split())]
+    elif normalisation.mapping == "lexicon":
         from pse_tf.labels.lexical_classes import lexical_classes
         from pse_tf.labels.lexicon import wordnet
 
@@ -333,7 +390,15 @@ def add_text_endpoints(archive, model, staging_dir, word_vectors=None,
         classes_note = (f"{int((word_classes >= 0).sum())} words name a class in WordNet "
                         "(pse_tf.labels.lexical_classes); a one-word phrase that names one "
                         "gets its class's label vector")
-    text = TextFunctions(model, words, vectors, path, top_k, source, replacements, word_classes)
+    annotation_path = None
+    if annotation is not None:
+        annotation_path = os.path.join(staging_dir, ANNOTATION_ASSET)
+        with open(annotation_path, "w", encoding="utf-8") as f:
+            f.write("\n".join(annotation) + "\n")
+    text = TextFunctions(model, words, vectors, path, top_k, source, replacements, word_classes,
+                         annotation, annotation_path)
+    if annotation is not None:
+        archive.track(text.annotation_table)
     archive.track(text.table)
     archive.track(text.classes)
     if text.replacements is not None:
@@ -350,7 +415,12 @@ def add_text_endpoints(archive, model, staging_dir, word_vectors=None,
     # keep the asset alive in the SavedModel object graph (the table references it)
     archive._pse_text_asset = text.asset
     return omitted, {"vocabulary_size": len(words), "vocabulary_file": f"assets/{VOCABULARY_ASSET}",
-                     "most_frequent_words": int(vocabulary_size), "top_k": text.top_k,
+                     "annotation_vocabulary_file": (f"assets/{ANNOTATION_ASSET}"
+                                                    if annotation is not None else None),
+                     "annotation_vocabulary_size": (len(annotation) if annotation is not None
+                                                    else len(words)),
+                     "most_frequent_words": (len(words) if vocabulary_size is None
+                                             else int(vocabulary_size)), "top_k": text.top_k,
                      "word_vectors": source, "lexicon": lexicon,
                      "lexicon_words": extra_note,
                      "compound_words": f"{len(compounds)} words with '-' or '/' kept whatever "
@@ -370,8 +440,11 @@ def add_text_endpoints(archive, model, staging_dir, word_vectors=None,
                                      "lowercased; a missing token is split on '-' and '/' and "
                                      "each part looked up the same way; phrase vector = mean of "
                                      "its words' vectors (pse_tf.labels.phrase_tokens)",
-                     "annotate_words": "scores = softmax over the whole vocabulary of "
-                                       "log q(mean of q(z|x) | l_word); the top_k words"}
+                     "annotate_words": "scores = softmax over the annotation vocabulary "
+                                       "(pse_tf.labels.annotation_vocabulary) of "
+                                       "log q(mean of q(z|x) | l_word), l_word as phrase_vectors "
+                                       "gives it (a word that names a class: its class's row); "
+                                       "the top_k words"}
 
 
 def resolved_text_signatures(model, top_k: int) -> dict:

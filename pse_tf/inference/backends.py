@@ -9,6 +9,8 @@ Both offer the same primitives, and `pse_tf.inference.predictor` computes everyt
     generate(vectors, seed)       Bernoulli means [N, *shape]  run: model; export: `generate`
     reconstruct(images)           decoder of the q(z|x) mean   run: model; export: None
     vocabulary(size)              frequent words (word vectors, or the export's vocabulary)
+    annotation_vocabulary()       the default annotation words (run: computed by
+                                  `pse_tf.labels.annotation_vocabulary`; export: its stored list)
 
 `image_shape` is (H, W) or (H, W, C): a run's `config.model.image_shape` (None: a square grey
 image of `image_dim` pixels; `pse_tf.export.image_shape`), an export's recorded `image_shape`.
@@ -63,8 +65,18 @@ class RunBackend:
     def phrase_vectors(self, phrases):
         return encode_default(self.encoding, phrases)
 
+    def class_vectors(self):
+        return np.asarray(self.encoding.vectors, np.float32)
+
     def vocabulary(self, size):
         return frequent_words(self.encoding.word_vectors().index_to_key, size)
+
+    def annotation_vocabulary(self):
+        from pse_tf.labels.annotation_vocabulary import annotation_words
+
+        kv = self.encoding.word_vectors()
+        return [w for w in annotation_words(kv, self.class_names)
+                if all(t in kv.key_to_index for t in w.split())]
 
     def label_distribution(self, vectors):
         q = self.model.label_distribution(np.asarray(vectors, np.float32))
@@ -154,6 +166,11 @@ class ExportBackend:
         except InputError as err:
             raise self._oov_error(err) from None
 
+    def class_vectors(self):
+        if self.label_encoding != "word2vec":
+            return self._call("label_distributions")["vectors"]
+        return self.phrase_vectors(list(self.class_names))
+
     def _oov_error(self, err: InputError) -> ValueError:
         """An in-graph out-of-vocabulary error as `OOVError`, with close spellings from the
         export's vocabulary; any other error unchanged."""
@@ -177,6 +194,15 @@ class ExportBackend:
 
     def vocabulary(self, size):
         return frequent_words(self.words(), size)
+
+    def annotation_vocabulary(self):
+        """The words `annotate_words` ranks (its stored list); an export made before it held
+        one: its 10,000 most frequent words."""
+        name = self.metadata.get("text", {}).get("annotation_vocabulary_file")
+        path = self.path / name if name else None
+        if path is None or not path.is_file():
+            return frequent_words(self.words(), 10_000)
+        return path.read_text(encoding="utf-8").splitlines()
 
     def label_distribution(self, vectors):
         out = self._call("embed_labels", label_vectors=np.asarray(vectors, np.float32))

@@ -13,7 +13,9 @@ from pse_tf.evaluation import scores as scores_lib
 from pse_tf.inference.files import check_images
 from pse_tf.inference.query import InputError, parse_query
 
-DEFAULT_VOCABULARY_SIZE = 10_000
+# None: the default annotation vocabulary (`pse_tf.labels.annotation_vocabulary`): the words the
+# knowledge table maps to a class, the benchmark's words and frequent visual nouns, >= 10,000.
+DEFAULT_VOCABULARY_SIZE = None
 
 
 def _positive_int(name: str, value, least: int = 1) -> int:
@@ -106,11 +108,21 @@ class Predictor:
         export (it has no such signature)."""
         return self.backend.reconstruct(check_images(images, self.image_shape))
 
-    def vocabulary(self, size: int = DEFAULT_VOCABULARY_SIZE) -> list[str]:
-        """The `size` most frequent words of the vectors (of the export's vocabulary for an
-        export) that start with a letter; for one-hot labels, the class names."""
+    def vocabulary(self, size: int | None = DEFAULT_VOCABULARY_SIZE) -> list[str]:
+        """The words `annotate` ranks by default.
+
+        Args:
+            size: None (the default annotation vocabulary,
+                `pse_tf.labels.annotation_vocabulary`; an export stores it) or an int (the `size`
+                most frequent words of the vectors that start with a letter).
+
+        Returns:
+            list of str; for one-hot labels, the class names.
+        """
         if self.backend.label_encoding != "word2vec":
             return list(self.class_names)
+        if size is None:
+            return self.backend.annotation_vocabulary()
         return self.backend.vocabulary(size)
 
     def scores(self, images, vectors, kind: str = "log_likelihood") -> np.ndarray:
@@ -120,19 +132,33 @@ class Predictor:
         return scores_lib.score(kind, x_mean, x_std, l_mean, l_std)
 
     def word_probabilities(self, images, words) -> np.ndarray:
-        """[N, W]: for each image, the softmax over `words` of log q(mean of q(z|x) | l_w)
-        (paper §2's annotation rule, over any words instead of the training labels)."""
+        """[N, W]: for each image, the softmax over `words` of
+        log q(mean of q(z|x) | l_w) + prior(w) (paper §2's annotation rule, over any words
+        instead of the training labels). prior(w) is `annotation_vocabulary.NAMED_PRIOR` for a
+        word whose label vector is a class's stored row (it names that class: the knowledge
+        table), else 0, so a word that names no class must fit the image that much better than
+        the class does before it is ranked above it."""
         words = list(words)
         if not words:
             raise InputError("the vocabulary is empty")
-        return scores_lib.softmax(self.scores(images, self.phrase_vectors(words)))
+        vectors = self.phrase_vectors(words)
+        return scores_lib.softmax(self.scores(images, vectors)
+                                  + self.named_prior(vectors)[None, :])
+
+    def named_prior(self, vectors) -> np.ndarray:
+        """[W]: `annotation_vocabulary.NAMED_PRIOR` where a label vector is one of the class rows,
+        else 0."""
+        from pse_tf.labels.annotation_vocabulary import named_prior
+
+        return named_prior(vectors, self.backend.class_vectors())
 
     def annotate(self, images, vocabulary=None, top_k: int = 5):
         """The `top_k` words for each image, with probabilities (`word_probabilities`).
 
         Args:
             images: float [N, *image_shape] in [0, 1].
-            vocabulary: list of str (words or phrases) or None (`vocabulary()`).
+            vocabulary: list of str (words or phrases) or None (`vocabulary()`: the default
+                annotation vocabulary, where a word that names a class has its class's score).
             top_k: int.
 
         Returns:

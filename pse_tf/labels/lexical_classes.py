@@ -1,4 +1,7 @@
-"""WordNet's class for a word: which training class, if any, a single word names.
+"""WordNet's class for a word by Wu-Palmer similarity: the previous default rule, kept for
+`OpenVocabulary(mapping="lexicon")` and the record. It maps siblings (every digit is a sibling of
+every other under digit.n.01), so a held-out class collapses onto a seen one; the default is now
+the knowledge table (`pse_tf.labels.knowledge`, docs/open-vocabulary.md).
 
 A rule over the whole vocabulary, never a list of chosen words. For a word w and a class name c:
 

@@ -22,7 +22,7 @@ from pse_tf import export
 from pse_tf.config import ModelConfig
 from pse_tf.inference.query import parse_query
 from pse_tf.labels import phrase_vector
-from pse_tf.labels.open_vocabulary import DEFAULT, lexical_rows
+from pse_tf.labels.open_vocabulary import DEFAULT, knowledge_rows
 from pse_tf.registry import get_model_class
 
 from . import hostile_requests as hr
@@ -83,8 +83,8 @@ def _python_vector(text_export, text):
     for sign, phrase in parse_query(text):
         phrase = DEFAULT.normalise(phrase, names)
         vector = (rows[names.index(phrase)] if phrase in names
-                  else lexical_rows(text_export.kv, names, rows, [phrase],
-                                    phrase_vector(text_export.kv, phrase)[None])[0])
+                  else knowledge_rows(text_export.kv, names, rows, [phrase],
+                                      phrase_vector(text_export.kv, phrase)[None])[0])
         total = total + sign * vector
     return total
 
@@ -181,7 +181,9 @@ def test_text_signatures_answer_as_python_or_refuse(text_export, key, budget):
 
 
 def _check_words(text_export, images, out):
-    words = set(text_export.kv.index_to_key) | {w for c in CLASSES for w in c.split()}
+    # the annotation vocabulary: the class names, then vocabulary words
+    words = (set(text_export.kv.index_to_key) | {w for c in CLASSES for w in c.split()}
+             | set(CLASSES))
     found, scores = out["words"], out["scores"]
     assert found.shape == scores.shape == (len(images), 5) and scores.dtype == np.float32
     assert {w.decode() for w in found.ravel()} <= words
@@ -242,9 +244,10 @@ def test_algebra_in_the_graph(text_export):
     got = text_export.call("phrase_vectors", phrases=["t-shirt", "shirt - t + top", "T-SHIRTS"])
     np.testing.assert_allclose(got["label_vectors"][0],
                                text_export.model.label_vectors.numpy()[1], atol=1e-7)
-    # "shirt" names t-shirt in WordNet, so the one-word phrase gets that class's row
-    rows = text_export.model.label_vectors.numpy()
-    np.testing.assert_array_equal(python_vector(text_export, "shirt"), rows[1])
+    # "shirt" is above t-shirt in WordNet (a hypernym, not a synonym or hyponym): it names no
+    # class and keeps its own vector
+    np.testing.assert_array_equal(python_vector(text_export, "shirt"),
+                                  phrase_vector(text_export.kv, "shirt"))
     expected = sum(sign * python_vector(text_export, word)
                    for sign, word in ((1, "shirt"), (-1, "t"), (1, "top")))
     np.testing.assert_allclose(got["label_vectors"][1], expected, atol=1e-5)

@@ -219,19 +219,48 @@ def test_class_name_gets_the_stored_label_vector(text_export):
     np.testing.assert_allclose(got, text_export.model.label_vectors.numpy(), atol=1e-7)
 
 
-def test_annotate_words_equals_python_ranking(text_export):
-    model = text_export.model
+def test_annotate_words_ranks_the_annotation_vocabulary_as_python_does(text_export):
+    """The stored annotation list, each word's vector as phrase_vectors gives it (a word that
+    names a class: the class's row), the named-word prior, softmax over the list."""
+    from pse_tf.labels.annotation_vocabulary import annotation_words, named_prior
+
+    model, kv = text_export.model, text_export.kv
     images = random_images(model, count=5)
     out = text_export.call("annotate_words", images=images)
-    words = (text_export.result.path / "assets" / "vocabulary.txt").read_text().split("\n")[:-1]
-    vectors = np.stack([text_export.kv[w] for w in words])
+    name = text_export.metadata["text"]["annotation_vocabulary_file"]
+    words = (text_export.result.path / name).read_text().split("\n")[:-1]
+    assert words == [w for w in annotation_words(kv, CLASSES)
+                     if all(t in kv.key_to_index for t in w.split())]
+    assert words[:2] == ["ankle boot", "sandal"]  # the class names first
+    vectors = DEFAULT.encode(LabelEncodingLike(kv, model), words)
+    prior = named_prior(vectors, model.label_vectors.numpy())
+    assert prior.max() > 0 and prior.min() == 0
     log_likelihood = model.annotation_log_likelihood(images.reshape(5, -1), vectors).numpy()
-    probs = tf.nn.softmax(log_likelihood).numpy()
+    probs = tf.nn.softmax(log_likelihood + prior[None, :]).numpy()
     best = np.argsort(-probs, axis=1, kind="stable")[:, :4]
     assert out["words"].shape == (5, 4) and out["scores"].dtype == np.float32
     np.testing.assert_allclose(out["scores"], np.take_along_axis(probs, best, 1), atol=1e-5)
     assert [[w.decode() for w in row] for row in out["words"]] == \
         [[words[j] for j in row] for row in best]
+
+
+class LabelEncodingLike:
+    """What `OpenVocabulary.encode` reads of a LabelEncoding: word vectors and class rows."""
+
+    encoding = "word2vec"
+
+    def __init__(self, kv, model):
+        self.kv = kv
+        self.class_names = list(model.class_names)
+        self.vectors = model.label_vectors.numpy()
+
+    def word_vectors(self):
+        return self.kv
+
+    def encode(self, phrases):
+        rows = {n: i for i, n in enumerate(self.class_names)}
+        return np.stack([self.vectors[rows[p]] if p in rows else phrase_vector(self.kv, p)
+                         for p in phrases]).astype(np.float32)
 
 
 @pytest.mark.parametrize("phrases, message", [
@@ -310,3 +339,60 @@ def test_the_lexicon_mapping_is_served_as_the_python_path_encodes_it(tmp_path):
     np.testing.assert_array_equal(got["label_vectors"][7], rows[classes.index("sandal")])
     both = exported.call("phrase_vectors", phrases=np.array(["backpack - galaxy"], dtype=object))
     np.testing.assert_allclose(both["label_vectors"][0], expected[0] - expected[2], atol=1e-6)
+
+
+@pytest.mark.slow
+def test_every_word_python_accepts_is_served_alike(tmp_path):
+    """The default export keeps every GloVe word and the knowledge table: 5,000 random words of
+    the 400,000 get the Python path's vectors (a word that names a class: its class's row) and
+    images, and annotate_words ranks the annotation vocabulary as Python does."""
+    from pse_tf.data import CLASS_NAMES
+    from pse_tf.inference.query import InputError, parse_query
+    from pse_tf.labels import LabelEncoding
+    from pse_tf.labels.annotation_vocabulary import annotation_words, named_prior
+
+    classes = tuple(CLASS_NAMES["fashion_mnist"])
+    encoding = LabelEncoding.build(classes, "word2vec")
+    kv = encoding.word_vectors()
+    model = word_model(kv, classes)
+    result = export.export_model(model, "every_word", tmp_path, tflite=False, text_options={})
+    exported = Exported(model, result)
+    assert exported.metadata["text"]["vocabulary_size"] == len(kv.index_to_key) == 400_000
+    rng = np.random.default_rng(0)
+    sample = [kv.index_to_key[i] for i in rng.choice(len(kv.index_to_key), 6000, replace=False)]
+    words, refused = [], []
+    for w in sample:
+        try:
+            parse_query(w)
+            words.append(w)
+        except InputError:
+            refused.append(w)
+    words = words[:5000]
+    assert len(words) == 5000
+    expected = DEFAULT.encode(encoding, words)
+    got = exported.call("phrase_vectors", phrases=np.array(words, dtype=object))["label_vectors"]
+    np.testing.assert_allclose(got, expected, atol=1e-6)
+    rows = model.label_vectors.numpy()
+    named = (expected[:, None, :] == rows[None]).all(-1).any(1)
+    assert named.sum() > 0
+    np.testing.assert_array_equal(got[named], expected[named])  # class rows, bit for bit
+    images = exported.call("generate_text", phrases=np.array(words, dtype=object),
+                           seed=np.int64(3))["images"]
+    pixels = model.generate(expected, export.seed_pair(3)).numpy().reshape(images.shape)
+    np.testing.assert_allclose(images, pixels, atol=TOL)
+    for w in refused[:20]:  # an operator-only word is refused by both readings of the grammar
+        with pytest.raises(tf.errors.InvalidArgumentError):
+            exported.call("phrase_vectors", phrases=np.array([w], dtype=object))
+    vocabulary = annotation_words(kv, classes)
+    stored = (result.path / exported.metadata["text"]["annotation_vocabulary_file"]).read_text(
+        encoding="utf-8").split("\n")[:-1]
+    assert stored == vocabulary and len(vocabulary) >= 10_000
+    picture = random_images(model, count=3)
+    vectors = DEFAULT.encode(encoding, vocabulary)
+    scores = (model.annotation_log_likelihood(picture.reshape(3, -1), vectors).numpy()
+              + named_prior(vectors, rows)[None, :])
+    top = exported.metadata["text"]["top_k"]
+    best = np.argsort(-tf.nn.softmax(scores).numpy(), axis=1, kind="stable")[:, :top]
+    out = exported.call("annotate_words", images=picture)
+    assert [[w.decode() for w in row] for row in out["words"]] == \
+        [[vocabulary[j] for j in row] for row in best]

@@ -1,0 +1,53 @@
+"""The frozen open-vocabulary benchmark (benchmark_words.json; provenance in its `_about` and in
+experiments/open_vocabulary/make_benchmark.py, which wrote it once).
+
+Per data set: words that stay unseen after the text normalisation, each with its intended class
+("several" with the classes it fits), and a "negative" list of words that name no class of
+either data set. Each word's half ("development", where rules are chosen; "test", only
+reported) is fixed by a hash. Denominators are stored in the file and never recomputed.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.resources
+import json
+
+HALVES = ("development", "test")
+KEYS = ("fashion_mnist", "mnist", "negative")
+
+
+@functools.lru_cache(maxsize=1)
+def _table() -> dict:
+    text = (importlib.resources.files("pse_tf.labels") / "benchmark_words.json").read_text(
+        encoding="utf-8")
+    return json.loads(text)
+
+
+def benchmark_words(key: str, half: str | None = None) -> list[dict]:
+    """Words of the benchmark.
+
+    Args:
+        key: "fashion_mnist", "mnist" or "negative".
+        half: None (both), "development" or "test".
+
+    Returns:
+        list of {"word", "half"} (+ "class" and "classes" for a data set's words).
+    """
+    if key not in KEYS:
+        raise ValueError(f"key must be one of {KEYS}, got {key!r}")
+    if half is not None and half not in HALVES:
+        raise ValueError(f"half must be one of {HALVES} or None, got {half!r}")
+    return [dict(w) for w in _table()[key]["words"] if half is None or w["half"] == half]
+
+
+def denominator(key: str, half: str | None = None) -> int:
+    """The number of words written in the file for `key` and `half` (never recomputed)."""
+    if key not in KEYS:
+        raise ValueError(f"key must be one of {KEYS}, got {key!r}")
+    return int(_table()[key]["denominator"]["all" if half is None else half])
+
+
+def all_words() -> list[str]:
+    """Every benchmark word (positives of both data sets and negatives), in file order."""
+    return list(dict.fromkeys(w["word"] for k in KEYS for w in _table()[k]["words"]))

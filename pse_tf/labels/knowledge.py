@@ -1,0 +1,305 @@
+"""The knowledge table: which training class, if any, each word of the word vectors names.
+
+One decision per vocabulary word, computed once for the whole vocabulary (400,000 GloVe words)
+and used everywhere a word meets a class: a one-word phrase that names a class is encoded by that
+class's stored label vector (`open_vocabulary.OpenVocabulary(mapping="knowledge")`), annotation
+gives a word that names a class that class's score (`pse_tf.inference`), and the export stores
+the same table (`pse_tf.export.text`). A rule over the whole vocabulary, never a list of chosen
+words; `Rule` holds its options, `DEFAULT_RULE` the ones chosen on the development half of the
+benchmark (docs/open-vocabulary.md, experiments/open_vocabulary/knowledge_rules.py).
+
+For a class name, WordNet 3.0's noun senses of the whole name ("ankle_boot"), else of its last
+word ("boot"), are all read; the class *stands for* the senses whose coherence with the other
+classes (the mean over the other classes of the best Wu-Palmer similarity to one of their
+senses) is within `sense_tolerance` of its best sense's, and that subsume no other class's
+sense, coherence being the mean depth of the deepest hypernym it shares with each other
+class's first sense:
+"zero" stands for the digit (zero.n.02), not "nothing" (nothing.n.01). A word names class c when
+
+- it is a number form of c's name given by `inflect` (a class named "five": "fifth", "5th"), or
+- one of its noun senses is one of c's senses (a synonym: "nought", "ace") or lies below one in
+  WordNet's hypernym (and instance) hierarchy (a hyponym: "cardigan" below sweater), never beside
+  it: siblings ("six" and "seven" under digit) name nothing. With `parent`, a class also stands
+  for the direct hypernym of its sense when that hypernym subsumes no other class (pullover's
+  sweater.n.01, so "sweater" and "cardigan" name it); or
+- with `compounds`, it is the first part of WordNet compound lemmas that all name the same class
+  ("tee" of "tee_shirt", the T-shirt synset) and it names nothing by its own senses.
+
+When a word's senses name several classes, the earliest sense (WordNet orders a word's senses by
+frequency) decides, then the more specific class (t-shirt below shirt). The abstain margin
+`max_sense` keeps a word only when that sense is among its `max_sense` most frequent noun
+senses, so a word whose usual meanings name nothing abstains.
+
+`-1` is "abstain": the word keeps its own word vector.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import os
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+ABSTAIN = -1
+SENSE_CHOICES = ("first", "coherent", "coherent_ties")
+# Bump when any rule changes: cached tables of the old rule are then unused.
+RULE_VERSION = "knowledge-v1"
+_WORDLIKE = re.compile(r"[a-z][a-z'._\-]*")
+
+
+@dataclasses.dataclass(frozen=True)
+class Rule:
+    """Options of the knowledge table (module docstring).
+
+    Args:
+        senses: str. "first" (a class stands for the first noun sense of its name),
+            "coherent" (its most coherent sense, the first in WordNet's order among ties, and
+            the other senses of the name with the same direct hypernym: bag.n.01 and the
+            handbag bag.n.04, both containers) or "coherent_ties" (every sense within
+            `sense_tolerance` of the most coherent).
+        sense_tolerance: float. See `senses`.
+        parent: int. Also the direct hypernym of a class sense when it subsumes no other class
+            and at most this many synsets (sweater.n.01 for "pullover": 5); 0 for never.
+        compounds: bool. First parts of compound lemmas that all name one class.
+        numbers: bool. `inflect`'s ordinal forms of number-word class names.
+        max_sense: int. A word names a class only through one of its `max_sense` most frequent
+            noun senses; 0 for no limit.
+        dictionaries: bool. A word the English rules leave unnamed, that is a headword of the
+            FreeDict dictionaries into English (`pse_tf.data.freedict`: Spanish, German, French,
+            Italian), names class c when its translations that name a class all name c
+            ("cinq" -> five, "manteau" -> cloak, mantle, coat, overcoat -> coat).
+    """
+
+    senses: str = "coherent"
+    sense_tolerance: float = 0.0
+    parent: int = 10
+    compounds: bool = False
+    numbers: bool = True
+    max_sense: int = 0
+    dictionaries: bool = True
+
+    def __post_init__(self):
+        if self.senses not in SENSE_CHOICES:
+            raise ValueError(f"senses must be one of {SENSE_CHOICES}, got {self.senses!r}")
+        if self.max_sense < 0:
+            raise ValueError(f"max_sense must be >= 0, got {self.max_sense}")
+
+    @property
+    def name(self) -> str:
+        parts = [self.senses + (f"{self.sense_tolerance:g}" if self.senses == "coherent_ties"
+                                else "")]
+        parts += [f"parent{self.parent}"] if self.parent else []
+        parts += [k for k in ("compounds", "numbers") if getattr(self, k)]
+        if self.max_sense:
+            parts.append(f"max_sense{self.max_sense}")
+        if self.dictionaries:
+            parts.append("freedict")
+        return "+".join(parts)
+
+
+DEFAULT_RULE = Rule()
+
+
+# -- class senses ---------------------------------------------------------------------------------
+def _name_senses(reader, name: str) -> list:
+    whole = reader.synsets(name.lower().replace(" ", "_").replace("-", "_"), "n")
+    if not whole:
+        whole = reader.synsets(name.lower(), "n")
+    return whole or reader.synsets(name.lower().split()[-1], "n")
+
+
+def _shared_depth(a, b) -> int:
+    """Depth of the deepest hypernym `a` and `b` share (0: none)."""
+    return max((h.max_depth() + 1 for h in a.lowest_common_hypernyms(b)), default=0)
+
+
+def _below(synset) -> set:
+    """Names of `synset` and every synset under it (hyponyms and instance hyponyms)."""
+    out, frontier = {synset.name()}, [synset]
+    while frontier:
+        frontier = [h for s in frontier for h in s.hyponyms() + s.instance_hyponyms()
+                    if h.name() not in out]
+        out.update(h.name() for h in frontier)
+    return out
+
+
+def class_senses(reader, class_names: Sequence[str], rule: Rule = DEFAULT_RULE) -> list[list]:
+    """The synsets each class stands for (module docstring), in class order."""
+    candidates = [_name_senses(reader, c) for c in class_names]
+    if rule.senses == "first":
+        chosen = [s[:1] for s in candidates]
+    else:
+        chosen = []
+        for c, senses in enumerate(candidates):
+            others = [o[0] for k, o in enumerate(candidates) if k != c and o]
+            coherence = [np.mean([_shared_depth(s, t) for t in others]) if others else 0.0
+                         for s in senses]
+            best = max(coherence, default=0.0)
+            kept = [(h, -i, s) for i, (s, h) in enumerate(zip(senses, coherence))
+                    if h >= best - rule.sense_tolerance]
+            kept = [s for _, _, s in sorted(kept, key=lambda x: (-x[0], -x[1]))]
+            if rule.senses == "coherent" and kept:
+                parents = set(kept[0].hypernyms())
+                kept = [kept[0]] + [s for s in senses
+                                    if s is not kept[0] and parents & set(s.hypernyms())]
+            chosen.append(kept)
+    # beside its most coherent sense, a class never stands for one that subsumes another
+    # class's (dress's apparel.n.01 holds shirt); shirt.n.01 holding the t-shirt sense stays
+    main = [s[0] for s in chosen if s]
+    below = {s.name(): _below(s) for senses in chosen for s in senses}
+    out = [[s for i, s in enumerate(senses)
+            if i == 0 or not any(m.name() in below[s.name()] for m in main if m is not senses[0])]
+           for senses in chosen]
+    if rule.parent:
+        own = [{s.name() for s in senses} for senses in out]
+        for c, senses in enumerate(out):
+            if not senses:
+                continue
+            # only the main sense's: another sense's parent would widen a rare meaning
+            for h in senses[0].hypernyms():
+                below = _below(h)
+                if len(below) <= rule.parent and h not in senses and not any(
+                        own[k] & below for k in range(len(out)) if k != c):
+                    senses.append(h)
+    return out
+
+
+# -- the table ------------------------------------------------------------------------------------
+def number_forms(class_names: Sequence[str]) -> dict[str, int]:
+    """{form: class} for the classes whose name is a cardinal number word (inflect reads it):
+    the ordinal word ("fifth"), the ordinal numeral ("5th") and the numeral ("5")."""
+    import inflect
+
+    engine = inflect.engine()
+    words = {engine.number_to_words(n): n for n in range(0, 1000)}
+    out = {}
+    for c, name in enumerate(class_names):
+        n = words.get(name.lower())
+        if n is None:
+            continue
+        for form in (engine.ordinal(name.lower()), engine.ordinal(n), str(n)):
+            out.setdefault(str(form).lower(), c)
+    return out
+
+
+class _Decider:
+    def __init__(self, reader, class_names, rule):
+        self.reader = reader
+        self.rule = rule
+        self.senses = class_senses(reader, class_names, rule)
+        # synset name -> (class, depth of the class sense); the deepest (most specific) wins
+        self.owner: dict[str, tuple[int, int]] = {}
+        for c, senses in enumerate(self.senses):
+            for s in senses:
+                depth = s.min_depth()
+                for name in _below(s):
+                    if name not in self.owner or self.owner[name][1] < depth:
+                        self.owner[name] = (c, depth)
+        self.numbers = number_forms(class_names) if rule.numbers else {}
+        self.compound = self._compounds() if rule.compounds else {}
+
+    def _compounds(self) -> dict[str, int]:
+        seen: dict[str, set] = {}
+        for synset in self.reader.all_synsets("n"):
+            owner = self.owner.get(synset.name(), (None,))[0]
+            for lemma in synset.lemma_names():
+                parts = lemma.lower().split("_")
+                if len(parts) == 2 and parts[0]:
+                    seen.setdefault(parts[0], set()).add(owner)
+        return {w: next(iter(o)) for w, o in seen.items() if len(o) == 1 and None not in o}
+
+    def sense_class(self, word: str) -> int:
+        if not _WORDLIKE.fullmatch(word):
+            return ABSTAIN
+        senses = self.reader.synsets(word, "n")
+        if self.rule.max_sense:
+            senses = senses[: self.rule.max_sense]
+        for s in senses:
+            hit = self.owner.get(s.name())
+            if hit is not None:
+                return hit[0]
+        return ABSTAIN
+
+    def __call__(self, word) -> int:
+        if not isinstance(word, str) or not word:
+            return ABSTAIN
+        lower = word.lower()
+        c = self.english(lower)
+        if c == ABSTAIN and self.rule.dictionaries:
+            from pse_tf.data.freedict import translations
+
+            named = {self.english(t.replace(" ", "_")) for t in translations(lower)} - {ABSTAIN}
+            if len(named) == 1:
+                return named.pop()
+        return c
+
+    def english(self, lower: str) -> int:
+        if lower in self.numbers:
+            return self.numbers[lower]
+        c = self.sense_class(lower)
+        if c == ABSTAIN and lower in self.compound:
+            return self.compound[lower]
+        return c
+
+
+def word_classes(reader, words: Sequence[str], class_names: Sequence[str],
+                 rule: Rule = DEFAULT_RULE) -> np.ndarray:
+    """The class each word names, or -1 (abstain): int64 [N], for any words (uncached)."""
+    decide = _Decider(reader, tuple(class_names), rule)
+    return np.array([decide(w) for w in words], np.int64)
+
+
+def knowledge_table(kv, class_names: Sequence[str], rule: Rule = DEFAULT_RULE) -> np.ndarray:
+    """`word_classes` of every word of the word vectors `kv`, in row order: int64 [V].
+
+    Cached per process, and on disk beside WordNet (one .npy per hash of the words, the class
+    names, the WordNet files and the rule); about a minute to compute for GloVe's 400,000 words.
+    """
+    from pse_tf.labels.lexicon import wordnet
+
+    return _table(wordnet(), tuple(kv.index_to_key), tuple(class_names), rule)
+
+
+@functools.lru_cache(maxsize=8)
+def _table(reader, words: tuple, class_names: tuple, rule: Rule) -> np.ndarray:
+    path = _cache_path(reader, words, class_names, rule)
+    if path is not None and path.is_file():
+        try:
+            table = np.load(path)
+            if table.shape == (len(words),):
+                return table.astype(np.int64)
+        except (OSError, ValueError):
+            pass  # a torn file: compute it again and replace it
+    table = word_classes(reader, words, class_names, rule)
+    if path is not None:
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            with open(tmp, "wb") as f:
+                np.save(f, table.astype(np.int8 if len(class_names) < 127 else np.int64))
+            os.replace(tmp, path)
+        except OSError:
+            pass  # a read-only cache: the table is still returned
+    return table
+
+
+def _cache_path(reader, words: tuple, class_names: tuple, rule: Rule):
+    root = Path(str(getattr(getattr(reader, "root", None), "path", "")))
+    if not root.name or not root.is_dir():
+        return None
+    from pse_tf.data import wordnet as wordnet_files
+
+    h = hashlib.sha256(f"{RULE_VERSION}|{rule}|".encode())
+    if rule.dictionaries:
+        from pse_tf.data import freedict
+
+        h.update(f"freedict {freedict.VERSION}|".encode())
+    for name in wordnet_files.FILES:
+        h.update(hashlib.sha256((root / name).read_bytes()).digest())
+    h.update("\n".join(class_names).encode() + b"\0")
+    h.update("\n".join(w if isinstance(w, str) else repr(w) for w in words).encode())
+    return root / f"knowledge-{h.hexdigest()[:20]}.npy"

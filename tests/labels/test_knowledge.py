@@ -1,0 +1,100 @@
+"""The knowledge table (`pse_tf.labels.knowledge`), on the real WordNet 3.0 (and FreeDict)."""
+
+import numpy as np
+import pytest
+
+from pse_tf.data import CLASS_NAMES
+from pse_tf.labels.knowledge import (ABSTAIN, DEFAULT_RULE, Rule, class_senses, knowledge_table,
+                                     number_forms, word_classes)
+from pse_tf.labels.lexicon import wordnet
+from pse_tf.labels.vectors import keyed_vectors
+
+FASHION = CLASS_NAMES["fashion_mnist"]
+DIGITS = CLASS_NAMES["mnist"]
+ENGLISH = Rule(dictionaries=False)
+
+
+@pytest.fixture(scope="module")
+def reader():
+    return wordnet()
+
+
+def named(reader, words, classes, rule=ENGLISH):
+    return [classes[c] if c >= 0 else None for c in word_classes(reader, words, classes, rule)]
+
+
+def test_every_sense_of_a_class_name_is_read_and_the_coherent_ones_kept(reader):
+    senses = [[s.name() for s in ss] for ss in class_senses(reader, FASHION)]
+    assert class_senses(reader, DIGITS)[0][0].name() == "zero.n.02"  # the digit, not "nothing"
+    assert senses[FASHION.index("bag")] == ["bag.n.01", "bag.n.04"]  # container and handbag
+    assert senses[FASHION.index("dress")] == ["dress.n.01"]  # not attire, not apparel
+    assert senses[FASHION.index("coat")] == ["coat.n.01"]  # not a coat of paint
+    # the direct hypernym when it subsumes no other class and few synsets
+    assert senses[FASHION.index("pullover")] == ["pullover.n.01", "sweater.n.01"]
+    assert [[s.name() for s in ss] for ss in class_senses(reader, FASHION, Rule(parent=0))][
+        FASHION.index("pullover")] == ["pullover.n.01"]
+    first = [[s.name() for s in ss] for ss in class_senses(reader, DIGITS,
+                                                             Rule(senses="first", parent=0))]
+    assert first[0] == ["nothing.n.01"]
+
+
+def test_synonyms_and_hyponyms_name_their_class(reader):
+    words = ["nought", "ace", "trio", "pair"]
+    assert named(reader, words, DIGITS) == ["zero", "one", "three", "two"]
+    words = ["cardigan", "sweater", "handbag", "jeans", "sneakers", "frock", "parka", "boots"]
+    assert named(reader, words, FASHION) == ["pullover", "pullover", "bag", "trouser", "sneaker",
+                                             "dress", "coat", "ankle boot"]
+
+
+def test_siblings_and_unrelated_words_abstain(reader):
+    # every digit is a sibling of every other under digit.n.01: none names another
+    assert named(reader, ["two", "seven", "nine", "digit"], ("zero", "one")) == [None] * 4
+    assert named(reader, ["car", "happy", "figure", "state", "government"], FASHION) == [None] * 5
+    assert named(reader, ["car", "happy", "figure", "seven hundred", ""], DIGITS) == [None] * 5
+
+
+def test_number_forms_come_from_inflect():
+    forms = number_forms(DIGITS)
+    assert forms["fifth"] == 5 and forms["5th"] == 5 and forms["zeroth"] == 0
+    assert forms["first"] == 1 and forms["2nd"] == 2 and forms["ninth"] == 9
+    assert "tenth" not in forms and "fiftieth" not in forms
+    assert number_forms(FASHION) == {}
+
+
+def test_the_abstain_margin_keeps_only_the_most_frequent_senses(reader):
+    # "single": a base hit first, the digit one second
+    assert named(reader, ["single"], DIGITS) == ["one"]
+    assert named(reader, ["single"], DIGITS, Rule(max_sense=1, dictionaries=False)) == [None]
+
+
+def test_rule_options_are_checked():
+    with pytest.raises(ValueError, match="senses must be one of"):
+        Rule(senses="all")
+    with pytest.raises(ValueError, match="max_sense must be >= 0"):
+        Rule(max_sense=-1)
+    assert DEFAULT_RULE.name == "coherent+parent10+numbers+freedict"
+
+
+def test_bilingual_dictionaries_translate_into_english(reader):
+    from pse_tf.data import freedict
+
+    if not freedict.available():
+        pytest.skip("FreeDict is not fetched here (python -m pse_tf.data fetch freedict)")
+    rule = Rule(dictionaries=True)
+    assert named(reader, ["cinq", "drei", "nueve", "sette"], DIGITS, rule) == [
+        "five", "three", "nine", "seven"]
+    assert named(reader, ["manteau", "stiefel"], FASHION, rule) == ["coat", "ankle boot"]
+    # English senses first; a word whose translations name no class abstains
+    assert named(reader, ["car", "pain", "chat"], FASHION, rule) == [None] * 3
+    assert named(reader, ["cinq"], DIGITS, ENGLISH) == [None]
+
+
+def test_the_table_covers_every_word_of_the_vectors_and_is_cached(reader):
+    words = ["the", "nought", "trio", "5th", "car", "fifth", "a"]
+    kv = keyed_vectors(words, np.zeros((len(words), 3), np.float32))
+    table = knowledge_table(kv, DIGITS, ENGLISH)
+    assert table.shape == (len(words),) and table.dtype == np.int64
+    assert [DIGITS[c] if c >= 0 else None for c in table] == [
+        None, "zero", "three", "five", None, "five", None]
+    assert knowledge_table(kv, DIGITS, ENGLISH) is table
+    assert ABSTAIN == -1
