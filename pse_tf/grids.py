@@ -263,7 +263,13 @@ def _run_on_ray(todo, out: Path, outcomes: dict, address, max_failures, cpus_per
         if started_here:
             ray.shutdown()
     for result in results:
-        _settle(outcomes[_trial_name(result)], result.error)
+        # A trial that failed before it started has no config; its folder is named by the run.
+        name = _trial_name(result) if result.config else Path(result.path).name
+        if name in outcomes and outcomes[name].metrics is None and outcomes[name].error is None:
+            _settle(outcomes[name], result.error)
+    for name, outcome in outcomes.items():  # no result at all: say so rather than return None
+        if outcome.metrics is None and outcome.error is None:
+            _settle(outcome, "Ray returned no result for this run")
 
 
 def _settle(outcome: RunOutcome, error=None) -> RunOutcome:
@@ -369,7 +375,8 @@ class _Progress:
                 outcome = _settle(outcomes[_trial_name(trial)], error)
                 elapsed = time.time() - self.t0
                 left = elapsed / self.done * (total - self.done)
-                where = f" on {outcome.node_ip}" if outcome.node_ip else ""
+                where = (f" on node {outcome.node_id[:8]} ({outcome.node_ip})"
+                         if outcome.node_id else "")
                 log(f"[{time.strftime('%H:%M:%S')}] {self.done}/{total} "
                     f"{'finished' if outcome.ok else 'failed'}: {outcome.run_dir.name}{where}; "
                     f"{_duration(elapsed)} so far, about {_duration(left)} left")
