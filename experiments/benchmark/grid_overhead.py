@@ -82,8 +82,8 @@ def report(rows: list[dict], path: Path, note: str):
     path.with_suffix(".json").write_text(json.dumps(payload, indent=2) + "\n")
     lines = ["# Grid benchmark: the worker pool against Ray", "",
              "One 8-run grid (Table 1's PSE\\* 10-d and 20-d rows, seeds 0-3, 2,000 steps each, "
-             "generation over 1 × 100,000 images), one `scripts/reproduce.py` command each way from "
-             "an empty folder, timed start to exit; 2 runs at a time. "
+             "generation over 1 × 100,000 images), one `scripts/reproduce.py` command each way "
+             "from an empty folder, timed start to exit; 2 runs at a time. "
              "`python -m experiments.benchmark.grid_overhead`.", "",
              "| way | runs | wall (s) | runs per hour | overhead vs the pool |",
              "|---|---|---|---|---|"]
@@ -95,8 +95,8 @@ def report(rows: list[dict], path: Path, note: str):
     cluster = by.get("ray-cluster", {}).get("cluster_start_seconds")
     if cluster is not None:
         lines += ["", f"Starting the two-node cluster took {cluster:.0f} s more (not counted)."]
-    lines += ["", note, "",
-              f"Machine: {os.cpu_count()} CPU cores; written {time.strftime('%Y-%m-%d %H:%M')} UTC."]
+    lines += ["", note, "", f"Machine: {os.cpu_count()} CPU cores; written "
+              f"{time.strftime('%Y-%m-%d %H:%M')} UTC."]
     path.with_suffix(".md").write_text("\n".join(lines) + "\n")
 
 
@@ -106,8 +106,8 @@ def main(argv=None) -> int:
     p.add_argument("--only", nargs="*", choices=VARIANTS, default=list(VARIANTS))
     p.add_argument("--out", default=str(ROOT / "results" / "grid_benchmark"),
                    help="path stem of the .json/.md report")
-    p.add_argument("--note", default="The three ways ran back to back on a CPU shared with other "
-                   "jobs, so each figure carries their noise.")
+    p.add_argument("--note", default="The three ways ran back to back on a CPU shared with "
+                   "other jobs, so each figure carries their noise.")
     args = p.parse_args(argv)
     if "pool" in args.only and not args.pool_checkout:
         p.error("the pool needs --pool-checkout (a checkout from before its removal)")
