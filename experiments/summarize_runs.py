@@ -13,7 +13,7 @@ from pathlib import Path
 
 
 def main(argv=None) -> int:
-    from pse_tf.evaluation.tables import summarise
+    from pse_tf.evaluation.summary import summarise
 
     argv = sys.argv[1:] if argv is None else argv
     root = Path(argv[0] if argv else "runs")

@@ -368,6 +368,16 @@ def finished_run(config: TrainConfig) -> Path | None:
     return run_dir if same else None
 
 
+def reusable_metrics(config: TrainConfig) -> dict | None:
+    """metrics.json of the config's default run directory if its run finished (same config,
+    evaluation settings aside) and was evaluated at this budget with this protocol; else None.
+    What a job of many runs reads to skip the ones already done."""
+    run_dir = finished_run(config)
+    if run_dir is None or _reusable_evaluation(run_dir, config) is None:
+        return None
+    return json.loads((run_dir / METRICS).read_text())
+
+
 def load_run(run_dir: str | Path):
     """Rebuild a finished run from its directory alone: (model, config, encoding).
 

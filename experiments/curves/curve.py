@@ -4,7 +4,7 @@ reading of `experiments.study.readings`, and results/learning_curve.md.
 A run keeps its weights at chosen steps (`TrainConfig.keep_weights_at`, in
 <run>/weights/step-N.weights.h5) and its final ones (model.weights.h5, at `config.steps`), so a
 curve costs one training to the largest budget, or nothing but evaluation for a run that already
-kept them (the tables' runs keep 20k/40k/80k/120k: `pse_tf.evaluation.reproduction.CURVE_STEPS`).
+kept them (the tables' runs keep 20k/40k/80k/120k: `reproduction.job.CURVE_STEPS`).
 """
 
 from __future__ import annotations

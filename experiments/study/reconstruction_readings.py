@@ -87,7 +87,7 @@ def readings(run_dir: Path) -> dict:
 def table_rows() -> dict:
     """{run name: [(table, row label, the paper's reconstruction error), ...]} of Tables 1-3
     at the converged budget (a run two tables share is in both)."""
-    from pse_tf.evaluation.reproduction import Spec, run_dir
+    from reproduction.job import Spec, run_dir
 
     out = {}
     for table in (1, 2, 3):

@@ -7,7 +7,7 @@ import numpy as np
 
 from pse_tf.config import TrainConfig
 from experiments.study.readings import READINGS
-from pse_tf.evaluation.tables import METRICS, gap, paper_values
+from reproduction.tables import METRICS, gap, paper_values
 
 # name -> (what it changes, {TrainConfig field or "model.<field>" or "option.<key>": value}).
 VARIANTS = {

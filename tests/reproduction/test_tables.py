@@ -5,8 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from pse_tf.evaluation.tables import (TABLES, gap, paired_test, paper_values, summarise,
-                                      unpaired_test, write_table)
+from reproduction.tables import (TABLES, gap, paired_test, paper_values, summarise,
+                                 unpaired_test, write_table)
 
 
 def test_every_row_names_a_registered_model():

@@ -8,11 +8,7 @@ import os
 import time
 from pathlib import Path
 
-import numpy as np
-
-
-# The committed figures (results/figures/) were drawn from 5,000-step runs.
-FIGURE_STEPS = 5000
+from pse_tf.evaluation.summary import METRICS, summarise  # noqa: F401  (re-exported)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,26 +64,10 @@ TABLES = {
     ]),
 }
 
-METRICS = ("reconstruction_error", "annotation_accuracy", "generation_accuracy")
-
 
 def paper_values(table: int, label: str) -> dict:
     """The paper's values of one row of `TABLES[table]`, found by its label."""
     return next(row.paper for row in TABLES[table][1] if row.label == label)
-
-
-def summarise(runs: list[dict]) -> dict:
-    """Mean and sample standard deviation (ddof = 1) over seeds of each metric (accuracies
-    in %); one seed has no spread (std None)."""
-    out = {}
-    for key in METRICS:
-        values = [r[key] for r in runs if r.get(key) is not None]
-        if not values:
-            continue
-        scale = 100.0 if key.endswith("accuracy") else 1.0
-        std = scale * float(np.std(values, ddof=1)) if len(values) > 1 else None
-        out[key] = {"mean": scale * float(np.mean(values)), "std": std, "n": len(values)}
-    return out
 
 
 def paired_test(a: list[float], b: list[float]) -> dict:

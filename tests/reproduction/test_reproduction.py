@@ -1,5 +1,5 @@
-"""pse_tf.evaluation.reproduction: the plan of Tables 1-3, rows written as their seeds finish,
-the README's generated table, and scripts/reproduce.py resuming after SIGKILL."""
+"""reproduction.job: the plan of Tables 1-3, rows written as their seeds finish, the README's
+generated table, and scripts/reproduce.py (on local Ray) resuming after SIGKILL."""
 
 import json
 import os
@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from pse_tf.evaluation import reproduction
-from pse_tf.evaluation.reproduction import Spec, plan, run_dir, summary_table, write_tables
+from reproduction import job as reproduction
+from reproduction import readme
+from reproduction.job import Spec, plan, run_dir, write_tables
+from reproduction.readme import summary_table
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "reproduce.py"
 
@@ -69,27 +71,33 @@ def test_a_row_is_written_once_all_its_seeds_finish(tmp_path, monkeypatch):
     assert "CVAE (1/3 seeds)" in (tmp_path / "table1.md").read_text()
 
 
-def test_a_failing_run_is_logged_and_the_others_still_train(tmp_path, monkeypatch):
-    import pse_tf.runs
+def test_a_failing_run_is_logged_and_the_others_still_tabulated(tmp_path, monkeypatch):
+    from pse_tf import grids
 
     spec = Spec(tables=(1,), rows=("pse",), seeds=3, out=str(tmp_path))
     configs = plan(spec)
-    done, trained, lines = {}, [], []
+    done, lines, ended = {}, [], []
     monkeypatch.setattr(reproduction, "finished_metrics", lambda c: done.get(run_dir(c).name))
 
-    def train(config, **kwargs):
-        if config.seed == 1:
-            raise TypeError("broken tracing")
-        trained.append(config.seed)
-        done[run_dir(config).name] = _metrics(config, 80.0)
+    def run(configs, out, on_run, **kwargs):  # what Ray returns when one run fails for good
+        outcomes = []
+        for config in configs:
+            outcome = grids.RunOutcome(config, run_dir(config), None)
+            if config.seed == 1:
+                outcome.error = "TypeError: broken tracing"
+            else:
+                outcome.metrics = done[run_dir(config).name] = _metrics(config, 80.0)
+            on_run(outcome)
+            outcomes.append(outcome)
+        return outcomes
 
-    monkeypatch.setattr(pse_tf.runs, "train", train)
-    failed = reproduction.work(spec, log=lines.append)
+    monkeypatch.setattr(grids, "run", run)
+    failed = reproduction.run(spec, log=lines.append, on_run=ended.append)
 
-    assert trained == [0, 2]
     assert failed == [str(run_dir(configs[1]))]
+    assert [o.config.seed for o in ended] == [0, 1, 2]
     (message,) = [m for m in lines if m.startswith("!!")]
-    assert "TypeError: broken tracing" in message and "Traceback" in message
+    assert "TypeError: broken tracing" in message
     assert json.loads((tmp_path / "table1.json").read_text())["pending"] == ["PSE (10D) (2/3 seeds)"]
 
 
@@ -115,40 +123,42 @@ def test_summary_table_falls_back_to_an_earlier_budget_and_recomputes_the_spread
 
 
 def test_the_readme_table_is_rewritten_between_its_markers_only(tmp_path):
-    readme = tmp_path / "README.md"
-    readme.write_text(f"intro\n{reproduction.README_BEGIN}\nold table\n{reproduction.README_END}"
-                      "\nafter\n")
-    reproduction.write_readme_table(str(readme), str(tmp_path))
-    text = readme.read_text()
+    path = tmp_path / "README.md"
+    path.write_text(f"intro\n{readme.README_BEGIN}\nold table\n{readme.README_END}\nafter\n")
+    readme.write_readme_table(str(path), str(tmp_path))
+    text = path.read_text()
     assert text.startswith("intro\n") and text.endswith("\nafter\n")
     assert "old table" not in text and "| data set | model | steps |" in text
 
 
 @pytest.mark.slow
 def test_the_command_resumes_after_sigkill_from_checkpoints(tmp_path):
-    """A tiny budget: kill the coordinator and its worker with SIGKILL after a checkpoint, run
-    the same command again, and the row is finished from the checkpoint, not from step 0."""
+    """A tiny budget on local Ray: kill the command and every process of its Ray instance with
+    SIGKILL after a checkpoint, run the same command again, and the row is finished from the
+    checkpoint, not from step 0."""
     command = [sys.executable, str(SCRIPT), "--table", "1", "--rows", "pse", "--seeds", "1",
                "--steps", "300", "--checkpoint-every", "100", "--generation-repeats", "1",
-               "--workers", "1", "--out", str(tmp_path), "--readme", ""]
+               "--out", str(tmp_path), "--readme", ""]
     env = {**os.environ, "PYTHONPATH": str(SCRIPT.parents[1])}
+    env.pop("RAY_ADDRESS", None)
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                env=env, start_new_session=True)
-    checkpoints = tmp_path / "runs" / "mnist-pse-onehot-z10-seed0" / "checkpoints"
+    run = tmp_path / "runs" / "mnist-pse-onehot-z10-seed0"
     try:
         deadline = time.time() + 400
-        while not list(checkpoints.glob("step-*")) and time.time() < deadline:
+        while not list((run / "checkpoints").glob("step-*")) and time.time() < deadline:
             assert process.poll() is None, "the job ended before its first checkpoint"
             time.sleep(0.05)
         os.killpg(process.pid, signal.SIGKILL)
     finally:
         process.wait(timeout=60)
-    assert not (tmp_path / "table1.json").exists(), "killed too late: the row had finished"
+    assert not (tmp_path / "table1.json").exists() or not json.loads(
+        (tmp_path / "table1.json").read_text())["rows"], "killed too late: the row had finished"
 
     done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
-    log = (tmp_path / "logs" / "reproduce-worker0.log").read_text()
-    assert "resuming" in log and "at step" in log
+    assert "1/1 finished: mnist-pse-onehot-z10-seed0" in done.stdout
+    assert json.loads((run / "metrics.json").read_text())["ray"]["resumed_from_step"] >= 100
     (row,) = json.loads((tmp_path / "table1.json").read_text())["rows"]
     assert row["seeds"] == [0] and row["steps"] == 300
     cost = json.loads((tmp_path / "reproduction_cost.json").read_text())
@@ -158,7 +168,7 @@ def test_the_command_resumes_after_sigkill_from_checkpoints(tmp_path):
 def test_table3_compares_word_vectors_with_one_hot_on_every_metric_pairing_seeds():
     from scipy import stats
 
-    from pse_tf.evaluation.reproduction import _significance
+    from reproduction.job import _significance
 
     def row(label, values, seeds):
         return {"label": label, "runs": [
