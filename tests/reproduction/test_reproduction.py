@@ -189,3 +189,12 @@ def test_table3_compares_word_vectors_with_one_hot_on_every_metric_pairing_seeds
     assert out["significance_unpaired"]["p"] == pytest.approx(
         stats.ttest_ind(words, one_hot, equal_var=False).pvalue)
     assert _significance([row("one-hot (PSE)", one_hot, [0, 1, 2, 3])]) == {}
+
+
+def test_the_committed_readme_table_is_the_one_generated_from_the_committed_results():
+    """Prose numbers are not typed by hand: the README's table between its markers is exactly
+    `summary_table` of results/ (Tables 1-3's json and the full-covariance rows beside them)."""
+    root = Path(__file__).resolve().parents[2]
+    text = (root / "README.md").read_text()
+    committed = text.split(readme.README_BEGIN, 1)[1].split(readme.README_END, 1)[0]
+    assert committed == "\n" + summary_table(root / "results")
