@@ -81,7 +81,7 @@ def _beyond_the_paper(results: Path) -> list[str]:
         seeds = len(row["seeds"])
         if not seeds:
             lines.append(f"| {dataset} | {label} | {summary['steps']:,} | 0 of "
-                         f"{len(summary["seeds"])} | not finished yet | | |")
+                         f"{len(summary['seeds'])} | not finished yet | | |")
             continue
         cells = []
         for key in METRICS:
