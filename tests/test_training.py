@@ -123,7 +123,7 @@ def test_build_model_attaches_the_neighbour_phrases():
     config = TrainConfig(label_neighbours=4, label_name_share=0.5,
                          model=ModelConfig(latent_dim=2, hidden_units=(8,), classifier_units=(8,)))
     model = build_model(config, encoding)
-    table, counts = model._phrase_table
+    table, counts = model.training_phrases.table, model.training_phrases.counts
     extra = training_phrases(encoding, 4)
     np.testing.assert_array_equal(counts, [1 + len(words) for words in extra])
     np.testing.assert_array_equal(table[:, 0], encoding.vectors)
@@ -131,6 +131,6 @@ def test_build_model_attaches_the_neighbour_phrases():
     assert "trousers" in extra[trouser]  # owned by rank, not by the hub "shirt"
     np.testing.assert_allclose(table[trouser, 1 + extra[trouser].index("trousers")],
                                encoding.encode(["trousers"])[0])
-    assert model._name_share == 0.5
+    assert model.training_phrases.name_share == 0.5
     assert default_run_name(config).endswith("-neighbours4-share0.5")
-    assert build_model(TrainConfig(model=config.model), encoding)._phrase_table is None
+    assert build_model(TrainConfig(model=config.model), encoding).training_phrases is None

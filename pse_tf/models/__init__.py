@@ -1,6 +1,7 @@
 """Model classes; importing this package registers them all."""
 
-from pse_tf.models.base import JointModel, LatentModel, PriorLabelModel
+from pse_tf.models.base import LatentModel, PriorLabelModel
+from pse_tf.models.joint import JointModel
 from pse_tf.models.cvae import CVAE
 from pse_tf.models.jmvae import JMVAE
 from pse_tf.models.options import Option

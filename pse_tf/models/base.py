@@ -1,5 +1,5 @@
 """Shared base of every model: options, label table, trackers, train_step/test_step, annotation,
-generation; and the two intermediate bases that several baselines share."""
+generation; and the base of the baselines without a label encoder."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from pse_tf import networks, objectives
 from pse_tf.config import ModelConfig
 from pse_tf.data.images import flat_float
 from pse_tf.models.options import resolve_options
+from pse_tf.models.phrases import TrainingPhrases
 
 tfd = tfp.distributions
 
@@ -102,7 +103,7 @@ class LatentModel(keras.Model):
         self.seed = int(seed)
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.term_names = self.active_term_names()
-        self._phrase_table = None  # extra training phrases per class (`set_training_phrases`)
+        self.training_phrases = None  # extra label vectors per class (`set_training_phrases`)
         self.loss_tracker = keras.metrics.Mean(name="loss")
         self.term_trackers = [keras.metrics.Mean(name=n) for n in self.term_names]
 
@@ -154,14 +155,8 @@ class LatentModel(keras.Model):
 
     # -- training labels -----------------------------------------------------------------------
     def set_training_phrases(self, table, counts, name_share: float | None = None):
-        """Train each class on several label vectors (`pse_tf.labels.neighbours.phrase_table`).
-
-        Args:
-            table: float32 [C, 1 + K, L]. Row 0 of class c is its label vector.
-            counts: int32 [C]. Class c draws uniformly among its first counts[c] rows.
-            name_share: float or None. If set, row 0 (the class name) is drawn with this
-                probability and the others uniformly otherwise (a class without extra rows
-                always draws row 0).
+        """Train each class on several label vectors (`pse_tf.labels.neighbours.phrase_table`;
+        the arguments are `TrainingPhrases`'s).
 
         Only training batches draw from it; evaluation, annotation and generation keep using
         `label_vectors`. Not a weight: a run reloads without it (it only shapes training).
@@ -169,39 +164,17 @@ class LatentModel(keras.Model):
         if not self.uses_training_phrases:
             raise ValueError(f"model {self.registry_name or self.name!r} does not train on "
                              "extra label phrases")
-        table, counts = np.asarray(table, np.float32), np.asarray(counts, np.int32)
-        if table.ndim != 3 or table.shape[0] != self.num_classes or \
-                table.shape[2] != self.label_dim or counts.shape != (self.num_classes,):
-            raise ValueError(f"training phrases must be [C={self.num_classes}, K, "
-                             f"L={self.label_dim}] with counts [C], got {table.shape} and "
-                             f"{counts.shape}")
-        if counts.min() < 1 or counts.max() > table.shape[1]:
-            raise ValueError(f"counts must be in 1..{table.shape[1]}, got {counts.tolist()}")
-        if name_share is not None and not 0 <= name_share <= 1:
-            raise ValueError(f"name_share must be in [0, 1] or None, got {name_share!r}")
-        self._phrase_table = (table, counts)
-        self._name_share = name_share
+        self.training_phrases = TrainingPhrases.checked(table, counts, name_share,
+                                                        self.num_classes, self.label_dim)
 
     uses_training_phrases = False
 
     def training_label_vectors(self, labels, training: bool):
         """The label vector each example trains on, [N, L]: its class's, or with training
         phrases (`set_training_phrases`) and `training`, one of its class's rows at random."""
-        if not training or self._phrase_table is None:
+        if not training or self.training_phrases is None:
             return tf.gather(self.label_vectors, labels)
-        table, counts = (tf.constant(a) for a in self._phrase_table)
-        labels = tf.cast(labels, tf.int32)
-        count = tf.gather(counts, labels)
-        uniform = tf.random.stateless_uniform(tf.shape(labels), seed=self.next_seed())
-        if self._name_share is None:
-            row = tf.cast(uniform * tf.cast(count, tf.float32), tf.int32)
-        else:  # [0, share): the name; [share, 1): the neighbours, evenly
-            share = tf.constant(self._name_share, tf.float32)
-            rest = (uniform - share) / tf.maximum(1.0 - share, 1e-6)
-            neighbour = 1 + tf.cast(rest * tf.cast(count - 1, tf.float32), tf.int32)
-            row = tf.where((uniform < share) | (count == 1), 0, neighbour)
-        row = tf.minimum(row, count - 1)  # uniform may round up to 1.0
-        return tf.gather_nd(table, tf.stack([labels, row], axis=1))
+        return self.training_phrases.draw(labels, self.next_seed())
 
     # -- the part each model supplies ------------------------------------------------------
     def compute_terms(self, images, labels, training: bool = False) -> dict:
@@ -359,46 +332,3 @@ class PriorLabelModel(LatentModel):
         event [Z]. The model has no q(z|l); the label only sets the batch size."""
         vectors = self.label_vectors if label_vectors is None else label_vectors
         return self.prior(tf.shape(vectors)[0])
-
-
-class JointModel(LatentModel):
-    """Networks and forward pass shared by JMVAE (eq. 5) and TrELBO (eq. 6) (appendix A).
-
-    Joint encoder MLP on concat[image, label vector] D+L-512-64 -> q(z|x,l); image encoder
-    D-512-64 -> q(z|x); label encoder, one dense layer -> q(z|l); image decoder z-64-512-D ->
-    Bernoulli logits; label decoder z-64-512-L -> p(l|z) (`label_likelihood`). Prior N(0, I).
-
-    Annotation and generation are the base class's: the image-only q(z|x) mean scored against
-    each q(z|l); images decoded from z ~ q(z|l).
-    """
-
-    def __init__(self, config, label_vectors, class_names, label_encoding, seed=0, **kwargs):
-        super().__init__(config, label_vectors, class_names, label_encoding, seed, **kwargs)
-        self.joint_encoder = networks.image_encoder(config, name="joint_encoder")
-        self.image_encoder = networks.image_encoder(config)
-        self.label_encoder = networks.label_encoder(config, self.label_covariance)
-        self.decoder = networks.image_decoder(config)
-        self.label_decoder = networks.label_decoder(config, self.label_dim)
-
-    def encode_joint(self, images, label_vectors):
-        """q(z|x,l) for images [N, D] and label vectors [N, L]: batch [N], event [Z]."""
-        return self.joint_encoder(tf.concat([images, label_vectors], axis=-1))
-
-    def predict_label(self, z):
-        return self.label_decoder(z)
-
-    def reconstruction_logits(self, images, label_vectors, seed, use_mean: bool = False):
-        """Reconstruction through the joint encoder q(z|x,l), as in the training objective."""
-        q = self.encode_joint(images, label_vectors)
-        return self.decode_logits(q.mean() if use_mean else q.sample(seed=seed))
-
-    def joint_pass(self, images, labels) -> objectives.JointPass:
-        """Every distribution eq. 5 and eq. 6 read, with one training draw z ~ q(z|x,l)."""
-        label_vectors = tf.gather(self.label_vectors, labels)
-        q_z_xl = self.encode_joint(images, label_vectors)
-        z = self.sample_z(q_z_xl)
-        return objectives.JointPass(
-            labels=label_vectors, q_z_xl=q_z_xl, q_z_x=self.encode(images),
-            q_z_l=self.label_distribution(label_vectors),
-            prior=networks.standard_normal(tf.shape(images)[0], self.model_config.latent_dim),
-            logits=self.decode_logits(z), p_l=self.label_likelihood(self.label_decoder(z)))

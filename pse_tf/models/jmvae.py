@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pse_tf import objectives
-from pse_tf.models.base import JointModel
+from pse_tf.models.joint import JointModel
 from pse_tf.models.options import LABEL_COVARIANCE, Option
 from pse_tf.registry import register
 
