@@ -34,6 +34,18 @@ class Node:
                                         stdout=open(log, "w"), stderr=subprocess.STDOUT,
                                         start_new_session=True)
 
+    @property
+    def node_id(self) -> str | None:
+        """The Ray node id, read from its raylet's command line."""
+        for pid in _group_and_descendants(self.process.pid):
+            with contextlib.suppress(OSError):
+                argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+                if argv and argv[0].endswith(b"/raylet"):
+                    for arg in argv:
+                        if arg.startswith(b"--node_id="):
+                            return arg.split(b"=", 1)[1].decode()
+        return None
+
     def kill(self):
         """SIGKILL every process of the node: its process group (raylet, GCS, agents) and their
         descendants (Ray's workers, which start sessions of their own)."""
