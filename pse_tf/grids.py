@@ -260,7 +260,13 @@ def _run_on_ray(todo, out: Path, outcomes: dict, address, max_failures, cpus_per
                 name=name, storage_path=str(out / RAY_FOLDER), verbose=0, log_to_file=True,
                 failure_config=tune.FailureConfig(max_failures=max_failures),
                 callbacks=[_Progress(len(todo), log, outcomes, on_run)]))
-        results = tuner.fit()
+        try:
+            results, stopped = tuner.fit(), None
+        except Exception as e:  # noqa: BLE001 - Tune itself stopped; the finished runs stand
+            # Seen here: Ray's memory monitor killing a trial's actor while it starts raises out
+            # of Tune's controller instead of failing that trial.
+            results, stopped = [], f"Ray Tune stopped: {type(e).__name__}: {e}"
+            log(" ".join(stopped.split())[:500] + "; run the same command again to resume")
     finally:
         if started_here:
             ray.shutdown()
@@ -269,9 +275,13 @@ def _run_on_ray(todo, out: Path, outcomes: dict, address, max_failures, cpus_per
         name = _trial_name(result) if result.config else Path(result.path).name
         if name in outcomes and outcomes[name].metrics is None and outcomes[name].error is None:
             _settle(outcomes[name], result.error or (result.metrics or {}).get("error"))
-    for name, outcome in outcomes.items():  # no result at all: say so rather than return None
+    for outcome in outcomes.values():  # no result from Ray: what the run folder says
         if outcome.metrics is None and outcome.error is None:
-            _settle(outcome, "Ray returned no result for this run")
+            metrics = finished_metrics(outcome.config)
+            if metrics is not None:
+                _fill(outcome, metrics)
+            else:
+                outcome.error = " ".join((stopped or "Ray returned no result").split())[:2000]
 
 
 def _settle(outcome: RunOutcome, error=None) -> RunOutcome:
