@@ -60,9 +60,12 @@ def test_run_refuses_a_bad_config_and_an_unreachable_address_before_ray_starts(t
 
 
 @pytest.mark.slow
-def test_a_grid_on_local_ray_gives_the_metrics_of_the_runs_trained_one_by_one(tmp_path):
+def test_a_grid_on_local_ray_gives_the_metrics_of_the_runs_trained_one_by_one(tmp_path,
+                                                                            monkeypatch):
     from pse_tf.runs import train
 
+    # Ray's memory monitor off: other jobs' memory on a shared machine must not kill our trials.
+    monkeypatch.setenv("RAY_memory_monitor_refresh_ms", "0")
     configs = grids.expand(_base(), {"model": ["pse", "jmvae"]}, seeds=2)
     lines = []
     outcomes = grids.run(configs, out=tmp_path / "ray", log=lines.append)

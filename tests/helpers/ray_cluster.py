@@ -81,7 +81,9 @@ def loopback_cluster(log_dir: Path, nodes: int = 2, cpus_per_node: int = 1):
     checkout on PYTHONPATH."""
     log_dir.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}
-    env.update(RAY_AUTH_MODE="token", TF_CPP_MIN_LOG_LEVEL="2")
+    # The memory monitor off: on a machine shared with other jobs it kills trials for memory
+    # those jobs use, which is not what a test of ours is about.
+    env.update(RAY_AUTH_MODE="token", TF_CPP_MIN_LOG_LEVEL="2", RAY_memory_monitor_refresh_ms="0")
     # The nodes' workers import this checkout's pse_tf (on a real cluster: pse_tf installed on
     # every node).
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH")])])
