@@ -2,8 +2,8 @@
 """Generation accuracy read by two evaluators: ours and one as accurate as the paper's.
 
     python scripts/train_evaluators.py --dataset mnist --paper-accuracy   # once (committed)
-    python experiments/evaluator_reading.py results/runs/mnist-pse*-onehot-*
-    python experiments/evaluator_reading.py RUN@120000    # the weights a run kept at 120,000 steps
+    python -m experiments.evaluator_reading results/runs/mnist-pse*-onehot-*
+    python -m experiments.evaluator_reading RUN@120000    # the weights a run kept at 120,000 steps
 
 Each finished run generates the paper's 10,000 images per label once (seeded), and both
 evaluators classify the same images: the default one (`weights/<dataset>.keras`) and the "paper"
@@ -120,7 +120,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    # Run as a file: the repo root, not this folder, heads the path (`experiments` is not
-    # installed, and a module here must not shadow the standard library's).
-    sys.path[0] = str(Path(__file__).resolve().parents[1])
     sys.exit(main())

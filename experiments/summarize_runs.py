@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Summarise finished run directories (metrics.json) into a markdown table, grouped over seeds.
 
-    python experiments/summarize_runs.py runs
+    python -m experiments.summarize_runs runs
 """
 
 from __future__ import annotations
@@ -39,7 +39,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    # Run as a file: the repo root, not this folder, heads the path (`experiments` is not
-    # installed, and a module here must not shadow the standard library's).
-    sys.path[0] = str(Path(__file__).resolve().parents[1])
     sys.exit(main())

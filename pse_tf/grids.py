@@ -16,7 +16,8 @@ stop, continues where the run was, and a finished run is reused without a trial.
 a folder every node reads and writes (NFS, a cluster file system) when the grid spans machines.
 
 Each run's `metrics.json` gains a `ray` entry: the node that finished it (`node_id`,
-`node_ip`) and the step its last attempt resumed from (`resumed_from_step`, 0 from scratch).
+`node_ip`) and the step its last attempt resumed from (`resumed_from_step`, 0 from scratch);
+`ray.json` in the run folder says the same of the attempt in progress, from its start.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from pse_tf.config import ConfigError, ModelConfig, TrainConfig
 
 METRICS_FILE = "metrics.json"  # pse_tf.runs.METRICS; repeated so this module imports no TF
 RAY_FOLDER = "_ray"  # Ray Tune's experiment folders, beside the run folders in `out`
+PLACEMENT_FILE = "ray.json"  # in a run folder: the node its latest trial runs on
 
 
 class GridError(RuntimeError):
@@ -258,7 +260,13 @@ def _run_on_ray(todo, out: Path, outcomes: dict, address, max_failures, cpus_per
                 name=name, storage_path=str(out / RAY_FOLDER), verbose=0, log_to_file=True,
                 failure_config=tune.FailureConfig(max_failures=max_failures),
                 callbacks=[_Progress(len(todo), log, outcomes, on_run)]))
-        results = tuner.fit()
+        try:
+            results, stopped = tuner.fit(), None
+        except Exception as e:  # noqa: BLE001 - Tune itself stopped; the finished runs stand
+            # Seen here: Ray's memory monitor killing a trial's actor while it starts raises out
+            # of Tune's controller instead of failing that trial.
+            results, stopped = [], f"Ray Tune stopped: {type(e).__name__}: {e}"
+            log(" ".join(stopped.split())[:500] + "; run the same command again to resume")
     finally:
         if started_here:
             ray.shutdown()
@@ -266,10 +274,14 @@ def _run_on_ray(todo, out: Path, outcomes: dict, address, max_failures, cpus_per
         # A trial that failed before it started has no config; its folder is named by the run.
         name = _trial_name(result) if result.config else Path(result.path).name
         if name in outcomes and outcomes[name].metrics is None and outcomes[name].error is None:
-            _settle(outcomes[name], result.error)
-    for name, outcome in outcomes.items():  # no result at all: say so rather than return None
+            _settle(outcomes[name], result.error or (result.metrics or {}).get("error"))
+    for outcome in outcomes.values():  # no result from Ray: what the run folder says
         if outcome.metrics is None and outcome.error is None:
-            _settle(outcome, "Ray returned no result for this run")
+            metrics = finished_metrics(outcome.config)
+            if metrics is not None:
+                _fill(outcome, metrics)
+            else:
+                outcome.error = " ".join((stopped or "Ray returned no result").split())[:2000]
 
 
 def _settle(outcome: RunOutcome, error=None) -> RunOutcome:
@@ -292,7 +304,7 @@ def connect(address: str | None = None):
 
     address = address or os.environ.get("RAY_ADDRESS") or None
     env = {"TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"),
-           # Trials keep the driver's working directory, so relative paths mean the same there.
+           # Trials stay in their worker's working directory, not Tune's trial folder.
            "RAY_CHDIR_TO_TRIAL_DIR": "0"}
     os.environ["RAY_CHDIR_TO_TRIAL_DIR"] = "0"
     if address is None:
@@ -321,6 +333,12 @@ def check_reachable(address: str, timeout: float = 5.0):
                         "`ray start --head` or pass the head node's address") from None
 
 
+def _write_json(path: Path, payload: dict):
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(payload, indent=2) + "\n")
+    os.replace(tmp, path)
+
+
 def _trial_name(trial) -> str:
     """The run folder's name, as the trial's name (a Tune Trial or Result: both have .config)."""
     return run_name(TrainConfig.from_dict(json.loads(trial.config["run"])))
@@ -343,18 +361,25 @@ def _trial(params: dict):
 
     from pse_tf import checkpoints
     from pse_tf.runs import resolve_run_dir, train
+    from pse_tf.training import NonFiniteError
 
     run_dir = resolve_run_dir(config, None)
     last = checkpoints.latest(run_dir) if run_dir.is_dir() else None
     placement = {"node_id": ray.get_runtime_context().get_node_id(),
                  "node_ip": ray.util.get_node_ip_address(),
                  "resumed_from_step": last.step if last else 0}
-    result = train(config, verbose=2, export=False)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    _write_json(run_dir / PLACEMENT_FILE,
+                {**placement, "started": time.strftime("%Y-%m-%d %H:%M:%S")})
+    try:
+        result = train(config, verbose=2, export=False)
+    except (NonFiniteError, ConfigError) as e:
+        # The same run would fail the same way again: reported, not raised, so Ray does not
+        # retry it (the checkpoints and status.json stay for a look).
+        tune.report({"error": f"{type(e).__name__}: {e}", **placement})
+        return
     metrics = {**result.metrics, "ray": placement}
-    path = run_dir / METRICS_FILE
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(metrics, indent=2) + "\n")
-    os.replace(tmp, path)
+    _write_json(run_dir / METRICS_FILE, metrics)
     tune.report({k: v for k, v in metrics.items() if isinstance(v, (int, float, str))
                  } | placement)
 
@@ -383,7 +408,7 @@ class _Progress:
                 on_run(outcome)
 
             def on_trial_complete(self, iteration, trials, trial, **info):
-                self._end(trial)
+                self._end(trial, (trial.last_result or {}).get("error"))
 
             def on_trial_error(self, iteration, trials, trial, **info):
                 self._end(trial, getattr(trial, "error_msg", None) or "failed")

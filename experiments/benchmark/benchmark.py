@@ -3,9 +3,9 @@
 and the exported annotator; writes results/benchmark.md (its Method section says how each number
 is made) and results/benchmark.json.
 
-    python experiments/benchmark/benchmark.py                       # every registered model
-    python experiments/benchmark/benchmark.py --models pse pse_star --quick --out /tmp/bench
-    python experiments/benchmark/benchmark.py --strategies --steps 200 --repeats 3  # that alone
+    python -m experiments.benchmark.benchmark                       # every registered model
+    python -m experiments.benchmark.benchmark --models pse pse_star --quick --out /tmp/bench
+    python -m experiments.benchmark.benchmark --strategies --steps 200 --repeats 3  # that alone
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -89,7 +88,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    # Run as a file: the repo root, not this folder, heads the path (`experiments` is not
-    # installed, and a module here must not shadow the standard library's).
-    sys.path[0] = str(Path(__file__).resolve().parents[2])
     sys.exit(main())

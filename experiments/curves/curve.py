@@ -94,7 +94,7 @@ def render_curve(state: dict) -> str:
              "budget, the test metrics at each budget under every reading "
              "(`experiments/study/readings.py`; accuracies in %, generation: one repeat of "
              "10,000 images per label). The paper states 2,000 steps. Regenerate: "
-             "`python experiments/curves/learning_curve.py --dataset mnist` (and "
+             "`python -m experiments.curves.learning_curve --dataset mnist` (and "
              "`fashion_mnist`), or from runs that kept their weights: `--runs RUN_DIR ...`.", ""]
     groups: dict = {}
     for row in state["rows"]:

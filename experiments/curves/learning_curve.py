@@ -1,9 +1,9 @@
 #!/usr/bin/env python
 """The reproduction study's learning curve: the test metrics of one run at each budget.
 
-    python experiments/curves/learning_curve.py --dataset mnist        # train, then evaluate
-    python experiments/curves/learning_curve.py --runs results/runs/mnist-pse_star-onehot-z10-seed0
-    python experiments/curves/learning_curve.py --runs RUN --extend-to 200000   # train on, then read
+    python -m experiments.curves.learning_curve --dataset mnist        # train, then evaluate
+    python -m experiments.curves.learning_curve --runs results/runs/mnist-pse_star-onehot-z10-seed0
+    python -m experiments.curves.learning_curve --runs RUN --extend-to 200000   # train on, then read
 
 Without --runs, one run (PSE* 10-d by default) trains through `pse_tf.runs.train` to the largest
 budget, keeping its weights at the others (`TrainConfig.keep_weights_at`); killed, it resumes
@@ -127,7 +127,4 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 if __name__ == "__main__":
-    # Run as a file: the repo root, not this folder, heads the path (`experiments` is not
-    # installed, and a module here must not shadow the standard library's).
-    sys.path[0] = str(Path(__file__).resolve().parents[2])
     sys.exit(main())

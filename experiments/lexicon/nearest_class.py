@@ -2,7 +2,7 @@
 """Is an unseen word's nearest class name the intended class, with raw GloVe or with GloVe
 retrofitted to WordNet? A diagnostic of the word vectors alone: no model, no training.
 
-    python experiments/lexicon/nearest_class.py        # writes results/lexicon_nearest_class.{json,md}
+    python -m experiments.lexicon.nearest_class        # writes results/lexicon_nearest_class.{json,md}
 
 For each word of the committed list (pse_tf/labels/unseen_words.json): the class whose name's
 vector has the highest cosine with the word's vector (`open_vocabulary.class_scores`, as
@@ -17,11 +17,8 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-from experiments.results_file import ResultsFile  # noqa: E402
+from experiments.results_file import ResultsFile
 
 LEXICONS = ("none", "wordnet")
 

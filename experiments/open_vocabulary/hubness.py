@@ -2,7 +2,7 @@
 """Word vectors alone, no model: how many unseen-list words have the intended class as their
 nearest class phrase, under each similarity, hubness corrections included.
 
-    python experiments/open_vocabulary/hubness.py [--commit]
+    python -m experiments.open_vocabulary.hubness [--commit]
 
 Cheap (seconds): it says which similarity could pick neighbour phrases or map a word to a class
 before any training is spent on it. Writes results/word_vector_hubness.{json,md}.
@@ -14,7 +14,6 @@ import argparse
 import os
 import sys
 import time
-from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -117,7 +116,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    # Run as a file: the repo root, not this folder, heads the path (`experiments` is not
-    # installed, and a module here must not shadow the standard library's).
-    sys.path[0] = str(Path(__file__).resolve().parents[2])
     sys.exit(main())

@@ -2,9 +2,9 @@
 """Do words that are not training labels generate the intended class? Scores every open-vocabulary
 option of `pse_tf.labels.open_vocabulary` on the committed word list.
 
-    python experiments/open_vocabulary/unseen_words.py        # 20k-step PSE*, seeds 0 and 1
-    python experiments/open_vocabulary/unseen_words.py --seeds 0 --steps 5000  # screening budget
-    python experiments/open_vocabulary/unseen_words.py --options raw default \
+    python -m experiments.open_vocabulary.unseen_words        # 20k-step PSE*, seeds 0 and 1
+    python -m experiments.open_vocabulary.unseen_words --seeds 0 --steps 5000  # screening budget
+    python -m experiments.open_vocabulary.unseen_words --options raw default \
         --training label_weight_decay=0.01 label_neighbours=10    # model/training-side options
 
 `--training` names how the model is trained: `paper` (the default), `label_weight_decay=X` (the
@@ -230,7 +230,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    # Run as a file: the repo root, not this folder, heads the path (`experiments` is not
-    # installed, and a module here must not shadow the standard library's).
-    sys.path[0] = str(Path(__file__).resolve().parents[2])
     sys.exit(main())

@@ -3,7 +3,7 @@
 SavedModel with the default text options, reloaded, and each word sent to its `generate_text`
 signature as a user's request would be.
 
-    python experiments/open_vocabulary/unseen_words_export.py     # seeds 0 and 1, 20k steps
+    python -m experiments.open_vocabulary.unseen_words_export     # seeds 0 and 1, 20k steps
 
 For each data set and seed: the export's `phrase_vectors` against the Python path's
 (`open_vocabulary.DEFAULT.encode`, largest difference), then 1,000 images per word from

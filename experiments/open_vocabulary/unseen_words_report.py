@@ -3,14 +3,13 @@ table per (data set, training, option), the training phrases, and the per-word t
 
 Re-render a results file from its committed per-word rows, no model needed:
 
-    python experiments/open_vocabulary/unseen_words_report.py [--out results] [--name unseen_words]
+    python -m experiments.open_vocabulary.unseen_words_report [--out results] [--name unseen_words]
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 import numpy as np
 
@@ -238,6 +237,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    # Run as a file: the repo root, not this folder, heads the path.
-    sys.path[0] = str(Path(__file__).resolve().parents[2])
     sys.exit(main())

@@ -2,8 +2,8 @@
 """Zero-shot on held-out classes (word-vector labels): train PSE* without some classes, then
 annotate and generate the held-out ones from their names alone.
 
-    python experiments/open_vocabulary/zero_shot.py          # 5 splits x 3 seeds x 2 data sets
-    python experiments/open_vocabulary/zero_shot.py --seeds 0 --steps 20000
+    python -m experiments.open_vocabulary.zero_shot          # 5 splits x 3 seeds x 2 data sets
+    python -m experiments.open_vocabulary.zero_shot --seeds 0 --steps 20000
 
 Each run trains through `pse_tf.runs.train` with `TrainConfig.held_out_classes`, so its directory
 (<--runs>/<dataset>-split<k>-seed<s>-steps<n>) reloads with `pse_tf.runs.load_run`. Resumable: a
@@ -301,7 +301,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    # Run as a file: the repo root, not this folder, heads the path (`experiments` is not
-    # installed, and a module here must not shadow the standard library's).
-    sys.path[0] = str(Path(__file__).resolve().parents[2])
     sys.exit(main())

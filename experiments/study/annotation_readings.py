@@ -2,7 +2,7 @@
 """Annotation of the joint baselines (and PSE*) read two ways: the paper's q(z|l) rule, and the
 model's own p(l|z).
 
-    python experiments/study/annotation_readings.py results/runs/mnist-jmvae-* results/runs/mnist-trelbo-*
+    python -m experiments.study.annotation_readings results/runs/mnist-jmvae-* results/runs/mnist-trelbo-*
 
 The paper annotates every model by the label whose q(z|l) is densest at the mean of q(z|x)
 (`metrics.annotate`, reading "q_z_l", the tables' reading). JMVAE and TrELBO also have a label
@@ -96,6 +96,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    # Run as a file: the repo root, not this folder, heads the path.
-    sys.path[0] = str(Path(__file__).resolve().parents[2])
     sys.exit(main())

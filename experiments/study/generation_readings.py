@@ -2,7 +2,7 @@
 """Where generation accuracy is lost: per class, images drawn from q(z|l) (the paper's protocol)
 beside images decoded from where the test images sit, q(z|x).
 
-    python experiments/study/generation_readings.py results/runs/mnist-pse_star-onehot-z*-seed?
+    python -m experiments.study.generation_readings results/runs/mnist-pse_star-onehot-z*-seed?
 
 For each finished run, five per-class readings, each classified by the fixed evaluator:
 - `q(z|l)`: the tables' generation accuracy, one draw of `--samples-per-label` images per label;
@@ -230,6 +230,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    # Run as a file: the repo root, not this folder, heads the path.
-    sys.path[0] = str(Path(__file__).resolve().parents[2])
     sys.exit(main())

@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Which reading of "reconstruction error" could the paper's Fashion-MNIST values be?
 
-    python experiments/study/reconstruction_readings.py results/runs/fashion_mnist-pse_star-onehot-z10-seed0 ...
+    python -m experiments.study.reconstruction_readings results/runs/fashion_mnist-pse_star-onehot-z10-seed0 ...
 
 Each finished run's summed Bernoulli NLL of the images, one z ~ q(z|x) (the literal reading,
 `pse_tf.evaluation.metrics.reconstruction_error`), on the test set (the literal reading), the
@@ -191,5 +191,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     sys.exit(main())

@@ -1,8 +1,8 @@
 #!/usr/bin/env python
 """The reproduction study: each setting the paper leaves open, its effect on the three metrics.
 
-    python experiments/study/reproduction_study.py                  # MNIST PSE* 10-d, 2 seeds
-    python experiments/study/reproduction_study.py --dataset fashion_mnist \
+    python -m experiments.study.reproduction_study                  # MNIST PSE* 10-d, 2 seeds
+    python -m experiments.study.reproduction_study --dataset fashion_mnist \
         --variants baseline binarize-dynamic
 
 Every variant changes one thing from the paper's literal configuration (`baseline`) and is trained
@@ -75,7 +75,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    # Run as a file: the repo root, not this folder, heads the path (`experiments` is not
-    # installed, and a module here must not shadow the standard library's).
-    sys.path[0] = str(Path(__file__).resolve().parents[2])
     sys.exit(main())

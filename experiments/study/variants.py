@@ -183,7 +183,7 @@ def render_study(state: dict) -> str:
              "mean ± std over seeds (accuracies in %; generation: one repeat per reading, "
              "`generation_samples_per_label` images per label). ✓: meets or beats the paper's "
              "PSE* 10-d cell at its precision; ✗ and how far behind. Regenerate: "
-             "`python experiments/study/reproduction_study.py` (`--dataset fashion_mnist`); the "
+             "`python -m experiments.study.reproduction_study` (`--dataset fashion_mnist`); the "
              "budget question is `experiments/curves/learning_curve.py` (results/learning_curve.md).", ""]
     groups: dict = {}
     for row in state["rows"]:

@@ -2,7 +2,7 @@
 """Is q(z|x)'s spread a useful uncertainty? Accuracy per decile of sigma(x), the calibration
 (ECE) of the annotation probabilities, and sigma(x) on occluded and noised test images.
 
-    python experiments/uncertainty/uncertainty.py RUN_OR_EXPORT [RUN_OR_EXPORT ...] \
+    python -m experiments.uncertainty.uncertainty RUN_OR_EXPORT [RUN_OR_EXPORT ...] \
         --results results/uncertainty
 
 Writes RESULTS.md, RESULTS.json and results/figures/uncertainty.png (`--figure`); the method is
@@ -49,15 +49,22 @@ def markdown(reports: dict) -> str:
     return "\n".join(lines)
 
 
+def runs_text(rows: list[dict]) -> str:
+    """One line per model: where it is, its training budget and the wall time."""
+    lines = ["Models (wall time = loading + encoding the test split + the report, on this "
+             "machine):"]
+    for r in rows:
+        budget = f", {r['steps']:,} steps, seed {r['seed']}" if "steps" in r else ""
+        lines.append(f"- {r['dataset']}: `{r['model']}`{budget}, {r['wall_seconds']:.1f} s")
+    return "\n".join(lines)
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     from pse_tf import plotting
     from pse_tf.data import load_dataset
     from experiments.uncertainty.calibration import uncertainty_report
     from pse_tf.inference import load
-
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from retrieve import runs_text
 
     reports, summary = {}, []
     try:
@@ -84,7 +91,7 @@ def main(argv=None) -> int:
                                                    indent=2) + "\n")
     table = markdown(reports)
     out.with_suffix(".md").write_text(
-        "# Uncertainty of q(z|x)\n\nWritten by `python experiments/uncertainty/uncertainty.py`; "
+        "# Uncertainty of q(z|x)\n\nWritten by `python -m experiments.uncertainty.uncertainty`; "
         "method in `experiments/uncertainty/calibration.py` (sigma(x) = mean stddev of q(z|x); ECE over 15 bins "
         "of the softmax over classes of log q(mean | l); occlusion: one random 14x14 square "
         f"zeroed; noise: N(0, 0.3^2) clipped to [0, 1]; seed {args.seed}). Figure: `{figure}`.\n\n"
@@ -95,7 +102,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    # Run as a file: the repo root, not this folder, heads the path (`experiments` is not
-    # installed, and a module here must not shadow the standard library's).
-    sys.path[0] = str(Path(__file__).resolve().parents[2])
     sys.exit(main())

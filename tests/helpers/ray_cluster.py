@@ -34,6 +34,18 @@ class Node:
                                         stdout=open(log, "w"), stderr=subprocess.STDOUT,
                                         start_new_session=True)
 
+    @property
+    def node_id(self) -> str | None:
+        """The Ray node id, read from its raylet's command line."""
+        for pid in _group_and_descendants(self.process.pid):
+            with contextlib.suppress(OSError):
+                argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+                if argv and argv[0].endswith(b"/raylet"):
+                    for arg in argv:
+                        if arg.startswith(b"--node_id="):
+                            return arg.split(b"=", 1)[1].decode()
+        return None
+
     def kill(self):
         """SIGKILL every process of the node: its process group (raylet, GCS, agents) and their
         descendants (Ray's workers, which start sessions of their own)."""
@@ -69,7 +81,9 @@ def loopback_cluster(log_dir: Path, nodes: int = 2, cpus_per_node: int = 1):
     checkout on PYTHONPATH."""
     log_dir.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}
-    env.update(RAY_AUTH_MODE="token", TF_CPP_MIN_LOG_LEVEL="2")
+    # The memory monitor off: on a machine shared with other jobs it kills trials for memory
+    # those jobs use, which is not what a test of ours is about.
+    env.update(RAY_AUTH_MODE="token", TF_CPP_MIN_LOG_LEVEL="2", RAY_memory_monitor_refresh_ms="0")
     # The nodes' workers import this checkout's pse_tf (on a real cluster: pse_tf installed on
     # every node).
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH")])])

@@ -139,7 +139,8 @@ def test_the_command_resumes_after_sigkill_from_checkpoints(tmp_path):
     command = [sys.executable, str(SCRIPT), "--table", "1", "--rows", "pse", "--seeds", "1",
                "--steps", "300", "--checkpoint-every", "100", "--generation-repeats", "1",
                "--out", str(tmp_path), "--readme", ""]
-    env = {**os.environ, "PYTHONPATH": str(SCRIPT.parents[1])}
+    env = {**os.environ, "PYTHONPATH": str(SCRIPT.parents[1]),
+           "RAY_memory_monitor_refresh_ms": "0"}  # other jobs' memory must not kill our trials
     env.pop("RAY_ADDRESS", None)
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                env=env, start_new_session=True)

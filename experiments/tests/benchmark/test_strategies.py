@@ -1,9 +1,8 @@
 """The strategies measurement: the CPU split refused once TensorFlow has set up its devices; a
-small measurement end to end through experiments/benchmark/benchmark.py --strategies (its own
-process)."""
+small measurement end to end through `python -m experiments.benchmark.benchmark --strategies`
+(its own process)."""
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -26,9 +25,9 @@ def test_the_cpu_split_after_tensorflow_set_up_its_devices_says_so():
 @pytest.mark.slow
 def test_strategies_alone_time_none_and_mirrored_on_one_and_two_devices(tmp_path):
     done = subprocess.run(
-        [sys.executable, str(ROOT / "experiments/benchmark/benchmark.py"), "--strategies", "--models",
+        [sys.executable, "-m", "experiments.benchmark.benchmark", "--strategies", "--models",
          "vae", "--steps", "100", "--repeats", "1", "--out", str(tmp_path)],
-        capture_output=True, text=True, timeout=900, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        capture_output=True, text=True, timeout=900, cwd=ROOT)
     assert done.returncode == 0, done.stderr[-3000:]
     section = json.loads((tmp_path / "benchmark.json").read_text())["strategies"]
     settings = [(r["strategy"], r["devices"], r["xla"]) for r in section["rows"]]

@@ -1,0 +1,164 @@
+"""pse_tf.grids: a grid is validated before Ray starts; on local Ray it gives the metrics of the
+same runs trained one by one; on a two-node loopback cluster its trials run on both nodes, and a
+node SIGKILLed mid-trial loses no run (the killed one resumes from its checkpoint)."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from pse_tf import grids
+from pse_tf.config import ConfigError, ModelConfig, TrainConfig
+
+ROOT = Path(__file__).resolve().parents[1]
+METRICS = ("reconstruction_error", "annotation_accuracy", "generation_accuracy")
+
+
+def _base(**changes) -> TrainConfig:
+    # Tiny and cheap: the metrics are compared, not judged.
+    return TrainConfig(**{"dataset": "mnist", "label_encoding": "onehot", "steps": 100,
+                          "checkpoint_every": 100, "generation_repeats": 1,
+                          "generation_samples_per_label": 10, **changes})
+
+
+def test_expand_crosses_the_grid_with_the_seeds_and_routes_each_key():
+    configs = grids.expand(_base(), {"model": ["jmvae"], "alpha": [0.1, 1], "latent_dim": [2],
+                                     "learning_rate": [3e-4]}, seeds=2)
+    assert [(c.model.options["alpha"], c.seed) for c in configs] == [
+        (0.1, 0), (0.1, 1), (1, 0), (1, 1)]
+    assert {(c.model.name, c.model.latent_dim, c.learning_rate) for c in configs} == {
+        ("jmvae", 2, 3e-4)}
+    assert len({grids.run_name(c) for c in configs}) == 4
+
+
+@pytest.mark.parametrize("grid, message", [
+    ({"model": ["nope"]}, "unknown model 'nope'"),
+    ({"model": ["jmvae"], "beta": [1]}, "unknown option(s) ['beta']"),
+    ({"model": ["jmvae"], "alpha": [0.1, -1]}, "option 'alpha' must be >= 0.0, got -1.0"),
+    ({"model.nope": [1]}, "unknown key 'model.nope'"),
+    ({"steps": [0]}, "steps must be >= 1"),
+    ({"model": ["pse"], "seed": [1, 1]}, "two runs share the run folder"),
+    ({"steps": 5}, "needs a list of values"),
+])
+def test_a_bad_grid_is_refused_with_one_line_naming_it(grid, message):
+    with pytest.raises(ConfigError) as error:
+        grids.expand(_base(), grid)
+    assert message in str(error.value) and "\n" not in str(error.value)
+
+
+def test_run_refuses_a_bad_config_and_an_unreachable_address_before_ray_starts(tmp_path):
+    bad = _base(model=ModelConfig(name="jmvae", options={"alpha": "x"}))
+    with pytest.raises(ConfigError, match="option 'alpha' must be float"):
+        grids.run([bad], out=tmp_path)
+    with pytest.raises(grids.GridError, match="no Ray cluster at '127.0.0.1:1'"):
+        grids.run([_base()], out=tmp_path, address="127.0.0.1:1", log=None)
+    assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.slow
+def test_a_grid_on_local_ray_gives_the_metrics_of_the_runs_trained_one_by_one(tmp_path,
+                                                                            monkeypatch):
+    from pse_tf.runs import train
+
+    # Ray's memory monitor off: other jobs' memory on a shared machine must not kill our trials.
+    monkeypatch.setenv("RAY_memory_monitor_refresh_ms", "0")
+    configs = grids.expand(_base(), {"model": ["pse", "jmvae"]}, seeds=2)
+    lines = []
+    outcomes = grids.run(configs, out=tmp_path / "ray", log=lines.append)
+    assert all(o.ok and not o.reused for o in outcomes), [o.error for o in outcomes]
+    assert sum("finished:" in line for line in lines) == 4 and "4/4" in lines[-1]
+    assert all(o.node_id and o.resumed_from_step == 0 for o in outcomes)
+    for config, outcome in zip(configs, outcomes):
+        assert outcome.run_dir == tmp_path / "ray" / grids.run_name(config)
+        alone = train(TrainConfig.from_dict({**config.to_dict(), "out": str(tmp_path / "alone")}),
+                      verbose=0, export=False).metrics
+        assert {k: outcome.metrics[k] for k in METRICS} == pytest.approx(
+            {k: alone[k] for k in METRICS}, rel=1e-4, abs=1e-3), grids.run_name(config)
+
+    # The same call again reuses every finished run: no trial, the same metrics.
+    again = grids.run(configs, out=tmp_path / "ray", log=None)
+    assert all(o.reused for o in again)
+    assert [o.metrics for o in again] == [o.metrics for o in outcomes]
+
+
+@pytest.mark.slow
+def test_a_loopback_cluster_runs_on_both_nodes_and_a_killed_node_loses_no_run(tmp_path):
+    """Two 1-CPU nodes, two runs through scripts/sweep.py --address. Once the second node's run
+    has a checkpoint, every process of that node is SIGKILLed: Ray retries the trial on the
+    head, it resumes from the checkpoint, and its metrics equal an uninterrupted run's."""
+    from pse_tf.runs import train
+    from tests.helpers.ray_cluster import loopback_cluster
+
+    out = tmp_path / "runs"
+    argv = ["--dataset", "mnist", "--model", "pse", "--grid", "latent_dim=2,3", "--seeds", "1",
+            "--steps", "1000", "--checkpoint-every", "100", "--generation-repeats", "1",
+            "--out", str(out), "--results", str(tmp_path / "results"), "--name", "sweep"]
+    with loopback_cluster(tmp_path / "cluster") as (address, env, (head, second)):
+        head_id, second_id = head.node_id, second.node_id
+        sweep = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "sweep.py"), *argv,
+                                  "--address", address], env=env, cwd=tmp_path,
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            killed = _wait_for_a_checkpoint_on(second_id, out, sweep)
+            second.kill()
+            log, _ = sweep.communicate(timeout=900)
+        finally:
+            if sweep.poll() is None:
+                sweep.kill()
+    assert sweep.returncode == 0, log[-3000:]
+    assert "2/2 finished" in log
+    table = json.loads((tmp_path / "results" / "sweep.json").read_text())
+    assert [row["seeds"] for row in table["rows"]] == [[0], [0]]
+
+    placements = {d.name: json.loads((d / "metrics.json").read_text())["ray"]
+                  for d in out.iterdir() if d.name.startswith("mnist-")}
+    assert set(placements) == {"mnist-pse-onehot-z2-seed0", "mnist-pse-onehot-z3-seed0"}
+    # The killed run started on the second node and finished on the head, from its checkpoint.
+    (other,) = set(placements) - {killed}
+    assert placements[other]["node_id"] == placements[killed]["node_id"] == head_id
+    assert head_id != second_id
+    assert placements[killed]["resumed_from_step"] >= 100
+    assert placements[other]["resumed_from_step"] == 0
+
+    config = TrainConfig.from_json(out / killed / "config.json")
+    uninterrupted = train(TrainConfig.from_dict({**config.to_dict(),
+                                                 "out": str(tmp_path / "alone")}),
+                          verbose=0, export=False).metrics
+    resumed = json.loads((out / killed / "metrics.json").read_text())
+    assert {k: resumed[k] for k in METRICS} == pytest.approx(
+        {k: uninterrupted[k] for k in METRICS}, rel=1e-4, abs=1e-3)
+
+
+def _wait_for_a_checkpoint_on(node_id: str, out: Path, process, seconds: float = 600) -> str:
+    """The name of the run whose trial runs on `node_id`, once it has a checkpoint."""
+    assert node_id
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        assert process.poll() is None, process.stdout.read()[-3000:]
+        for placement in out.glob("*/ray.json"):
+            run = placement.parent
+            if json.loads(placement.read_text())["node_id"] == node_id and \
+                    list((run / "checkpoints").glob("step-*")) and \
+                    not (run / "model.weights.h5").exists():
+                return run.name
+        time.sleep(0.05)
+    raise TimeoutError("no run reached a checkpoint on the second node")
+
+
+def test_when_tune_itself_stops_every_run_comes_back_with_the_reason(tmp_path, monkeypatch):
+    """Ray's memory monitor killing a trial's actor as it starts was seen to raise out of Tune's
+    controller: the grid still returns an outcome per run, saying so, and a rerun resumes."""
+    from ray import tune
+
+    def fit(self):
+        raise RuntimeError("1 worker(s) were killed due to the node running low on memory")
+
+    monkeypatch.setattr(tune.Tuner, "fit", fit)
+    lines = []
+    (outcome,) = grids.run([_base()], out=tmp_path, log=lines.append)
+    assert not outcome.ok and "Ray Tune stopped: RuntimeError: 1 worker(s)" in outcome.error
+    assert any("run the same command again to resume" in line for line in lines)
