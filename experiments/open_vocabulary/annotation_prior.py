@@ -97,7 +97,8 @@ def main(argv=None) -> int:
              "", "Validation images (1,000 per run), development negatives; written by "
              "`experiments/open_vocabulary/annotation_prior.py`.", "",
              "| data set | run | prior m | CSLS k | top-1 class | closed set | negative in top 5 |"
-             " top-1 names a class | most frequent top-1 words |", "|---|---|---|---|---|---|---|---|---|"]
+             " top-1 names a class | most frequent top-1 words |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {r['dataset']} | {Path(r['run']).name} | {r['prior']:g} | {r['csls_k']} | "
                      f"{r['top1_class_accuracy']:.1%} | {r['closed_set_accuracy']:.1%} | "

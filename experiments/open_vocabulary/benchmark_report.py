@@ -261,11 +261,13 @@ def markdown(results: list[dict]) -> str:
             f"{c} {v}" for c, v in r["paths"]["python"]["summary"]["test"]["by_class"].items()))
     lines += ["", "## Annotation with the default vocabulary (whole test set)", "",
               "| data set | run | vocabulary | path | top-1 word's class | closed set | "
-              "negative in top 5 | most frequent top-1 words |", "|---|---|---|---|---|---|---|---|"]
+              "negative in top 5 | most frequent top-1 words |",
+              "|---|---|---|---|---|---|---|---|"]
     for r in results:
         a = r["annotation"]
         for name in ("python", "export"):
-            lines.append(f"| {r['dataset']} | {Path(r['run']).name} | {a['vocabulary']:,} | {name} | "
+            lines.append(f"| {r['dataset']} | {Path(r['run']).name} | {a['vocabulary']:,} | "
+                         f"{name} | "
                          f"{a[name]['top1_class_accuracy']:.1%} | {a['closed_set_accuracy']:.1%} | "
                          f"{a[name]['negative_in_top5']:.2%} | "
                          + ", ".join(f"{w} {n}" for w, n in a[name]["frequent_top1"][:8]) + " |")
