@@ -2,11 +2,12 @@
 """Export a finished run again, choosing the text vocabulary: exported/<name>/<next version>/.
 
     python scripts/export.py runs/fashion_mnist-pse_star-word2vec-z10-seed0 --vocabulary-size 10000
-    python scripts/export.py RUN --sizes 0 10000 50000 400000 --export-dir /tmp/sizes  # measure
+    python scripts/export.py RUN --sizes 0 10000 all --export-dir /tmp/sizes  # measure
 
 The SavedModel of a word-vector run carries every word of its word vectors (or the
-`--vocabulary-size` most frequent, plus the class-name words) as a lookup table for the `phrase_vectors`,
-`generate_text` and `annotate_words` signatures (`pse_tf.export.text`); 0 leaves them out.
+`--vocabulary-size` most frequent, plus the class-name words) as a lookup table for the
+`phrase_vectors`, `generate_text` and `annotate_words` signatures (`pse_tf.export.text`); 0 leaves
+them out; `--sizes all 50000` measures the default against a smaller vocabulary.
 `--sizes` exports once per size (SavedModel only) and prints the size of each export.
 """
 

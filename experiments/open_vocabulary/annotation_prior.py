@@ -13,7 +13,7 @@ Reported per option: top-1 word's class (through the knowledge table) = the imag
 closed-set annotation accuracy (the 10 class names) on the same images, the share of images with
 a development negative among their top 5, and the most frequent top-1 words.
 
-    python experiments/open_vocabulary/annotation_prior.py RUN_DIR [RUN_DIR ...]
+    python -m experiments.open_vocabulary.annotation_prior RUN_DIR [RUN_DIR ...]
 
 Writes experiments/open_vocabulary/results/annotation_prior.{json,md}.
 """
@@ -97,7 +97,8 @@ def main(argv=None) -> int:
              "", "Validation images (1,000 per run), development negatives; written by "
              "`experiments/open_vocabulary/annotation_prior.py`.", "",
              "| data set | run | prior m | CSLS k | top-1 class | closed set | negative in top 5 |"
-             " top-1 names a class | most frequent top-1 words |", "|---|---|---|---|---|---|---|---|---|"]
+             " top-1 names a class | most frequent top-1 words |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {r['dataset']} | {Path(r['run']).name} | {r['prior']:g} | {r['csls_k']} | "
                      f"{r['top1_class_accuracy']:.1%} | {r['closed_set_accuracy']:.1%} | "

@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """The open-vocabulary benchmark (pse_tf/labels/benchmark_words.json) through every path, per run.
 
-    python experiments/open_vocabulary/benchmark_report.py RUN=EXPORT [RUN=EXPORT ...]
+    python -m experiments.open_vocabulary.benchmark_report RUN=EXPORT [RUN=EXPORT ...]
 
 Each RUN is a finished word-vector run directory, EXPORT its export with the default options
 (`scripts/export.py RUN`). Paths:
@@ -261,11 +261,13 @@ def markdown(results: list[dict]) -> str:
             f"{c} {v}" for c, v in r["paths"]["python"]["summary"]["test"]["by_class"].items()))
     lines += ["", "## Annotation with the default vocabulary (whole test set)", "",
               "| data set | run | vocabulary | path | top-1 word's class | closed set | "
-              "negative in top 5 | most frequent top-1 words |", "|---|---|---|---|---|---|---|---|"]
+              "negative in top 5 | most frequent top-1 words |",
+              "|---|---|---|---|---|---|---|---|"]
     for r in results:
         a = r["annotation"]
         for name in ("python", "export"):
-            lines.append(f"| {r['dataset']} | {Path(r['run']).name} | {a['vocabulary']:,} | {name} | "
+            lines.append(f"| {r['dataset']} | {Path(r['run']).name} | {a['vocabulary']:,} | "
+                         f"{name} | "
                          f"{a[name]['top1_class_accuracy']:.1%} | {a['closed_set_accuracy']:.1%} | "
                          f"{a[name]['negative_in_top5']:.2%} | "
                          + ", ".join(f"{w} {n}" for w, n in a[name]["frequent_top1"][:8]) + " |")

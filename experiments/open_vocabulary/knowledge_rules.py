@@ -13,8 +13,8 @@ One result file per rule tried, kept or rejected:
 experiments/open_vocabulary/results/knowledge_rules/<rule name>.json, and a summary table
 results.md beside them.
 
-    python experiments/open_vocabulary/knowledge_rules.py            # every rule in RULES
-    python experiments/open_vocabulary/knowledge_rules.py --half test  # only after choosing
+    python -m experiments.open_vocabulary.knowledge_rules            # every rule in RULES
+    python -m experiments.open_vocabulary.knowledge_rules --half test  # only after choosing
 """
 
 from __future__ import annotations

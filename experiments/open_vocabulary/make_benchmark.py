@@ -17,7 +17,7 @@ Dropped words are listed in the file with the reason. Each kept word's half is f
 "development" when the first 8 hex digits of SHA-256('pse_tf benchmark v1:' + word) are even,
 else "test". The denominators are written in the file and are never recomputed by a rule.
 
-    python experiments/open_vocabulary/make_benchmark.py     # refuses to overwrite the file
+    python -m experiments.open_vocabulary.make_benchmark     # refuses to overwrite the file
 """
 
 from __future__ import annotations

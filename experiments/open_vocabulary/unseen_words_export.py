@@ -115,8 +115,8 @@ def render(rows: list[dict], results: Path) -> str:
              "pse_tf/labels/unseen_words.json sent to `generate_text` 1,000 times, the images "
              "classified by the fixed evaluator, a word lands when the majority class is the "
              "intended one. Headline: the words that stay unseen after the text normalisation; "
-             "the rewritten ones apart. `python experiments/open_vocabulary/"
-             "unseen_words_export.py`.",
+             "the rewritten ones apart. `python -m experiments.open_vocabulary."
+             "unseen_words_export`.",
              "",
              "| data set | seed | option | landed, stay unseen | development | held-out | "
              "rewritten | same words land in Python | max \\|phrase_vectors − Python\\| | "

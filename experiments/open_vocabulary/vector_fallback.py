@@ -4,7 +4,7 @@ GloVe vector is nearest (cosine), when that cosine is at least tau and beats the
 at least m. Development half only: how many of the table's abstaining positives it maps (and
 rightly), and how many abstaining negatives it maps (wrongly).
 
-    python experiments/open_vocabulary/vector_fallback.py
+    python -m experiments.open_vocabulary.vector_fallback
 
 Writes experiments/open_vocabulary/results/vector_fallback.md.
 """
@@ -32,7 +32,7 @@ def main() -> int:
         return x / np.linalg.norm(x, axis=-1, keepdims=True)
 
     lines = ["# Word-vector fallback for the words the knowledge table leaves unnamed (rejected)",
-             "", "Development half; `python experiments/open_vocabulary/vector_fallback.py`. "
+             "", "Development half; `python -m experiments.open_vocabulary.vector_fallback`. "
              "Positives / negatives: the development words the table abstains on.", "",
              "| data set | tau | margin m | positives mapped (right) | negatives mapped |",
              "|---|---|---|---|---|"]

@@ -8,7 +8,7 @@ by that class's row, so its images would be drawn as the seen class (the collaps
 Wu-Palmer rule showed: every digit is a sibling of every other). Beside it, the previous rule
 (`pse_tf.labels.lexical_classes`, Wu-Palmer >= 0.8) on the same names.
 
-    python experiments/open_vocabulary/zero_shot_collapse.py
+    python -m experiments.open_vocabulary.zero_shot_collapse
 
 Writes experiments/open_vocabulary/results/zero_shot_collapse.{json,md}.
 """
@@ -19,12 +19,11 @@ import json
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 OUT = Path(__file__).resolve().parent / "results" / "zero_shot_collapse"
 
 
 def main() -> int:
-    import zero_shot_scores as zs
+    from experiments.open_vocabulary import zero_shot_scores as zs
 
     from pse_tf.data import CLASS_NAMES
     from pse_tf.labels.knowledge import DEFAULT_RULE, word_classes

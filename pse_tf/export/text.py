@@ -25,8 +25,9 @@ an empty text or bytes that are not UTF-8 fail with an InvalidArgumentError sayi
 `annotate_words` ranks the annotation vocabulary (`pse_tf.labels.annotation_vocabulary`, stored
 as assets/annotation_vocabulary.txt and as each word's label vector as `phrase_vectors` gives
 it) by log q(mean of q(z|x) | l_word) (paper §2) plus the named-word prior, and returns the k
-best with their softmax probability over that list, as `pse_tf.inference` does in Python. `embed_labels` has
-no text in it; it is what a client needs to score its own label vectors (`pse_tf.inference`).
+best with their softmax probability over that list, as `pse_tf.inference` does in Python.
+`embed_labels` has no text in it; it is what a client needs to score its own label vectors
+(`pse_tf.inference`).
 
 Before tokenisation a phrase gets the text normalisation of `pse_tf.labels.open_vocabulary.DEFAULT`
 (numerals spelt out, plurals of class-name words made singular: "trousers" -> "trouser"), as the
