@@ -154,6 +154,22 @@ def _remove_stale_staging(folder: Path) -> None:
             pass
 
 
+def stage_missing(sources, target: Path, files: Sequence[str], check, name: str, verbose: bool,
+                  failures: list) -> list[str]:
+    """Asks each source in turn for the `files` not yet in `target` (`stage`), until none is
+    missing; each source's problems are appended to `failures` as one line. Returns the files
+    still missing."""
+    missing = [f for f in files if not (target / f).is_file()]
+    for source in sources:
+        if not missing:
+            break
+        _, problems = stage(source, target, missing, check, name, verbose)
+        missing = [f for f in files if not (target / f).is_file()]
+        if problems:
+            failures.append(f"{source}: {'; '.join(problems)}")
+    return missing
+
+
 def stage(source: Source, target: Path, files: Sequence[str], check, name: str,
           verbose: bool) -> tuple[dict, list[str]]:
     """Asks `source` for `files` and moves each one that passes `check` into `target`.

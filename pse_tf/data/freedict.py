@@ -24,7 +24,7 @@ import urllib.request
 from pathlib import Path
 from typing import Sequence
 
-from pse_tf.data.datasets import cache_dir, stage
+from pse_tf.data.datasets import cache_dir, stage_missing
 from pse_tf.data.idx import DataError
 from pse_tf.data.sources import DebPackage, Source
 
@@ -112,15 +112,9 @@ def fetch(data_dir: str | os.PathLike | None = None, verbose: bool = True,
             path = target / file
             if path.is_file() and not _good(path):
                 path.unlink(missing_ok=True)
-        missing = [f for f in wanted if not (target / f).is_file()]
         package = f"dict-freedict-{language}-eng"
-        for source in (DebPackage(package, _DEBIAN_DIR, suffix=""), DebianPool(package)):
-            if not missing:
-                break
-            _, problems = stage(source, target, missing, verify, NAME, verbose)
-            missing = [f for f in wanted if not (target / f).is_file()]
-            if problems:
-                failures.append(f"{source}: {'; '.join(problems)}")
+        missing = stage_missing((DebPackage(package, _DEBIAN_DIR, suffix=""), DebianPool(package)),
+                                target, wanted, verify, NAME, verbose, failures)
         if missing:
             raise DataError(f"could not get verified FreeDict file(s) {missing} from any source "
                             f"(run `python -m pse_tf.data fetch freedict` where apt-get or the "

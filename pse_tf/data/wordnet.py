@@ -22,7 +22,7 @@ import zipfile
 from pathlib import Path
 from typing import Sequence
 
-from pse_tf.data.datasets import _log, cache_dir, stage
+from pse_tf.data.datasets import _log, cache_dir, stage_missing
 from pse_tf.data.idx import DataError
 from pse_tf.data.sources import DebPackage, Source, _run
 
@@ -173,14 +173,8 @@ def fetch(data_dir: str | os.PathLike | None = None, verbose: bool = True, *,
             _log(verbose, f"{NAME}/{file}: fails its sha256; removing {path}")
             failures.append(f"cache {path}: bad sha256 (removed)")
             path.unlink(missing_ok=True)
-    missing = [f for f in FILES if not (target / f).is_file()]
-    for source in default_sources() if sources is None else sources:
-        if not missing:
-            break
-        _, problems = stage(source, target, missing, verify, NAME, verbose)
-        missing = [f for f in FILES if not (target / f).is_file()]
-        if problems:
-            failures.append(f"{source}: {'; '.join(problems)}")
+    missing = stage_missing(default_sources() if sources is None else sources, target, FILES,
+                            verify, NAME, verbose, failures)
     if missing:
         raise DataError(
             f"could not get verified WordNet 3.0 file(s) {missing} from any source "
