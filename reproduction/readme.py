@@ -88,8 +88,10 @@ def _beyond_the_paper(results: Path) -> list[str]:
             full = row["metrics"][key]["full"]
             ours = {"mean": full[0], "std": None if seeds < 2 else full[1], "n": seeds}
             cells.append(cell(key, ours, paper.get(key)))
+        planned = len(summary["seeds"])
         lines.append("| " + " | ".join([dataset, label, f"{summary['steps']:,}",
-                                          str(seeds), *cells]) + " |")
+                                          str(seeds) if seeds == planned else
+                                          f"{seeds} of {planned}", *cells]) + " |")
     return lines
 
 
