@@ -3,8 +3,9 @@
 
     python -m experiments.open_vocabulary.benchmark_report RUN=EXPORT [RUN=EXPORT ...]
 
-Each RUN is a finished word-vector run directory, EXPORT its export with the default options
-(`scripts/export.py RUN`). Paths:
+Each RUN is a finished word-vector run directory, EXPORT its export with every annotation word
+returned (`scripts/export.py RUN --top-k 100000 --no-tflite`: the words that name a class share
+its score, so a shorter top-k would cut some of them arbitrarily). Paths:
 
 - `python`: `pse_tf.inference.load(RUN)`: phrase vectors by `open_vocabulary.DEFAULT`, images
   from q(z|l) by the run's model;
@@ -115,6 +116,10 @@ def measure(run_dir: str, export_dir: str, samples: int, annotate_images: int) -
     vocab = export.vocabulary()
     out = export.backend.signatures["annotate_words"](images=tf.constant(images))
     top_words = [[w.decode("utf-8") for w in row] for row in out["words"].numpy()]
+    if len(top_words[0]) < len(vocab):
+        # words that name a class share its score, so a top-k cuts some of them arbitrarily
+        raise SystemExit(f"{export_dir}: annotate_words returns {len(top_words[0])} of "
+                         f"{len(vocab)} words; export with --top-k {len(vocab)} or more")
     top_scores = out["scores"].numpy()
     where = {w: i for i, w in enumerate(vocab)}
     full = np.zeros((len(images), len(vocab)), np.float32)

@@ -25,7 +25,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 # How an unseen name becomes a label vector: its phrase vector (the paper); that vector projected
 # onto the affine span of the seen names' vectors; or the library's default open-vocabulary rule
-# (`pse_tf.labels.open_vocabulary.DEFAULT`, WordNet's class for a word among the *seen* names).
+# (`pse_tf.labels.open_vocabulary.DEFAULT`: the knowledge table over the *seen* names).
 MAPPINGS = ("raw", "project", "lexicon")
 
 
@@ -168,8 +168,9 @@ def summarise(rows, devise):
              "q(z | unseen name) classified by the fixed evaluator. Unseen name -> label "
              "vector: `raw` its phrase vector (the paper); `project` projected onto the affine "
              "span of the seen names' vectors; `lexicon` the library's default open-vocabulary "
-             "rule among the seen names (WordNet's class for a word: a held-out name that "
-             "WordNet puts near a seen class gets that class's vector). DeViSE-style: ridge map "
+             "rule among the seen names (the knowledge table over the seen names: a held-out "
+             "name that it maps to a seen class, as a synonym or hyponym, gets that class's "
+             "vector; every other keeps its phrase vector). DeViSE-style: ridge map "
              "pixels -> word space fitted on seen classes, cosine-nearest name (no seeds). "
              "Chance: ZSL 50, GZSL S = U = H = 10, generation 10.", "",
              "| data set | method | runs | steps | ZSL top-1 | S | U | H | H stacked | AUSUC | "

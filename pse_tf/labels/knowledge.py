@@ -23,7 +23,16 @@ class's first sense:
   for the direct hypernym of its sense when that hypernym subsumes no other class (pullover's
   sweater.n.01, so "sweater" and "cardigan" name it); or
 - with `compounds`, it is the first part of WordNet compound lemmas that all name the same class
-  ("tee" of "tee_shirt", the T-shirt synset) and it names nothing by its own senses.
+  ("tee" of "tee_shirt", the T-shirt synset) and it names nothing by its own senses;
+- with `number_senses`, it shares the first adjective or adverb sense of a number form of c's
+  name ("secondly" with "second", "half-dozen" with "six") or is an adverb that pertains to one
+  ("fifthly"); with `number_affixes`, it is a cardinal class name followed by a suffix that
+  WordNet's lemmas attach to at least `number_affixes` of the number-word class names
+  ("sevenfold", "fivefold", "five-spot"), and no number word of another value ("fourteen", "sixties");
+- with `other_senses`, one of its noun senses is its *first* noun sense and is another sense of
+  c's name that holds no other class ("nil", "zilch": nothing.n.01, a sense of "zero");
+- with `heads`, WordNet does not know it and it splits into a known word and a head of at least
+  4 letters that names c ("trenchcoat", "gumboots": English compounds are head-final).
 
 When a word's senses name several classes, the earliest sense (WordNet orders a word's senses by
 frequency) decides, then the more specific class (t-shirt below shirt). The abstain margin
@@ -48,7 +57,7 @@ import numpy as np
 ABSTAIN = -1
 SENSE_CHOICES = ("first", "coherent", "coherent_ties")
 # Bump when any rule changes: cached tables of the old rule are then unused.
-RULE_VERSION = "knowledge-v1"
+RULE_VERSION = "knowledge-v2"
 _WORDLIKE = re.compile(r"[a-z][a-z'._\-]*")
 
 
@@ -73,6 +82,12 @@ class Rule:
             FreeDict dictionaries into English (`pse_tf.data.freedict`: Spanish, German, French,
             Italian), names class c when its translations that name a class all name c
             ("cinq" -> five, "manteau" -> cloak, mantle, coat, overcoat -> coat).
+        number_senses: bool. Adjective and adverb senses of number forms (module docstring).
+        number_affixes: int. Cardinal name + a suffix productive on at least this many
+            number-word class names in WordNet; 0 for never.
+        other_senses: bool. The lemmas of the class name's other noun senses, for words whose
+            first noun sense it is.
+        heads: bool. Compounds unknown to WordNet named by their head.
     """
 
     senses: str = "coherent"
@@ -82,12 +97,17 @@ class Rule:
     numbers: bool = True
     max_sense: int = 0
     dictionaries: bool = True
+    number_senses: bool = True
+    number_affixes: int = 5
+    other_senses: bool = True
+    heads: bool = True
 
     def __post_init__(self):
         if self.senses not in SENSE_CHOICES:
             raise ValueError(f"senses must be one of {SENSE_CHOICES}, got {self.senses!r}")
-        if self.max_sense < 0:
-            raise ValueError(f"max_sense must be >= 0, got {self.max_sense}")
+        for field in ("max_sense", "number_affixes"):
+            if getattr(self, field) < 0:
+                raise ValueError(f"{field} must be >= 0, got {getattr(self, field)}")
 
     @property
     def name(self) -> str:
@@ -99,6 +119,9 @@ class Rule:
             parts.append(f"max_sense{self.max_sense}")
         if self.dictionaries:
             parts.append("freedict")
+        parts += ["number_senses"] if self.number_senses else []
+        parts += [f"affixes{self.number_affixes}"] if self.number_affixes else []
+        parts += [k for k in ("other_senses", "heads") if getattr(self, k)]
         return "+".join(parts)
 
 
@@ -187,6 +210,18 @@ def number_forms(class_names: Sequence[str]) -> dict[str, int]:
     return out
 
 
+def _other_numbers(engine, class_names: Sequence[str]) -> set[str]:
+    """inflect's cardinal and ordinal words for 0-999 whose value is no class name's ("fourteen",
+    "sixtieth"), hyphens as spaces."""
+    own = {name.lower() for name in class_names}
+    out = set()
+    for n in range(1000):
+        word = engine.number_to_words(n)
+        if word not in own:
+            out.update({word.replace("-", " "), str(engine.ordinal(word)).replace("-", " ")})
+    return out
+
+
 class _Decider:
     def __init__(self, reader, class_names, rule):
         self.reader = reader
@@ -202,6 +237,16 @@ class _Decider:
                         self.owner[name] = (c, depth)
         self.numbers = number_forms(class_names) if rule.numbers else {}
         self.compound = self._compounds() if rule.compounds else {}
+        self.derived: dict[str, int] = {}
+        if rule.number_senses:
+            self.derived.update(self._number_senses(class_names))
+        if rule.other_senses:
+            for word, c in self._other_senses(class_names).items():
+                self.derived.setdefault(word, c)
+        self.affixes = self._affixes(class_names) if rule.number_affixes else None
+        self.lemmas = ({lemma.lower() for lemma in reader.all_lemma_names()}
+                       if rule.heads else set())
+        self._core: dict[str, int] = {}
 
     def _compounds(self) -> dict[str, int]:
         seen: dict[str, set] = {}
@@ -212,6 +257,72 @@ class _Decider:
                 if len(parts) == 2 and parts[0]:
                     seen.setdefault(parts[0], set()).add(owner)
         return {w: next(iter(o)) for w, o in seen.items() if len(o) == 1 and None not in o}
+
+    def _number_senses(self, class_names) -> dict[str, int]:
+        forms = number_forms(class_names)
+        out: dict[str, int] = {}
+        for form, c in forms.items():
+            for pos in ("a", "r"):
+                first = self.reader.synsets(form, pos)[:1]
+                for lemma in (first[0].lemma_names() if first else ()):
+                    out.setdefault(lemma.lower(), c)
+        for synset in self.reader.all_synsets("r"):
+            for lemma in synset.lemmas():
+                for p in lemma.pertainyms():
+                    if p.name().lower() in forms:
+                        out.setdefault(lemma.name().lower(), forms[p.name().lower()])
+        return {w: c for w, c in out.items() if "_" not in w}
+
+    def _other_senses(self, class_names) -> dict[str, int]:
+        names = {n.lower().replace(" ", "_") for n in class_names}
+        out: dict[str, set] = {}
+        for c, name in enumerate(class_names):
+            others = names - {name.lower().replace(" ", "_"), name.lower().split()[-1]}
+            for synset in _name_senses(self.reader, name):
+                lemmas = {lemma.lower() for lemma in synset.lemma_names()}
+                # a sense the table already reads, or one that holds another class's name
+                if synset.name() in self.owner or lemmas & others:
+                    continue
+                for lemma in lemmas:
+                    first = self.reader.synsets(lemma, "n")[:1]
+                    if "_" not in lemma and first and first[0] == synset:
+                        out.setdefault(lemma, set()).add(c)
+        return {w: next(iter(cs)) for w, cs in out.items() if len(cs) == 1}
+
+    def _affixes(self, class_names) -> tuple[dict[str, int], set[str], set[str], object]:
+        import inflect
+
+        engine = inflect.engine()
+        numbers = {engine.number_to_words(n) for n in range(1000)}
+        cardinals = {n.lower(): c for c, n in enumerate(class_names) if n.lower() in numbers}
+        stems: dict[str, set] = {}
+        for lemma in self.reader.all_lemma_names():
+            lemma = lemma.lower()
+            for stem in cardinals:
+                rest = lemma[len(stem):]
+                if lemma.startswith(stem) and rest and "_" not in rest:
+                    stems.setdefault(rest, set()).add(stem)
+        suffixes = {s for s, found in stems.items() if len(found) >= self.rule.number_affixes}
+        return cardinals, suffixes, _other_numbers(engine, class_names), engine
+
+    def affix_class(self, word: str) -> int:
+        cardinals, suffixes, others, engine = self.affixes
+        for stem, c in cardinals.items():
+            if word.startswith(stem) and word[len(stem):] in suffixes:
+                forms = {word, engine.singular_noun(word) or word}
+                if any(f.replace("-", " ") in others for f in forms):
+                    return ABSTAIN  # "fourteen", "sixties": another number
+                return c
+        return ABSTAIN
+
+    def head_class(self, word: str) -> int:
+        # a bound on the splits tried: a word this long is no compound of two words
+        if not word.isalpha() or len(word) > 40 or self.reader.synsets(word):
+            return ABSTAIN
+        named = {self.core(word[i:]) for i in range(3, len(word) - 3)
+                 if word[:i] in self.lemmas}
+        named.discard(ABSTAIN)
+        return named.pop() if len(named) == 1 else ABSTAIN
 
     def sense_class(self, word: str) -> int:
         if not _WORDLIKE.fullmatch(word):
@@ -238,12 +349,29 @@ class _Decider:
                 return named.pop()
         return c
 
-    def english(self, lower: str) -> int:
+    def core(self, lower: str) -> int:
+        """The word's class by the name's senses, number forms and derived words (cached: heads
+        look up the same endings again and again)."""
+        if lower not in self._core:
+            self._core[lower] = self._core_class(lower)
+        return self._core[lower]
+
+    def _core_class(self, lower: str) -> int:
         if lower in self.numbers:
             return self.numbers[lower]
         c = self.sense_class(lower)
         if c == ABSTAIN and lower in self.compound:
             return self.compound[lower]
+        if c == ABSTAIN and lower in self.derived:
+            return self.derived[lower]
+        if c == ABSTAIN and self.affixes is not None:
+            return self.affix_class(lower)
+        return c
+
+    def english(self, lower: str) -> int:
+        c = self.core(lower)
+        if c == ABSTAIN and self.rule.heads:
+            return self.head_class(lower)
         return c
 
 

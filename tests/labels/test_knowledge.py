@@ -72,7 +72,47 @@ def test_rule_options_are_checked():
         Rule(senses="all")
     with pytest.raises(ValueError, match="max_sense must be >= 0"):
         Rule(max_sense=-1)
-    assert DEFAULT_RULE.name == "coherent+parent10+numbers+freedict"
+    with pytest.raises(ValueError, match="number_affixes must be >= 0"):
+        Rule(number_affixes=-2)
+    assert DEFAULT_RULE.name == ("coherent+parent10+numbers+freedict+number_senses+affixes5"
+                                 "+other_senses+heads")
+
+
+def test_adjective_and_adverb_senses_of_number_forms_name_their_class(reader):
+    words = ["secondly", "firstly", "fifthly", "half-dozen"]
+    assert named(reader, words, DIGITS) == ["two", "one", "five", "six"]
+    assert named(reader, words, DIGITS, Rule(number_senses=False, dictionaries=False)) == [
+        None] * 4
+
+
+def test_productive_number_suffixes_name_the_digit_but_never_another_number(reader):
+    words = ["sevenfold", "ninefold", "twosome", "five-spot"]
+    assert named(reader, words, DIGITS) == ["seven", "nine", "two", "five"]
+    # "teen" and "ty" attach to digits too, but make other numbers
+    assert named(reader, ["fourteen", "seventeen", "sixty", "sixties", "ninetieth"],
+                 DIGITS) == [None] * 5
+    off = Rule(number_affixes=0, dictionaries=False)
+    assert named(reader, ["sevenfold", "ninefold"], DIGITS, off) == [None, None]
+    # a suffix must be productive: "one" + "rous" is no number word
+    assert named(reader, ["onerous", "sevenish"], DIGITS) == [None, None]
+
+
+def test_other_senses_of_a_class_name_lend_their_synonyms_only_where_they_come_first(reader):
+    assert named(reader, ["nil", "zilch", "nada"], DIGITS) == ["zero"] * 3
+    assert named(reader, ["nil", "zilch"], DIGITS, Rule(other_senses=False,
+                                                        dictionaries=False)) == [None, None]
+    # "base" is a baseball bag only in a late sense: it keeps its own meaning
+    assert named(reader, ["base"], FASHION) == [None]
+
+
+def test_compounds_unknown_to_wordnet_are_named_by_their_head(reader):
+    assert named(reader, ["trenchcoat", "gumboots"], FASHION) == ["coat", "ankle boot"]
+    assert named(reader, ["trenchcoat"], FASHION, Rule(heads=False, dictionaries=False)) == [
+        None]
+    # a head needs 4 letters ("anyone" is no "one"), and a word WordNet knows is not split
+    assert named(reader, ["anyone", "everyone"], DIGITS) == [None, None]
+    assert named(reader, ["sandbag"], FASHION) == named(reader, ["sandbag"], FASHION,
+                                                        Rule(heads=False, dictionaries=False))
 
 
 def test_bilingual_dictionaries_translate_into_english(reader):
