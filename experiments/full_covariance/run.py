@@ -8,8 +8,9 @@ seed pairs with the same seed of the diagonal row.
     python -m experiments.full_covariance.run --summarise
 
 Each finished run writes results/full_covariance/<row>-seed<k>.json (its metrics and ms/step);
-`--summarise` renders results/full_covariance.md from those files and the diagonal rows' per-seed
-values in results/table1.json and table2.json. Resumable: a finished run is reused and an
+`--summarise` renders results/full_covariance.md from those files, the diagonal rows' per-seed
+values in results/table1.json and table2.json, and the quiet-machine timing of
+`experiments.full_covariance.timing` where it exists. Resumable: a finished run is reused and an
 interrupted one resumes from its checkpoint (`runs.train`).
 """
 
@@ -133,8 +134,10 @@ def summarise(results: Path) -> dict:
                 "diag_row": _mean_sd([value(r) for r in diag["runs"]]),
                 "paired_difference": _mean_sd(diffs) if diffs else None}
         rows.append(entry)
+    timing = results / "full_covariance_timing.json"
     return {"steps": STEPS, "seeds": list(SEEDS), "generation_repeats": GENERATION_REPEATS,
-            "rows": rows}
+            "rows": rows,
+            "timing": json.loads(timing.read_text()) if timing.is_file() else None}
 
 
 def _fmt(pair, digits=1):
@@ -171,6 +174,21 @@ def render(summary: dict) -> str:
             lines.append(f"| {name} | {'—' if paper is None else paper} | "
                          f"{_fmt(m['diag_row'])} | {_fmt(m['diag_same_seeds'])} | "
                          f"{_fmt(m['full'])} | {_fmt(m['paired_difference'], 2)} |")
+        lines.append("")
+    timing = summary.get("timing")
+    lines += ["## The Cholesky factor's cost, timed apart", ""]
+    if not timing:
+        lines += ["Not measured yet (`python -m experiments.full_covariance.timing`).", ""]
+    else:
+        lines += [f"`python -m experiments.full_covariance.timing`: each row's diagonal and "
+                  f"full models through the training path, warmed up, median of "
+                  f"{timing['rows'][0]['repeats']} interleaved timings of "
+                  f"{timing['rows'][0]['steps']} steps, {timing['threads']} TF thread(s), "
+                  "nothing else running.", "",
+                  "| row | diagonal ms/step | full ms/step | full ÷ diagonal |",
+                  "|---|---|---|---|"]
+        lines += [f"| {r['row']} | {r['diag_ms']:.2f} | {r['full_ms']:.2f} | {r['ratio']:.2f} |"
+                  for r in timing["rows"]]
         lines.append("")
     return "\n".join(lines)
 

@@ -52,3 +52,21 @@ def test_summary_pairs_each_seed_with_the_diagonal_rows_same_seed(results):
     assert all(not r["seeds"] for r in summary["rows"][1:])
     text = run.render(summary)
     assert "beyond the paper" in text and "2.00 ± 1.41" in text
+    assert "Not measured yet" in text  # no timing file in this folder
+
+
+def test_summary_shows_the_quiet_machine_timing_where_it_exists(results):
+    rows = [{"row": row.key, "steps": 200, "repeats": 5, "diag_ms": 4.0, "full_ms": 5.0,
+             "ratio": 1.25} for row in run.ROWS]
+    (results / "full_covariance_timing.json").write_text(json.dumps({"threads": 1,
+                                                                     "rows": rows}))
+    text = run.render(run.summarise(results))
+    assert "| mnist-pse_star-z20 | 4.00 | 5.00 | 1.25 |" in text
+    assert "median of 5 interleaved timings of 200 steps, 1 TF thread(s)" in text
+
+
+def test_timing_refuses_an_empty_measurement():
+    from experiments.full_covariance import timing
+
+    with pytest.raises(SystemExit):
+        timing.main(["--steps", "0"])
