@@ -28,7 +28,8 @@ class's first sense:
   name ("secondly" with "second", "half-dozen" with "six") or is an adverb that pertains to one
   ("fifthly"); with `number_affixes`, it is a cardinal class name followed by a suffix that
   WordNet's lemmas attach to at least `number_affixes` of the number-word class names
-  ("sevenfold", "fivefold", "five-spot"), and no number word of another value ("fourteen", "sixties");
+  ("sevenfold", "fivefold", "five-spot"), and no number word of another value ("fourteen",
+  "sixties");
 - with `other_senses`, one of its noun senses is its *first* noun sense and is another sense of
   c's name that holds no other class ("nil", "zilch": nothing.n.01, a sense of "zero");
 - with `heads`, WordNet does not know it and it splits into a known word and a head of at least
