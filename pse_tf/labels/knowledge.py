@@ -55,7 +55,8 @@ from pathlib import Path
 
 import numpy as np
 
-ABSTAIN = -1
+from pse_tf.labels.number_words import ABSTAIN, NumberAffixes, number_forms, number_senses
+
 SENSE_CHOICES = ("first", "coherent", "coherent_ties")
 # Bump when any rule changes: cached tables of the old rule are then unused.
 RULE_VERSION = "knowledge-v2"
@@ -194,35 +195,6 @@ def class_senses(reader, class_names: Sequence[str], rule: Rule = DEFAULT_RULE) 
 
 
 # -- the table ------------------------------------------------------------------------------------
-def number_forms(class_names: Sequence[str]) -> dict[str, int]:
-    """{form: class} for the classes whose name is a cardinal number word (inflect reads it):
-    the ordinal word ("fifth"), the ordinal numeral ("5th") and the numeral ("5")."""
-    import inflect
-
-    engine = inflect.engine()
-    words = {engine.number_to_words(n): n for n in range(0, 1000)}
-    out = {}
-    for c, name in enumerate(class_names):
-        n = words.get(name.lower())
-        if n is None:
-            continue
-        for form in (engine.ordinal(name.lower()), engine.ordinal(n), str(n)):
-            out.setdefault(str(form).lower(), c)
-    return out
-
-
-def _other_numbers(engine, class_names: Sequence[str]) -> set[str]:
-    """inflect's cardinal and ordinal words for 0-999 whose value is no class name's ("fourteen",
-    "sixtieth"), hyphens as spaces."""
-    own = {name.lower() for name in class_names}
-    out = set()
-    for n in range(1000):
-        word = engine.number_to_words(n)
-        if word not in own:
-            out.update({word.replace("-", " "), str(engine.ordinal(word)).replace("-", " ")})
-    return out
-
-
 class _Decider:
     def __init__(self, reader, class_names, rule):
         self.reader = reader
@@ -240,11 +212,12 @@ class _Decider:
         self.compound = self._compounds() if rule.compounds else {}
         self.derived: dict[str, int] = {}
         if rule.number_senses:
-            self.derived.update(self._number_senses(class_names))
+            self.derived.update(number_senses(reader, class_names))
         if rule.other_senses:
             for word, c in self._other_senses(class_names).items():
                 self.derived.setdefault(word, c)
-        self.affixes = self._affixes(class_names) if rule.number_affixes else None
+        self.affixes = (NumberAffixes(reader, class_names, rule.number_affixes)
+                        if rule.number_affixes else None)
         self.lemmas = ({lemma.lower() for lemma in reader.all_lemma_names()}
                        if rule.heads else set())
         self._core: dict[str, int] = {}
@@ -258,21 +231,6 @@ class _Decider:
                 if len(parts) == 2 and parts[0]:
                     seen.setdefault(parts[0], set()).add(owner)
         return {w: next(iter(o)) for w, o in seen.items() if len(o) == 1 and None not in o}
-
-    def _number_senses(self, class_names) -> dict[str, int]:
-        forms = number_forms(class_names)
-        out: dict[str, int] = {}
-        for form, c in forms.items():
-            for pos in ("a", "r"):
-                first = self.reader.synsets(form, pos)[:1]
-                for lemma in (first[0].lemma_names() if first else ()):
-                    out.setdefault(lemma.lower(), c)
-        for synset in self.reader.all_synsets("r"):
-            for lemma in synset.lemmas():
-                for p in lemma.pertainyms():
-                    if p.name().lower() in forms:
-                        out.setdefault(lemma.name().lower(), forms[p.name().lower()])
-        return {w: c for w, c in out.items() if "_" not in w}
 
     def _other_senses(self, class_names) -> dict[str, int]:
         names = {n.lower().replace(" ", "_") for n in class_names}
@@ -289,32 +247,6 @@ class _Decider:
                     if "_" not in lemma and first and first[0] == synset:
                         out.setdefault(lemma, set()).add(c)
         return {w: next(iter(cs)) for w, cs in out.items() if len(cs) == 1}
-
-    def _affixes(self, class_names) -> tuple[dict[str, int], set[str], set[str], object]:
-        import inflect
-
-        engine = inflect.engine()
-        numbers = {engine.number_to_words(n) for n in range(1000)}
-        cardinals = {n.lower(): c for c, n in enumerate(class_names) if n.lower() in numbers}
-        stems: dict[str, set] = {}
-        for lemma in self.reader.all_lemma_names():
-            lemma = lemma.lower()
-            for stem in cardinals:
-                rest = lemma[len(stem):]
-                if lemma.startswith(stem) and rest and "_" not in rest:
-                    stems.setdefault(rest, set()).add(stem)
-        suffixes = {s for s, found in stems.items() if len(found) >= self.rule.number_affixes}
-        return cardinals, suffixes, _other_numbers(engine, class_names), engine
-
-    def affix_class(self, word: str) -> int:
-        cardinals, suffixes, others, engine = self.affixes
-        for stem, c in cardinals.items():
-            if word.startswith(stem) and word[len(stem):] in suffixes:
-                forms = {word, engine.singular_noun(word) or word}
-                if any(f.replace("-", " ") in others for f in forms):
-                    return ABSTAIN  # "fourteen", "sixties": another number
-                return c
-        return ABSTAIN
 
     def head_class(self, word: str) -> int:
         # a bound on the splits tried: a word this long is no compound of two words
@@ -366,7 +298,7 @@ class _Decider:
         if c == ABSTAIN and lower in self.derived:
             return self.derived[lower]
         if c == ABSTAIN and self.affixes is not None:
-            return self.affix_class(lower)
+            return self.affixes(lower)
         return c
 
     def english(self, lower: str) -> int:
