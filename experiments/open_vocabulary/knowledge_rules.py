@@ -33,7 +33,8 @@ def rules():
     from pse_tf.labels.knowledge import Rule
 
     # the rules of the first round, without the later additions (now on by default)
-    before = {"number_senses": False, "number_affixes": 0, "other_senses": False, "heads": False}
+    before = {"number_senses": False, "number_affixes": 0, "other_senses": False, "heads": False,
+              "foreign": "all"}
     first_round = [
         Rule(senses="first", parent=0, compounds=False, numbers=False, dictionaries=False),
         Rule(senses="coherent_ties", parent=0, compounds=False, numbers=False,
@@ -60,7 +61,9 @@ def rules():
         Rule(**{**before, "number_senses": True, "number_affixes": 5}),
         Rule(**{**before, "number_senses": True, "number_affixes": 3}),
         Rule(**{**before, "number_senses": True, "number_affixes": 5, "other_senses": True}),
-        Rule(),  # the default: all four
+        Rule(foreign="all"),  # all four
+        # the dictionaries read only words English does not use ("man", "on", "film")
+        Rule(),  # the default
     ]
 
 

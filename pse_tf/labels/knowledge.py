@@ -58,8 +58,9 @@ import numpy as np
 from pse_tf.labels.number_words import ABSTAIN, NumberAffixes, number_forms, number_senses
 
 SENSE_CHOICES = ("first", "coherent", "coherent_ties")
+FOREIGN_CHOICES = ("all", "uncounted")
 # Bump when any rule changes: cached tables of the old rule are then unused.
-RULE_VERSION = "knowledge-v2"
+RULE_VERSION = "knowledge-v3"
 _WORDLIKE = re.compile(r"[a-z][a-z'._\-]*")
 
 
@@ -84,6 +85,11 @@ class Rule:
             FreeDict dictionaries into English (`pse_tf.data.freedict`: Spanish, German, French,
             Italian), names class c when its translations that name a class all name c
             ("cinq" -> five, "manteau" -> cloak, mantle, coat, overcoat -> coat).
+        foreign: str. Which words the dictionaries read: "all" (every word the English rules
+            leave unnamed) or "uncounted" (only words none of whose WordNet senses occurs in
+            SemCor's sense counts: English uses "man", "on", "due" and "film", so they are not
+            read as German "man" = one, French "on" = one, Italian "due" = two or German "Film" =
+            coating, while "cinq", "dos" and "cero" still are).
         number_senses: bool. Adjective and adverb senses of number forms (module docstring).
         number_affixes: int. Cardinal name + a suffix productive on at least this many
             number-word class names in WordNet; 0 for never.
@@ -99,6 +105,7 @@ class Rule:
     numbers: bool = True
     max_sense: int = 0
     dictionaries: bool = True
+    foreign: str = "uncounted"
     number_senses: bool = True
     number_affixes: int = 5
     other_senses: bool = True
@@ -107,6 +114,8 @@ class Rule:
     def __post_init__(self):
         if self.senses not in SENSE_CHOICES:
             raise ValueError(f"senses must be one of {SENSE_CHOICES}, got {self.senses!r}")
+        if self.foreign not in FOREIGN_CHOICES:
+            raise ValueError(f"foreign must be one of {FOREIGN_CHOICES}, got {self.foreign!r}")
         for field in ("max_sense", "number_affixes"):
             if getattr(self, field) < 0:
                 raise ValueError(f"{field} must be >= 0, got {getattr(self, field)}")
@@ -120,7 +129,7 @@ class Rule:
         if self.max_sense:
             parts.append(f"max_sense{self.max_sense}")
         if self.dictionaries:
-            parts.append("freedict")
+            parts.append("freedict" + ("" if self.foreign == "all" else "_" + self.foreign))
         parts += ["number_senses"] if self.number_senses else []
         parts += [f"affixes{self.number_affixes}"] if self.number_affixes else []
         parts += [k for k in ("other_senses", "heads") if getattr(self, k)]
@@ -220,6 +229,8 @@ class _Decider:
                         if rule.number_affixes else None)
         self.lemmas = ({lemma.lower() for lemma in reader.all_lemma_names()}
                        if rule.heads else set())
+        self.english_words = (_counted_lemmas(reader)
+                              if rule.dictionaries and rule.foreign == "uncounted" else set())
         self._core: dict[str, int] = {}
 
     def _compounds(self) -> dict[str, int]:
@@ -274,7 +285,7 @@ class _Decider:
             return ABSTAIN
         lower = word.lower()
         c = self.english(lower)
-        if c == ABSTAIN and self.rule.dictionaries:
+        if c == ABSTAIN and self.rule.dictionaries and lower not in self.english_words:
             from pse_tf.data.freedict import translations
 
             named = {self.english(t.replace(" ", "_")) for t in translations(lower)} - {ABSTAIN}
@@ -306,6 +317,15 @@ class _Decider:
         if c == ABSTAIN and self.rule.heads:
             return self.head_class(lower)
         return c
+
+
+def _counted_lemmas(reader) -> set[str]:
+    """The lemmas (lower case, "_" for spaces) with a sense that SemCor counts: words in English
+    use."""
+    out = set()
+    for synset in reader.all_synsets():
+        out.update(lemma.name().lower() for lemma in synset.lemmas() if lemma.count() > 0)
+    return out
 
 
 def word_classes(reader, words: Sequence[str], class_names: Sequence[str],

@@ -74,8 +74,10 @@ def test_rule_options_are_checked():
         Rule(max_sense=-1)
     with pytest.raises(ValueError, match="number_affixes must be >= 0"):
         Rule(number_affixes=-2)
-    assert DEFAULT_RULE.name == ("coherent+parent10+numbers+freedict+number_senses+affixes5"
-                                 "+other_senses+heads")
+    with pytest.raises(ValueError, match="foreign must be one of"):
+        Rule(foreign="some")
+    assert DEFAULT_RULE.name == ("coherent+parent10+numbers+freedict_uncounted+number_senses"
+                                 "+affixes5+other_senses+heads")
 
 
 def test_adjective_and_adverb_senses_of_number_forms_name_their_class(reader):
@@ -127,6 +129,20 @@ def test_bilingual_dictionaries_translate_into_english(reader):
     # English senses first; a word whose translations name no class abstains
     assert named(reader, ["car", "pain", "chat"], FASHION, rule) == [None] * 3
     assert named(reader, ["cinq"], DIGITS, ENGLISH) == [None]
+
+
+def test_words_english_uses_are_not_read_as_foreign(reader):
+    from pse_tf.data import freedict
+
+    if not freedict.available():
+        pytest.skip("FreeDict is not fetched here (python -m pse_tf.data fetch freedict)")
+    # French "on" and German "man" are "one", Italian "due" is "two"; in English they are not
+    words = ["man", "on", "due", "cero", "dos"]
+    assert named(reader, words, DIGITS, Rule(foreign="all")) == ["one", "one", "two", "zero",
+                                                                 "two"]
+    assert named(reader, words, DIGITS, DEFAULT_RULE) == [None, None, None, "zero", "two"]
+    assert named(reader, ["film", "fell"], FASHION, Rule(foreign="all")) == ["coat", "bag"]
+    assert named(reader, ["film", "fell"], FASHION, DEFAULT_RULE) == [None, None]
 
 
 def test_the_table_covers_every_word_of_the_vectors_and_is_cached(reader):

@@ -1,0 +1,170 @@
+#!/usr/bin/env python
+"""Two knowledge-table rules measured on the development half and rejected, beside the default
+(`pse_tf.labels.knowledge.DEFAULT_RULE`):
+
+- *gloss numbers*: a word the table leaves unnamed names the digit that its first WordNet sense's
+  definition states within its first `k` words, when the definition states no other number
+  ("twice": "two times"; "quintuple": "having five units or components"); "one" followed by
+  "of", "who", "that", "which" or "another" is a pronoun, not a number. The tight variant reads
+  only words none of whose senses SemCor counts, and k = 2.
+- *sense-count margin*: a word some of whose senses SemCor counts keeps its class only when the
+  sense that names it is its first or is counted itself ("span", a pair only in an uncounted
+  sense, abstains).
+
+Scored as in knowledge_rules.py: positives right / wrong / abstain, the share of negatives that
+abstain, and how many of the 10,000 most frequent GloVe words name a class (with the ones the
+rule adds or removes, so a rule that names "week" seven shows).
+
+    python -m experiments.open_vocabulary.rejected_rules
+
+Writes experiments/open_vocabulary/results/rejected_rules.{json,md}.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parent / "results" / "rejected_rules"
+PRONOUN_FOLLOWERS = {"of", "who", "that", "which", "another", "s"}
+_TOKEN = re.compile(r"[a-z0-9]+")
+
+
+def number_values():
+    """{word: value} for inflect's cardinals, ordinals and numerals 0-999."""
+    import inflect
+
+    engine = inflect.engine()
+    out = {}
+    for n in range(1000):
+        word = engine.number_to_words(n)
+        for form in (word, engine.ordinal(word), str(n), engine.ordinal(n)):
+            out.setdefault(str(form).lower(), n)
+    return out
+
+
+def gloss_class(reader, word, digits, values, k, counted=None):
+    """The digit class the word's first sense's definition states in its first k words, or -1."""
+    if counted is not None and word in counted:
+        return -1
+    senses = reader.synsets(word)
+    if not senses:
+        return -1
+    tokens = _TOKEN.findall(senses[0].definition().lower())
+    found = [(i, values[t]) for i, t in enumerate(tokens)
+             if t in values and t not in ("first", "second")  # also "the first time", "seconds"
+             and not (t == "one" and tokens[i + 1:i + 2] and tokens[i + 1] in PRONOUN_FOLLOWERS)]
+    if not found or found[0][0] >= k or len({v for _, v in found}) != 1:
+        return -1
+    return digits.get(found[0][1], -1)
+
+
+def margin_keeps(decide, word, c):
+    """False when the word names c only through an uncounted, non-first sense of a counted
+    word."""
+    senses = decide.reader.synsets(word, "n")
+
+    def count(s):
+        return sum(lemma.count() for lemma in s.lemmas() if lemma.name().lower() == word)
+
+    if c < 0 or not senses or sum(count(s) for s in senses) == 0:
+        return True
+    for i, s in enumerate(senses):
+        if decide.owner.get(s.name(), (None,))[0] == c:
+            return i == 0 or count(s) > 0
+    return True  # named by another route (numbers, dictionaries): the margin does not apply
+
+
+def score(words, decisions, names):
+    rows = [{"word": w["word"], "intended": w["classes"],
+             "named": names[c] if c >= 0 else None} for w, c in zip(words, decisions)]
+    for r in rows:
+        r["verdict"] = ("abstain" if r["named"] is None else
+                        "right" if r["named"] in r["intended"] else "wrong")
+    return rows
+
+
+def main() -> int:
+    from pse_tf.data.datasets import CLASS_NAMES
+    from pse_tf.labels import load_word_vectors
+    from pse_tf.labels.benchmark import benchmark_words
+    from pse_tf.labels.knowledge import DEFAULT_RULE, _counted_lemmas, _Decider
+    from pse_tf.labels.lexicon import wordnet
+    from pse_tf.labels.vectors import phrase_tokens
+
+    reader, kv = wordnet(), load_word_vectors()
+    counted, values = _counted_lemmas(reader), number_values()
+    frequent = kv.index_to_key[:10_000]
+    negatives = [n["word"] for n in benchmark_words("negative", "development")]
+    negatives = [w for w in negatives if len(phrase_tokens(kv, w)) == 1]
+    out = {"half": "development", "base": DEFAULT_RULE.name, "rules": {}}
+    for ds in ("fashion_mnist", "mnist"):
+        names = CLASS_NAMES[ds]
+        digits = {values[n]: c for c, n in enumerate(names) if n in values}
+        decide = _Decider(reader, tuple(names), DEFAULT_RULE)
+        positives = benchmark_words(ds, "development")
+        candidates = {
+            "default": lambda w, c: c,
+            "gloss_numbers_k4": lambda w, c: c if c >= 0 else gloss_class(
+                reader, w, digits, values, 4),
+            "gloss_numbers_tight": lambda w, c: c if c >= 0 else gloss_class(
+                reader, w, digits, values, 2, counted),
+            "sense_count_margin": lambda w, c: c if margin_keeps(decide, w, c) else -1,
+        }
+        base = {w: decide(w) for w in [p["word"] for p in positives] + negatives + frequent}
+        for rule, apply in candidates.items():
+            def table(words):
+                return [apply(w.lower(), base[w]) for w in words]
+            rows = score(positives, table([p["word"] for p in positives]), names)
+            neg = table(negatives)
+            load = table(frequent)
+            before = [base[w] for w in frequent]
+            entry = out["rules"].setdefault(rule, {})
+            entry[ds] = {
+                **{v: sum(r["verdict"] == v for r in rows) for v in ("right", "wrong", "abstain")},
+                "words": len(rows),
+                "negative_precision": sum(c < 0 for c in neg) / len(neg),
+                "negatives_named": [f"{w}->{names[c]}" for w, c in zip(negatives, neg) if c >= 0],
+                "frequent_10000_named": sum(c >= 0 for c in load),
+                "frequent_added": [f"{w}->{names[c]}" for w, c, b in zip(frequent, load, before)
+                                   if c >= 0 and b < 0],
+                "frequent_removed": [f"{w}->{names[b]}" for w, c, b in zip(frequent, load, before)
+                                     if c < 0 and b >= 0],
+                "per_word": rows}
+            print(rule, ds, {k: entry[ds][k] for k in ("right", "wrong", "abstain",
+                                                        "negative_precision",
+                                                        "frequent_10000_named")}, flush=True)
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.with_suffix(".json").write_text(json.dumps(out, indent=1, ensure_ascii=False) + "\n")
+    OUT.with_suffix(".md").write_text(report(out))
+    return 0
+
+
+def report(out) -> str:
+    lines = ["# Rejected knowledge-table rules (development half)", "",
+             f"Beside the default `{out['base']}`. Written by "
+             "`experiments/open_vocabulary/rejected_rules.py`; the rules are described in its "
+             "docstring. Frequent: of GloVe's 10,000 most frequent words, how many name a class, "
+             "and the first that the rule adds or removes.", "",
+             "| rule | Fashion right / wrong / abstain | MNIST right / wrong / abstain | "
+             "negatives F / M | frequent named F / M | frequent added (MNIST, first 12) | "
+             "frequent removed (both, first 12) |", "|---|---|---|---|---|---|---|"]
+    for rule, r in out["rules"].items():
+        f, m = r["fashion_mnist"], r["mnist"]
+        removed = (f["frequent_removed"] + m["frequent_removed"])[:12]
+        lines.append(f"| `{rule}` | {f['right']}/{f['wrong']}/{f['abstain']} of {f['words']} | "
+                     f"{m['right']}/{m['wrong']}/{m['abstain']} of {m['words']} | "
+                     f"{f['negative_precision']:.1%} / {m['negative_precision']:.1%} | "
+                     f"{f['frequent_10000_named']} / {m['frequent_10000_named']} | "
+                     f"{', '.join(m['frequent_added'][:12]) or '—'} | "
+                     f"{', '.join(removed) or '—'} |")
+    lines += ["", "Both gloss rules name ordinary words as digits (\"week\" seven, \"chair\" one, "
+              "\"numbers\" four) and the loose one names benchmark negatives; the margin loses "
+              "right words (\"cipher\", \"troika\", \"sextet\", \"clutch\"). None is adopted."]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
