@@ -67,7 +67,7 @@ def test_readings_of_a_run_are_what_they_name(tmp_path, capsys, monkeypatch):
     assert "q(z|l)" not in capsys.readouterr().out
     text = (tmp_path / "results" / "generation_readings.md").read_text()
     assert (f"| run | 1 | 10.00 | 10.00 | {100 * row['region']:.2f} | 10.00 | 10.00 | "
-            f"{row['kl_fit']:.2f} | 100.0 / 100.0 | 0.0 / 0.0 |") in text
+            f"{row['kl_fit']:.2f} | {row['kl_fit_full']:.2f} | 100.0 / 100.0 | 0.0 / 0.0 |") in text
 
     # A row from before the moment-matched readings is read again and replaced, not doubled.
     path = tmp_path / "results" / "generation_readings.json"
@@ -127,3 +127,21 @@ def test_a_model_without_a_label_encoder_is_refused_by_name(name, monkeypatch):
     monkeypatch.setattr(pse_tf.runs, "load_run", lambda run_dir: (make_model(name), config, None))
     with pytest.raises(ValueError, match=f"{name} has no label encoder"):
         gr.read_run(gr.Path("unused"), _always_zero(), 1, 0)
+
+
+def test_gaussian_kl_matches_tfp_for_full_covariances():
+    import tensorflow_probability as tfp
+
+    rng = np.random.default_rng(2)
+    mp, mq = rng.normal(size=3), rng.normal(size=3)
+    lp, lq = (np.tril(rng.normal(size=(3, 3)), -1) + np.diag(rng.uniform(0.5, 1.5, 3))
+              for _ in range(2))
+    expected = tfp.distributions.kl_divergence(
+        tfp.distributions.MultivariateNormalTriL(mp, lp),
+        tfp.distributions.MultivariateNormalTriL(mq, lq)).numpy()
+    assert gr.gaussian_kl(mp, lp @ lp.T, mq, lq @ lq.T) == pytest.approx(float(expected),
+                                                                          rel=1e-6)
+    # on diagonal covariances it is the diagonal KL
+    vp, vq = rng.uniform(0.2, 2.0, 3), rng.uniform(0.2, 2.0, 3)
+    assert gr.gaussian_kl(mp, np.diag(vp), mq, np.diag(vq)) == pytest.approx(
+        gr.diagonal_kl(mp, vp, mq, vq), rel=1e-9)
