@@ -5,7 +5,7 @@ retrofitted to WordNet? A diagnostic of the word vectors alone: no model, no tra
     python -m experiments.lexicon.nearest_class        # writes results/lexicon_nearest_class.{json,md}
 
 For each word of the committed list (pse_tf/labels/unseen_words.json): the class whose name's
-vector has the highest cosine with the word's vector (`open_vocabulary.class_scores`, as
+vector has the highest cosine with the word's vector (`geometry.class_scores`, as
 `nearest_class` does), under the label encoding built with lexicon "none" and with lexicon
 "wordnet" (class names and word both from the same table). A word that the default text
 normalisation (`open_vocabulary.DEFAULT`: plurals towards class-name words, numerals spelt out)
@@ -85,7 +85,7 @@ def render(state: dict) -> str:
 
 METHOD = (
     "Method: for each word of pse_tf/labels/unseen_words.json, the class whose name vector has "
-    "the highest cosine with the word vector (open_vocabulary.class_scores / nearest_class). "
+    "the highest cosine with the word vector (geometry.class_scores / open_vocabulary.nearest_class). "
     "'raw': GloVe 6B 50-d; 'retrofitted': the same vectors retrofitted to WordNet 3.0 "
     "(Faruqui et al., 2015; synonyms, direct hypernyms and hyponyms; 10 steps, alpha = 1, "
     "beta = 1/degree; pse_tf.labels.lexicon), class names and words from the same table. Words "

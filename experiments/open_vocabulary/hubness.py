@@ -26,17 +26,17 @@ def nearest(encoding, vectors, similarity, vocabulary):
     """Index of the best class of each vector under `similarity`, [N]."""
     import numpy as np
 
-    from pse_tf.labels import open_vocabulary as ov
+    from pse_tf.labels import geometry, open_vocabulary as ov
 
-    if similarity in ov.SIMILARITIES:
+    if similarity in geometry.SIMILARITIES:
         penalty = ov.csls_penalty(encoding) if similarity == "csls" else None
-        scores = ov.class_scores(vectors, encoding.vectors, similarity, penalty)
+        scores = geometry.class_scores(vectors, encoding.vectors, similarity, penalty)
     elif similarity == "reverse_rank":
-        scores = ov.class_side_scores(vectors, encoding.vectors, vocabulary, "reverse_rank")
+        scores = geometry.class_side_scores(vectors, encoding.vectors, vocabulary, "reverse_rank")
     else:
         beta = float(similarity.split("-b")[1])
-        scores = ov.class_side_scores(vectors, encoding.vectors, vocabulary, "inverted_softmax",
-                                      beta)
+        scores = geometry.class_side_scores(vectors, encoding.vectors, vocabulary,
+                                            "inverted_softmax", beta)
     return np.argmax(scores, axis=1)
 
 
@@ -79,7 +79,7 @@ def render(state) -> str:
              "the intended one. *cosine*, *centred*, *csls* (r(c) over the 50,000 most frequent "
              "words, k = 10) score a word against the ten class phrases; *reverse_rank* and "
              "*inverted_softmax* (β) correct for hubs from the class side over the same "
-             f"{VOCABULARY:,} words (`open_vocabulary.class_side_scores`). A word the "
+             f"{VOCABULARY:,} words (`geometry.class_side_scores`). A word the "
              "normalisation rewrites into a class name gets that class's own vector (right under "
              "cosine, centred and csls; the class-side corrections can still miss it): its "
              "column counts it apart. No model, no training. "

@@ -52,7 +52,8 @@ def unseen_vectors(mapping, full, encoding, held_out, seen):
     """[C, L] label vectors of every class: seen rows as trained, held-out rows by `mapping`."""
     import numpy as np
 
-    from pse_tf.labels.open_vocabulary import encode_default, project_onto_span
+    from pse_tf.labels.geometry import project_onto_span
+    from pse_tf.labels.open_vocabulary import encode_default
 
     vectors = np.array(full.vectors)
     names = [full.class_names[c] for c in held_out]
