@@ -1,4 +1,4 @@
-"""Wall time of the evaluation protocol as `runs.evaluate` calls it: the paper's generation
+"""Wall time of the evaluation protocol as `run_metrics.evaluate` calls it: the paper's generation
 protocol with a data set's evaluator, and annotation of the test images. What is timed, and its
 floor, is stated in the report's Method section (`experiments.benchmark.report`).
 """
@@ -18,7 +18,7 @@ from pse_tf.config import TrainConfig
 
 GENERATION_BATCH = 10000  # metrics.generation_accuracy's batch size
 # The paper's unit for the generation protocol (10,000 images per label, 10 repeats), as
-# TrainConfig defines it for runs.evaluate.
+# TrainConfig defines it for run_metrics.evaluate.
 GENERATION_SAMPLES_PER_LABEL = TrainConfig.generation_samples_per_label
 GENERATION_REPEATS = TrainConfig.generation_repeats
 
@@ -56,7 +56,7 @@ def time_generation_protocol(model, evaluator, repeats: int = GENERATION_REPEATS
                              seed: int = 0) -> dict:
     """Wall time of `metrics.generation_accuracy`, the paper's generation protocol.
 
-    Each call compiles its XLA function afresh (as `runs.evaluate` does), so the cost is
+    Each call compiles its XLA function afresh (as `run_metrics.evaluate` does), so the cost is
     split: a call on one batch of the protocol's size (compile + 1 batch) and one full repeat
     (compile + one batch per 10,000 images) give the time per batch and the compile time. With
     `repeats` > 1 the full protocol (`repeats` repeats) is also measured; otherwise the paper's

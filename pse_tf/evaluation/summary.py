@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-# The paper's three test metrics (§4), as `pse_tf.runs.evaluate` names them in metrics.json.
+# The paper's three test metrics (§4), as `pse_tf.evaluation.run_metrics.evaluate` names them in metrics.json.
 METRICS = ("reconstruction_error", "annotation_accuracy", "generation_accuracy")
 
 

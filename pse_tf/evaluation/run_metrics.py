@@ -1,0 +1,56 @@
+"""A trained run's test metrics: the paper's three (§4) and the evaluator's own accuracy, as
+`pse_tf.runs` writes them into metrics.json."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from pse_tf.config import TrainConfig
+
+
+def evaluate(model, dataset, config: TrainConfig, verbose: int = 1,
+             run_dir: str | Path | None = None) -> dict:
+    """The paper's three metrics on the test set (§4), plus the evaluator's own test accuracy.
+
+    Your own data has no committed evaluator: one is trained on its training split and cached
+    in `run_dir` (`pse_tf.evaluation.own_evaluator`); `run_dir` is then required.
+    """
+    from pse_tf.evaluation import metrics
+    from pse_tf.evaluation.evaluators import EVALUATOR_DATASETS, evaluator_info, load_evaluator
+    from pse_tf.evaluation.own_evaluator import own_evaluator
+
+    t0 = time.time()
+    results = {
+        "reconstruction_error": metrics.reconstruction_error(model, dataset.test_images,
+                                                             dataset.test_labels, seed=config.seed),
+        "annotation_accuracy": metrics.annotation_accuracy(model, dataset.test_images,
+                                                           dataset.test_labels),
+    }
+    if config.dataset in EVALUATOR_DATASETS:
+        evaluator, evaluator_record = load_evaluator(config.dataset), evaluator_info(config.dataset)
+    else:
+        evaluator, evaluator_record = own_evaluator(run_dir, dataset, seed=config.seed,
+                                                    verbose=verbose)
+    generation = metrics.generation_accuracy(
+        model, evaluator, samples_per_label=config.generation_samples_per_label,
+        repeats=config.generation_repeats, seed=config.seed)
+    results["generation_accuracy"] = generation["mean"]
+    results["generation_accuracy_std"] = generation["std"]
+    results["generation_accuracy_repeats"] = generation["repeats"]
+    results["generation_repeats"] = config.generation_repeats
+    results["generation_samples_per_label"] = config.generation_samples_per_label
+    results["evaluator_test_accuracy"] = evaluator_record.get("test_accuracy")
+    results["evaluation_seconds"] = time.time() - t0
+    if verbose:
+        print(f"test: reconstruction {results['reconstruction_error']:.2f}  "
+              f"annotation {100 * results['annotation_accuracy']:.2f}%  "
+              f"generation {100 * generation['mean']:.2f} ± {100 * generation['std']:.2f}%")
+    return results
+
+
+# What `evaluate` writes into a run's metrics.json.
+EVALUATION_KEYS = ("reconstruction_error", "annotation_accuracy", "generation_accuracy",
+                   "generation_accuracy_std", "generation_accuracy_repeats", "generation_repeats",
+                   "generation_samples_per_label", "evaluator_test_accuracy",
+                   "evaluation_seconds")
