@@ -16,8 +16,8 @@ from gensim.models import KeyedVectors
 from pse_tf import export
 from pse_tf.config import ModelConfig
 from pse_tf.export.algebra import normalise_phrases, phrase_rows
-from pse_tf.export.text import (TEXT_SIGNATURES, WORD_SIGNATURES, compound_words,
-                                vocabulary_words)
+from pse_tf.export.text import TEXT_SIGNATURES, WORD_SIGNATURES
+from pse_tf.export.vocabulary import compound_words, vocabulary_words
 from pse_tf.labels import OOVError, phrase_tokens, phrase_vector
 from pse_tf.labels.open_vocabulary import DEFAULT
 from pse_tf.registry import get_model_class
