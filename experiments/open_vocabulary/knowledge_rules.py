@@ -74,6 +74,18 @@ def benchmark(half: str | None):
             benchmark_words("negative", half))
 
 
+def verdicts(words: list[dict], named, names) -> list[dict]:
+    """Per benchmark word: the class the table names and whether that is right, wrong or an
+    abstention."""
+    rows = []
+    for w, c in zip(words, named):
+        got = names[c] if c >= 0 else None
+        rows.append({"word": w["word"], "intended": w["classes"], "named": got,
+                     "verdict": ("abstain" if got is None else
+                                 "right" if got in w["classes"] else "wrong")})
+    return rows
+
+
 def evaluate(rule, half: str | None = "development", frequent: int = 10_000) -> dict:
     from pse_tf.data.datasets import CLASS_NAMES
     from pse_tf.labels import load_word_vectors
@@ -87,13 +99,7 @@ def evaluate(rule, half: str | None = "development", frequent: int = 10_000) -> 
     for ds in DATASETS:
         names = CLASS_NAMES[ds]
         words = positives[ds]
-        named = word_classes(reader, [w["word"] for w in words], names, rule)
-        rows = []
-        for w, c in zip(words, named):
-            got = names[c] if c >= 0 else None
-            rows.append({"word": w["word"], "intended": w["classes"], "named": got,
-                         "verdict": ("abstain" if got is None else
-                                     "right" if got in w["classes"] else "wrong")})
+        rows = verdicts(words, word_classes(reader, [w["word"] for w in words], names, rule), names)
         counts = {v: sum(r["verdict"] == v for r in rows) for v in ("right", "wrong", "abstain")}
         single = [n["word"] for n in negatives if len(phrase_tokens(kv, n["word"])) == 1]
         neg = word_classes(reader, single, names, rule)

@@ -77,16 +77,8 @@ def margin_keeps(decide, word, c):
     return True  # named by another route (numbers, dictionaries): the margin does not apply
 
 
-def score(words, decisions, names):
-    rows = [{"word": w["word"], "intended": w["classes"],
-             "named": names[c] if c >= 0 else None} for w, c in zip(words, decisions)]
-    for r in rows:
-        r["verdict"] = ("abstain" if r["named"] is None else
-                        "right" if r["named"] in r["intended"] else "wrong")
-    return rows
-
-
 def main() -> int:
+    from experiments.open_vocabulary.knowledge_rules import verdicts
     from pse_tf.data.datasets import CLASS_NAMES
     from pse_tf.labels import load_word_vectors
     from pse_tf.labels.benchmark import benchmark_words
@@ -117,7 +109,7 @@ def main() -> int:
         for rule, apply in candidates.items():
             def table(words):
                 return [apply(w.lower(), base[w]) for w in words]
-            rows = score(positives, table([p["word"] for p in positives]), names)
+            rows = verdicts(positives, table([p["word"] for p in positives]), names)
             neg = table(negatives)
             load = table(frequent)
             before = [base[w] for w in frequent]
