@@ -34,7 +34,7 @@ def rules():
 
     # the rules of the first round, without the later additions (now on by default)
     before = {"number_senses": False, "number_affixes": 0, "other_senses": False, "heads": False,
-              "foreign": "all"}
+              "foreign": "all", "affix_senses": False}
     first_round = [
         Rule(senses="first", parent=0, compounds=False, numbers=False, dictionaries=False),
         Rule(senses="coherent_ties", parent=0, compounds=False, numbers=False,
@@ -61,8 +61,10 @@ def rules():
         Rule(**{**before, "number_senses": True, "number_affixes": 5}),
         Rule(**{**before, "number_senses": True, "number_affixes": 3}),
         Rule(**{**before, "number_senses": True, "number_affixes": 5, "other_senses": True}),
-        Rule(foreign="all"),  # all four
+        Rule(foreign="all", affix_senses=False),  # all four
         # the dictionaries read only words English does not use ("man", "on", "film")
+        Rule(affix_senses=False),
+        # the senses of the affixed number words ("quintuple" with "fivefold")
         Rule(),  # the default
     ]
 

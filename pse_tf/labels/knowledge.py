@@ -29,7 +29,8 @@ class's first sense:
   ("fifthly"); with `number_affixes`, it is a cardinal class name followed by a suffix that
   WordNet's lemmas attach to at least `number_affixes` of the number-word class names
   ("sevenfold", "fivefold", "five-spot"), and no number word of another value ("fourteen",
-  "sixties");
+  "sixties"); with `affix_senses`, it shares the first adjective or adverb sense of such a word
+  ("quintuple" with "fivefold", "double" and "dual" with "twofold");
 - with `other_senses`, one of its noun senses is its *first* noun sense and is another sense of
   c's name that holds no other class ("nil", "zilch": nothing.n.01, a sense of "zero");
 - with `heads`, WordNet does not know it and it splits into a known word and a head of at least
@@ -60,7 +61,7 @@ from pse_tf.labels.number_words import ABSTAIN, NumberAffixes, number_forms, num
 SENSE_CHOICES = ("first", "coherent", "coherent_ties")
 FOREIGN_CHOICES = ("all", "uncounted")
 # Bump when any rule changes: cached tables of the old rule are then unused.
-RULE_VERSION = "knowledge-v3"
+RULE_VERSION = "knowledge-v4"
 _WORDLIKE = re.compile(r"[a-z][a-z'._\-]*")
 
 
@@ -93,6 +94,7 @@ class Rule:
         number_senses: bool. Adjective and adverb senses of number forms (module docstring).
         number_affixes: int. Cardinal name + a suffix productive on at least this many
             number-word class names in WordNet; 0 for never.
+        affix_senses: bool. Adjective and adverb senses of the words `number_affixes` names.
         other_senses: bool. The lemmas of the class name's other noun senses, for words whose
             first noun sense it is.
         heads: bool. Compounds unknown to WordNet named by their head.
@@ -108,6 +110,7 @@ class Rule:
     foreign: str = "uncounted"
     number_senses: bool = True
     number_affixes: int = 5
+    affix_senses: bool = True
     other_senses: bool = True
     heads: bool = True
 
@@ -132,6 +135,7 @@ class Rule:
             parts.append("freedict" + ("" if self.foreign == "all" else "_" + self.foreign))
         parts += ["number_senses"] if self.number_senses else []
         parts += [f"affixes{self.number_affixes}"] if self.number_affixes else []
+        parts += ["affix_senses"] if self.affix_senses and self.number_affixes else []
         parts += [k for k in ("other_senses", "heads") if getattr(self, k)]
         return "+".join(parts)
 
@@ -227,6 +231,9 @@ class _Decider:
                 self.derived.setdefault(word, c)
         self.affixes = (NumberAffixes(reader, class_names, rule.number_affixes)
                         if rule.number_affixes else None)
+        if self.affixes is not None and rule.affix_senses:
+            for word, c in self.affixes.senses(reader).items():
+                self.derived.setdefault(word, c)
         self.lemmas = ({lemma.lower() for lemma in reader.all_lemma_names()}
                        if rule.heads else set())
         self.english_words = (_counted_lemmas(reader)

@@ -77,6 +77,21 @@ class NumberAffixes:
         self.suffixes = {s for s, found in stems.items() if len(found) >= min_stems}
         self.others = _other_numbers(self.engine, class_names)
 
+    def senses(self, reader) -> dict[str, int]:
+        """{word: class}: the lemmas of the first adjective and adverb sense of each WordNet
+        lemma this rule names ("quintuple" with "fivefold", "double" and "dual" with
+        "twofold"); a lemma reached from two classes is dropped."""
+        out: dict[str, set] = {}
+        for lemma in reader.all_lemma_names():
+            c = self(lemma.lower())
+            if c == ABSTAIN:
+                continue
+            for pos in ("a", "r"):
+                first = reader.synsets(lemma, pos)[:1]
+                for name in (first[0].lemma_names() if first else ()):
+                    out.setdefault(name.lower(), set()).add(c)
+        return {w: cs.pop() for w, cs in out.items() if len(cs) == 1 and "_" not in w}
+
     def __call__(self, word: str) -> int:
         for stem, c in self.cardinals.items():
             if word.startswith(stem) and word[len(stem):] in self.suffixes:

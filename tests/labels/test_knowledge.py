@@ -77,7 +77,7 @@ def test_rule_options_are_checked():
     with pytest.raises(ValueError, match="foreign must be one of"):
         Rule(foreign="some")
     assert DEFAULT_RULE.name == ("coherent+parent10+numbers+freedict_uncounted+number_senses"
-                                 "+affixes5+other_senses+heads")
+                                 "+affixes5+affix_senses+other_senses+heads")
 
 
 def test_adjective_and_adverb_senses_of_number_forms_name_their_class(reader):
@@ -97,6 +97,18 @@ def test_productive_number_suffixes_name_the_digit_but_never_another_number(read
     assert named(reader, ["sevenfold", "ninefold"], DIGITS, off) == [None, None]
     # a suffix must be productive: "one" + "rous" is no number word
     assert named(reader, ["onerous", "sevenish"], DIGITS) == [None, None]
+
+
+def test_the_senses_of_affixed_number_words_lend_their_synonyms(reader):
+    # "fourfold" names four by its suffix; "quadruplex" shares its first adjective sense
+    words = ["quadruplex", "quadruplicate"]
+    assert named(reader, words, DIGITS) == ["four", "four"]
+    assert named(reader, words, DIGITS, Rule(affix_senses=False, dictionaries=False)) == [
+        None] * 2
+    # without the suffix rule there is nothing to lend
+    assert named(reader, words, DIGITS, Rule(number_affixes=0, dictionaries=False)) == [None] * 2
+    # other adjectives of the same cluster, with no affixed number word in a first sense
+    assert named(reader, ["multiple", "manifold"], DIGITS) == [None, None]
 
 
 def test_other_senses_of_a_class_name_lend_their_synonyms_only_where_they_come_first(reader):
