@@ -34,7 +34,7 @@ def rules():
 
     # the rules of the first round, without the later additions (now on by default)
     before = {"number_senses": False, "number_affixes": 0, "other_senses": False, "heads": False,
-              "foreign": "all", "affix_senses": False}
+              "foreign": "all", "affix_senses": False, "thesaurus": False}
     first_round = [
         Rule(senses="first", parent=0, compounds=False, numbers=False, dictionaries=False),
         Rule(senses="coherent_ties", parent=0, compounds=False, numbers=False,
@@ -61,10 +61,12 @@ def rules():
         Rule(**{**before, "number_senses": True, "number_affixes": 5}),
         Rule(**{**before, "number_senses": True, "number_affixes": 3}),
         Rule(**{**before, "number_senses": True, "number_affixes": 5, "other_senses": True}),
-        Rule(foreign="all", affix_senses=False),  # all four
+        Rule(foreign="all", affix_senses=False, thesaurus=False),  # all four
         # the dictionaries read only words English does not use ("man", "on", "film")
-        Rule(affix_senses=False),
+        Rule(affix_senses=False, thesaurus=False),
         # the senses of the affixed number words ("quintuple" with "fivefold")
+        Rule(thesaurus=False),
+        # English synonyms from the English-German dictionary ("hoodie": "hooded sweatshirt")
         Rule(),  # the default
     ]
 

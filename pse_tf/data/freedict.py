@@ -1,10 +1,13 @@
-"""FreeDict bilingual dictionaries into English (Spanish, German, French, Italian), verified by
-SHA-256, read for the knowledge table (`pse_tf.labels.knowledge`, `Rule.dictionaries`).
+"""FreeDict bilingual dictionaries, verified by SHA-256, read for the knowledge table
+(`pse_tf.labels.knowledge`): Spanish, German, French and Italian into English
+(`Rule.dictionaries`), and English into German, whose entries list English synonyms
+(`Rule.thesaurus`: "hoodie": "hooded sweatshirt", "hoody").
 
-The dictd files come from Debian's `dict-freedict-{spa,deu,fra,ita}-eng` packages 2022.04.21-1
-(offline: `apt-get download` + `dpkg -x`, nothing installed), else from the same .deb files
-downloaded from deb.debian.org over HTTPS and unpacked in Python (online, no apt or dpkg
-needed). FreeDict is GPL-2.0-or-later; the files are read, never shipped.
+The dictd files come from Debian's `dict-freedict-{spa,deu,fra,ita}-eng` and
+`dict-freedict-eng-deu` packages 2022.04.21-1 (offline: `apt-get download` + `dpkg -x`, nothing
+installed), else from the same .deb files downloaded from deb.debian.org over HTTPS and unpacked
+in Python (online, no apt or dpkg needed). FreeDict is GPL-2.0-or-later; the files are read,
+never shipped.
 
     python -m pse_tf.data fetch freedict
 """
@@ -30,11 +33,15 @@ from pse_tf.data.sources import DebPackage, Source
 
 NAME = "freedict"
 LANGUAGES = ("spa", "deu", "fra", "ita")
+THESAURUS = "eng-deu"  # English headwords; each entry's "Synonyms:" line is English
+PAIRS = (*(f"{language}-eng" for language in LANGUAGES), THESAURUS)
 VERSION = "2022.04.21-1"
 _DEBIAN_DIR = "usr/share/dictd"
 _POOL = "https://deb.debian.org/debian/pool/main/f/freedict"
 _TIMEOUT_S = 60
 SHA256 = {
+    "freedict-eng-deu.dict.dz": "f56d2bfa57ccfe9cfad28106d8f1eaf66e2fee1f20b6ae170e7b984f913d4770",
+    "freedict-eng-deu.index": "2f8e1b99ce2e2677d96638c75d80d11e9d66cf03c677674ac6b78f07af13b170",
     "freedict-deu-eng.dict.dz": "7eff8dad06ac1227e5e251f5439cabb095cd16d05c1e2af5f330e98dec433616",
     "freedict-deu-eng.index": "0e8ccd3bc0f8848cb67ee01b97968092c1037ee92dee7f8d1e878de49e75cbbd",
     "freedict-fra-eng.dict.dz": "03fdb4912187359faf0f0801b15510937a4d5f2ea9000dbd4968d921947a1175",
@@ -46,8 +53,9 @@ SHA256 = {
 }
 
 
-def files(language: str) -> tuple[str, str]:
-    return f"freedict-{language}-eng.dict.dz", f"freedict-{language}-eng.index"
+def files(pair: str) -> tuple[str, str]:
+    """The dictd files of a dictionary ("deu-eng": German into English)."""
+    return f"freedict-{pair}.dict.dz", f"freedict-{pair}.index"
 
 
 def verify(file: str, data: bytes) -> None:
@@ -98,7 +106,7 @@ class DebianPool(Source):
 
 
 def fetch(data_dir: str | os.PathLike | None = None, verbose: bool = True,
-          languages: Sequence[str] = LANGUAGES) -> Path:
+          pairs: Sequence[str] = PAIRS) -> Path:
     """Ensures the dictionaries are cached and verified; returns their folder.
 
     Raises:
@@ -106,13 +114,13 @@ def fetch(data_dir: str | os.PathLike | None = None, verbose: bool = True,
     """
     target = cache_dir(data_dir) / NAME
     failures = []
-    for language in languages:
-        wanted = list(files(language))
+    for pair in pairs:
+        wanted = list(files(pair))
         for file in wanted:
             path = target / file
             if path.is_file() and not _good(path):
                 path.unlink(missing_ok=True)
-        package = f"dict-freedict-{language}-eng"
+        package = f"dict-freedict-{pair}"
         missing = stage_missing((DebPackage(package, _DEBIAN_DIR, suffix=""), DebianPool(package)),
                                 target, wanted, verify, NAME, verbose, failures)
         if missing:
@@ -139,7 +147,7 @@ def folder(data_dir: str | os.PathLike | None = None) -> Path:
 @functools.lru_cache(maxsize=4)
 def _verified(root: str) -> Path:
     target = Path(root) / NAME
-    if all(_good(target / f) for lang in LANGUAGES for f in files(lang)):
+    if all(_good(target / f) for pair in PAIRS for f in files(pair)):
         return target
     return fetch(root, verbose=False)
 
@@ -156,8 +164,8 @@ def _number(text: str) -> int:
 
 
 @functools.lru_cache(maxsize=8)
-def _dictionary(root: str, language: str) -> tuple[dict, bytes]:
-    dict_file, index_file = files(language)
+def _dictionary(root: str, pair: str) -> tuple[dict, bytes]:
+    dict_file, index_file = files(pair)
     data = gzip.decompress((Path(root) / dict_file).read_bytes())
     index: dict[str, list] = {}
     for line in (Path(root) / index_file).read_text(encoding="utf-8").splitlines():
@@ -176,7 +184,7 @@ def translations(word: str, data_dir: str | os.PathLike | None = None,
     root = str(folder(data_dir))
     out = []
     for language in languages:
-        index, data = _dictionary(root, language)
+        index, data = _dictionary(root, f"{language}-eng")
         for offset, length in index.get(word.lower(), ()):
             lines = data[offset:offset + length].decode("utf-8", "replace").split("\n")[1:]
             for line in lines:
@@ -190,6 +198,24 @@ def translations(word: str, data_dir: str | os.PathLike | None = None,
     return list(dict.fromkeys(out))
 
 
+_BRACED = re.compile(r"\{([^}]*)\}")
+
+
+def synonyms(word: str, data_dir: str | os.PathLike | None = None) -> list[list[str]]:
+    """The English synonyms that the English-German dictionary lists for `word` (a headword,
+    any case), one list per entry (an entry is one sense: "hoodie" the sweatshirt, "hoodie" the
+    crow), lower case."""
+    index, data = _dictionary(str(folder(data_dir)), THESAURUS)
+    out = []
+    for offset, length in index.get(word.lower(), ()):
+        found = []
+        for line in data[offset:offset + length].decode("utf-8", "replace").split("\n")[1:]:
+            if line.strip().startswith("Synonym"):  # "Synonym: {...}" or "Synonyms: {...}, {...}"
+                found += [" ".join(s.split()).lower() for s in _BRACED.findall(line)]
+        out.append(list(dict.fromkeys(s for s in found if s)))
+    return out
+
+
 def available(data_dir: str | os.PathLike | None = None) -> bool:
     try:
         folder(data_dir)
@@ -198,4 +224,5 @@ def available(data_dir: str | os.PathLike | None = None) -> bool:
     return True
 
 
-__all__ = ["LANGUAGES", "NAME", "fetch", "folder", "translations", "available"]
+__all__ = ["LANGUAGES", "NAME", "PAIRS", "THESAURUS", "fetch", "folder", "translations",
+           "synonyms", "available"]

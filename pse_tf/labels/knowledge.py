@@ -34,7 +34,13 @@ class's first sense:
 - with `other_senses`, one of its noun senses is its *first* noun sense and is another sense of
   c's name that holds no other class ("nil", "zilch": nothing.n.01, a sense of "zero");
 - with `heads`, WordNet does not know it and it splits into a known word and a head of at least
-  4 letters that names c ("trenchcoat", "gumboots": English compounds are head-final).
+  4 letters that names c ("trenchcoat", "gumboots": English compounds are head-final);
+- with `thesaurus`, none of the rules above names it, English hardly uses it (no form of it has a
+  sense SemCor counts, and it is no function word), and in one entry of FreeDict's
+  English-German dictionary at least half of the listed English synonyms name c and none names
+  another class ("hoodie": "hooded sweatshirt", "hoody"); a synonym names a class through its
+  first noun sense, number forms or derived words, and a phrase WordNet does not know through
+  its last word.
 
 When a word's senses name several classes, the earliest sense (WordNet orders a word's senses by
 frequency) decides, then the more specific class (t-shirt below shirt). The abstain margin
@@ -61,7 +67,7 @@ from pse_tf.labels.number_words import ABSTAIN, NumberAffixes, number_forms, num
 SENSE_CHOICES = ("first", "coherent", "coherent_ties")
 FOREIGN_CHOICES = ("all", "uncounted")
 # Bump when any rule changes: cached tables of the old rule are then unused.
-RULE_VERSION = "knowledge-v4"
+RULE_VERSION = "knowledge-v5"
 _WORDLIKE = re.compile(r"[a-z][a-z'._\-]*")
 
 
@@ -98,6 +104,8 @@ class Rule:
         other_senses: bool. The lemmas of the class name's other noun senses, for words whose
             first noun sense it is.
         heads: bool. Compounds unknown to WordNet named by their head.
+        thesaurus: bool. Words English hardly uses, named by the English synonyms that
+            FreeDict's English-German dictionary lists (module docstring).
     """
 
     senses: str = "coherent"
@@ -113,6 +121,7 @@ class Rule:
     affix_senses: bool = True
     other_senses: bool = True
     heads: bool = True
+    thesaurus: bool = True
 
     def __post_init__(self):
         if self.senses not in SENSE_CHOICES:
@@ -136,7 +145,7 @@ class Rule:
         parts += ["number_senses"] if self.number_senses else []
         parts += [f"affixes{self.number_affixes}"] if self.number_affixes else []
         parts += ["affix_senses"] if self.affix_senses and self.number_affixes else []
-        parts += [k for k in ("other_senses", "heads") if getattr(self, k)]
+        parts += [k for k in ("other_senses", "heads", "thesaurus") if getattr(self, k)]
         return "+".join(parts)
 
 
@@ -236,8 +245,8 @@ class _Decider:
                 self.derived.setdefault(word, c)
         self.lemmas = ({lemma.lower() for lemma in reader.all_lemma_names()}
                        if rule.heads else set())
-        self.english_words = (_counted_lemmas(reader)
-                              if rule.dictionaries and rule.foreign == "uncounted" else set())
+        self.english_words = (_counted_lemmas(reader) if rule.thesaurus or (
+            rule.dictionaries and rule.foreign == "uncounted") else set())
         self._core: dict[str, int] = {}
 
     def _compounds(self) -> dict[str, int]:
@@ -298,7 +307,48 @@ class _Decider:
             named = {self.english(t.replace(" ", "_")) for t in translations(lower)} - {ABSTAIN}
             if len(named) == 1:
                 return named.pop()
+        if c == ABSTAIN and self.rule.thesaurus and not self._used(lower):
+            return self.thesaurus_class(lower)
         return c
+
+    def _used(self, lower: str) -> bool:
+        """Whether English uses the word: a function word, or a form with a counted sense."""
+        from gensim.parsing.preprocessing import STOPWORDS
+
+        if lower in STOPWORDS or lower in self.english_words or not _WORDLIKE.fullmatch(lower):
+            return True
+        return any(self.reader.morphy(lower, pos) in self.english_words for pos in "nvar")
+
+    def thesaurus_class(self, lower: str) -> int:
+        from pse_tf.data.freedict import synonyms
+
+        named = set()
+        for entry in synonyms(lower):
+            found = [self.synonym_class(s) for s in entry]
+            classes = set(found) - {ABSTAIN}
+            if len(classes) > 1:
+                return ABSTAIN
+            if classes and 2 * found.count(next(iter(classes))) >= len(found):
+                named |= classes
+        return named.pop() if len(named) == 1 else ABSTAIN
+
+    def synonym_class(self, phrase: str) -> int:
+        """A synonym's class by its first noun sense (a synonym is read in its usual meaning),
+        number forms and derived words; a phrase WordNet does not know by its last word."""
+        lemma = phrase.replace(" ", "_")
+        if " " in phrase and not self.reader.synsets(lemma):
+            lemma = phrase.split()[-1]
+        if lemma in self.numbers:
+            return self.numbers[lemma]
+        first = self.reader.synsets(lemma, "n")[:1] if _WORDLIKE.fullmatch(lemma) else []
+        hit = self.owner.get(first[0].name()) if first else None
+        if hit is not None:
+            return hit[0]
+        if lemma in self.compound:
+            return self.compound[lemma]
+        if lemma in self.derived:
+            return self.derived[lemma]
+        return self.affixes(lemma) if self.affixes is not None else ABSTAIN
 
     def core(self, lower: str) -> int:
         """The word's class by the name's senses, number forms and derived words (cached: heads
@@ -382,7 +432,7 @@ def _cache_path(reader, words: tuple, class_names: tuple, rule: Rule):
     from pse_tf.data import wordnet as wordnet_files
 
     h = hashlib.sha256(f"{RULE_VERSION}|{rule}|".encode())
-    if rule.dictionaries:
+    if rule.dictionaries or rule.thesaurus:
         from pse_tf.data import freedict
 
         h.update(f"freedict {freedict.VERSION}|".encode())
