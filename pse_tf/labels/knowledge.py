@@ -39,8 +39,8 @@ class's first sense:
   sense SemCor counts, and it is no function word), and in one entry of FreeDict's
   English-German dictionary at least half of the listed English synonyms name c and none names
   another class ("hoodie": "hooded sweatshirt", "hoody"); a synonym names a class through its
-  first noun sense, number forms or derived words, and a phrase WordNet does not know through
-  its last word.
+  first noun sense or the number-word rules, and a phrase WordNet does not know through its
+  last word.
 
 When a word's senses name several classes, the earliest sense (WordNet orders a word's senses by
 frequency) decides, then the more specific class (t-shirt below shirt). The abstain margin
@@ -235,9 +235,12 @@ class _Decider:
         self.derived: dict[str, int] = {}
         if rule.number_senses:
             self.derived.update(number_senses(reader, class_names))
+        self.other_words: set[str] = set()
         if rule.other_senses:
             for word, c in self._other_senses(class_names).items():
-                self.derived.setdefault(word, c)
+                if word not in self.derived:
+                    self.derived[word] = c
+                    self.other_words.add(word)
         self.affixes = (NumberAffixes(reader, class_names, rule.number_affixes)
                         if rule.number_affixes else None)
         if self.affixes is not None and rule.affix_senses:
@@ -301,7 +304,8 @@ class _Decider:
             return ABSTAIN
         lower = word.lower()
         c = self.english(lower)
-        if c == ABSTAIN and self.rule.dictionaries and lower not in self.english_words:
+        if c == ABSTAIN and self.rule.dictionaries and not (
+                self.rule.foreign == "uncounted" and lower in self.english_words):
             from pse_tf.data.freedict import translations
 
             named = {self.english(t.replace(" ", "_")) for t in translations(lower)} - {ABSTAIN}
@@ -334,7 +338,8 @@ class _Decider:
 
     def synonym_class(self, phrase: str) -> int:
         """A synonym's class by its first noun sense (a synonym is read in its usual meaning),
-        number forms and derived words; a phrase WordNet does not know by its last word."""
+        number forms and number words, not by another sense of a class name ("club" is no
+        nine); a phrase WordNet does not know by its last word."""
         lemma = phrase.replace(" ", "_")
         if " " in phrase and not self.reader.synsets(lemma):
             lemma = phrase.split()[-1]
@@ -346,7 +351,7 @@ class _Decider:
             return hit[0]
         if lemma in self.compound:
             return self.compound[lemma]
-        if lemma in self.derived:
+        if lemma in self.derived and lemma not in self.other_words:
             return self.derived[lemma]
         return self.affixes(lemma) if self.affixes is not None else ABSTAIN
 

@@ -11,7 +11,12 @@ from pse_tf.labels.vectors import keyed_vectors
 
 FASHION = CLASS_NAMES["fashion_mnist"]
 DIGITS = CLASS_NAMES["mnist"]
-ENGLISH = Rule(dictionaries=False)
+ENGLISH = Rule(dictionaries=False, thesaurus=False)
+
+
+def english(**options) -> Rule:
+    """A rule with these options and no dictionary."""
+    return Rule(dictionaries=False, thesaurus=False, **options)
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +69,7 @@ def test_number_forms_come_from_inflect():
 def test_the_abstain_margin_keeps_only_the_most_frequent_senses(reader):
     # "single": a base hit first, the digit one second
     assert named(reader, ["single"], DIGITS) == ["one"]
-    assert named(reader, ["single"], DIGITS, Rule(max_sense=1, dictionaries=False)) == [None]
+    assert named(reader, ["single"], DIGITS, english(max_sense=1)) == [None]
 
 
 def test_rule_options_are_checked():
@@ -77,13 +82,13 @@ def test_rule_options_are_checked():
     with pytest.raises(ValueError, match="foreign must be one of"):
         Rule(foreign="some")
     assert DEFAULT_RULE.name == ("coherent+parent10+numbers+freedict_uncounted+number_senses"
-                                 "+affixes5+affix_senses+other_senses+heads")
+                                 "+affixes5+affix_senses+other_senses+heads+thesaurus")
 
 
 def test_adjective_and_adverb_senses_of_number_forms_name_their_class(reader):
     words = ["secondly", "firstly", "fifthly", "half-dozen"]
     assert named(reader, words, DIGITS) == ["two", "one", "five", "six"]
-    assert named(reader, words, DIGITS, Rule(number_senses=False, dictionaries=False)) == [
+    assert named(reader, words, DIGITS, english(number_senses=False)) == [
         None] * 4
 
 
@@ -93,7 +98,7 @@ def test_productive_number_suffixes_name_the_digit_but_never_another_number(read
     # "teen" and "ty" attach to digits too, but make other numbers
     assert named(reader, ["fourteen", "seventeen", "sixty", "sixties", "ninetieth"],
                  DIGITS) == [None] * 5
-    off = Rule(number_affixes=0, dictionaries=False)
+    off = english(number_affixes=0)
     assert named(reader, ["sevenfold", "ninefold"], DIGITS, off) == [None, None]
     # a suffix must be productive: "one" + "rous" is no number word
     assert named(reader, ["onerous", "sevenish"], DIGITS) == [None, None]
@@ -103,30 +108,29 @@ def test_the_senses_of_affixed_number_words_lend_their_synonyms(reader):
     # "fourfold" names four by its suffix; "quadruplex" shares its first adjective sense
     words = ["quadruplex", "quadruplicate"]
     assert named(reader, words, DIGITS) == ["four", "four"]
-    assert named(reader, words, DIGITS, Rule(affix_senses=False, dictionaries=False)) == [
+    assert named(reader, words, DIGITS, english(affix_senses=False)) == [
         None] * 2
     # without the suffix rule there is nothing to lend
-    assert named(reader, words, DIGITS, Rule(number_affixes=0, dictionaries=False)) == [None] * 2
+    assert named(reader, words, DIGITS, english(number_affixes=0)) == [None] * 2
     # other adjectives of the same cluster, with no affixed number word in a first sense
     assert named(reader, ["multiple", "manifold"], DIGITS) == [None, None]
 
 
 def test_other_senses_of_a_class_name_lend_their_synonyms_only_where_they_come_first(reader):
     assert named(reader, ["nil", "zilch", "nada"], DIGITS) == ["zero"] * 3
-    assert named(reader, ["nil", "zilch"], DIGITS, Rule(other_senses=False,
-                                                        dictionaries=False)) == [None, None]
+    assert named(reader, ["nil", "zilch"], DIGITS, english(other_senses=False)) == [None, None]
     # "base" is a baseball bag only in a late sense: it keeps its own meaning
     assert named(reader, ["base"], FASHION) == [None]
 
 
 def test_compounds_unknown_to_wordnet_are_named_by_their_head(reader):
     assert named(reader, ["trenchcoat", "gumboots"], FASHION) == ["coat", "ankle boot"]
-    assert named(reader, ["trenchcoat"], FASHION, Rule(heads=False, dictionaries=False)) == [
+    assert named(reader, ["trenchcoat"], FASHION, english(heads=False)) == [
         None]
     # a head needs 4 letters ("anyone" is no "one"), and a word WordNet knows is not split
     assert named(reader, ["anyone", "everyone"], DIGITS) == [None, None]
     assert named(reader, ["sandbag"], FASHION) == named(reader, ["sandbag"], FASHION,
-                                                        Rule(heads=False, dictionaries=False))
+                                                        english(heads=False))
 
 
 def test_bilingual_dictionaries_translate_into_english(reader):
@@ -155,6 +159,26 @@ def test_words_english_uses_are_not_read_as_foreign(reader):
     assert named(reader, words, DIGITS, DEFAULT_RULE) == [None, None, None, "zero", "two"]
     assert named(reader, ["film", "fell"], FASHION, Rule(foreign="all")) == ["coat", "bag"]
     assert named(reader, ["film", "fell"], FASHION, DEFAULT_RULE) == [None, None]
+
+
+def test_words_english_hardly_uses_are_named_by_their_listed_synonyms(reader):
+    from pse_tf.data import freedict
+
+    if not freedict.available():
+        pytest.skip("FreeDict is not fetched here (python -m pse_tf.data fetch freedict)")
+    # one list per entry (sense), lower case; an entry may list none
+    assert freedict.synonyms("Raglan") == [["raglan coat"], []]
+    assert freedict.synonyms("sweater")[0][:2] == ["pullover", "jumper"]
+    assert freedict.synonyms("no-such-headword") == []
+    # "polos": "polo shirts"; "raglan": "raglan coat"; "quintupled": "multiplied fivefold"
+    words = ["polos", "raglan", "straitjacket"]
+    assert named(reader, words, FASHION, DEFAULT_RULE) == ["shirt", "coat", "coat"]
+    assert named(reader, words, FASHION, Rule(thesaurus=False)) == [None] * 3
+    assert named(reader, ["quintupled"], DIGITS, DEFAULT_RULE) == ["five"]
+    # function words and words English uses are not read ("we": "one", "you"; "case")
+    assert named(reader, ["we", "you", "case"], DIGITS, DEFAULT_RULE) == [None] * 3
+    # a synonym names a class by its usual meaning: "cudgel" is a club, and "club" is no nine
+    assert named(reader, ["cudgel", "truncheon"], DIGITS, DEFAULT_RULE) == [None, None]
 
 
 def test_the_table_covers_every_word_of_the_vectors_and_is_cached(reader):

@@ -35,7 +35,7 @@ def test_gloss_numbers_read_the_first_words_of_the_first_definition(reader):
 
 
 def test_the_sense_count_margin_unnames_a_word_only_through_a_rare_late_sense(reader):
-    decide = _Decider(reader, tuple(DIGITS), Rule(dictionaries=False))
+    decide = _Decider(reader, tuple(DIGITS), Rule(dictionaries=False, thesaurus=False))
     assert DIGITS[decide("span")] == "two"  # a pair, in an uncounted late sense
     assert not margin_keeps(decide, "span", decide("span"))
     assert margin_keeps(decide, "trio", decide("trio"))
