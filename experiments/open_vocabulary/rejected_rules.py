@@ -33,6 +33,7 @@ Writes experiments/open_vocabulary/results/rejected_rules.{json,md}.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import re
 import sys
@@ -126,12 +127,13 @@ def main() -> int:
     from pse_tf.data.datasets import CLASS_NAMES
     from pse_tf.labels import load_word_vectors
     from pse_tf.labels.benchmark import benchmark_words
-    from pse_tf.labels.knowledge import DEFAULT_RULE, _counted_lemmas, _Decider
+    from pse_tf.labels.knowledge import DEFAULT_RULE, _Decider
+    from pse_tf.labels.synonyms import counted_lemmas, synonym_class, thesaurus_class
     from pse_tf.labels.lexicon import wordnet
     from pse_tf.labels.vectors import phrase_tokens
 
     reader, kv = wordnet(), load_word_vectors()
-    counted, values = _counted_lemmas(reader), number_values()
+    counted, values = counted_lemmas(reader), number_values()
     frequent = kv.index_to_key[:10_000]
     negatives = [n["word"] for n in benchmark_words("negative", "development")]
     negatives = [w for w in negatives if len(phrase_tokens(kv, w)) == 1]
@@ -154,7 +156,8 @@ def main() -> int:
                 decide, kv, names, w, 7),
             "hierarchy_cousins_d8": lambda w, c: c if c >= 0 else cousin_class(
                 decide, kv, names, w, 8),
-            "thesaurus_every_word": lambda w, c: c if c >= 0 else decide.thesaurus_class(w),
+            "thesaurus_every_word": lambda w, c: c if c >= 0 else thesaurus_class(
+                w, functools.partial(synonym_class, decide)),
             "thesaurus_unknown_words_only": lambda w, c: c if (
                 plain(w) >= 0 or not reader.synsets(w)) else -1,
         }

@@ -56,19 +56,19 @@ import dataclasses
 import functools
 import hashlib
 import os
-import re
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from pse_tf.labels.number_words import ABSTAIN, NumberAffixes, number_forms, number_senses
+from pse_tf.labels.synonyms import (WORDLIKE as _WORDLIKE, counted_lemmas as _counted_lemmas,
+                                    synonym_class, thesaurus_class, used_in_english)
 
 SENSE_CHOICES = ("first", "coherent", "coherent_ties")
 FOREIGN_CHOICES = ("all", "uncounted")
 # Bump when any rule changes: cached tables of the old rule are then unused.
 RULE_VERSION = "knowledge-v5"
-_WORDLIKE = re.compile(r"[a-z][a-z'._\-]*")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -311,49 +311,10 @@ class _Decider:
             named = {self.english(t.replace(" ", "_")) for t in translations(lower)} - {ABSTAIN}
             if len(named) == 1:
                 return named.pop()
-        if c == ABSTAIN and self.rule.thesaurus and not self._used(lower):
-            return self.thesaurus_class(lower)
+        if c == ABSTAIN and self.rule.thesaurus and not used_in_english(
+                self.reader, self.english_words, lower):
+            return thesaurus_class(lower, functools.partial(synonym_class, self))
         return c
-
-    def _used(self, lower: str) -> bool:
-        """Whether English uses the word: a function word, or a form with a counted sense."""
-        from gensim.parsing.preprocessing import STOPWORDS
-
-        if lower in STOPWORDS or lower in self.english_words or not _WORDLIKE.fullmatch(lower):
-            return True
-        return any(self.reader.morphy(lower, pos) in self.english_words for pos in "nvar")
-
-    def thesaurus_class(self, lower: str) -> int:
-        from pse_tf.data.freedict import synonyms
-
-        named = set()
-        for entry in synonyms(lower):
-            found = [self.synonym_class(s) for s in entry]
-            classes = set(found) - {ABSTAIN}
-            if len(classes) > 1:
-                return ABSTAIN
-            if classes and 2 * found.count(next(iter(classes))) >= len(found):
-                named |= classes
-        return named.pop() if len(named) == 1 else ABSTAIN
-
-    def synonym_class(self, phrase: str) -> int:
-        """A synonym's class by its first noun sense (a synonym is read in its usual meaning),
-        number forms and number words, not by another sense of a class name ("club" is no
-        nine); a phrase WordNet does not know by its last word."""
-        lemma = phrase.replace(" ", "_")
-        if " " in phrase and not self.reader.synsets(lemma):
-            lemma = phrase.split()[-1]
-        if lemma in self.numbers:
-            return self.numbers[lemma]
-        first = self.reader.synsets(lemma, "n")[:1] if _WORDLIKE.fullmatch(lemma) else []
-        hit = self.owner.get(first[0].name()) if first else None
-        if hit is not None:
-            return hit[0]
-        if lemma in self.compound:
-            return self.compound[lemma]
-        if lemma in self.derived and lemma not in self.other_words:
-            return self.derived[lemma]
-        return self.affixes(lemma) if self.affixes is not None else ABSTAIN
 
     def core(self, lower: str) -> int:
         """The word's class by the name's senses, number forms and derived words (cached: heads
@@ -379,15 +340,6 @@ class _Decider:
         if c == ABSTAIN and self.rule.heads:
             return self.head_class(lower)
         return c
-
-
-def _counted_lemmas(reader) -> set[str]:
-    """The lemmas (lower case, "_" for spaces) with a sense that SemCor counts: words in English
-    use."""
-    out = set()
-    for synset in reader.all_synsets():
-        out.update(lemma.name().lower() for lemma in synset.lemmas() if lemma.count() > 0)
-    return out
 
 
 def word_classes(reader, words: Sequence[str], class_names: Sequence[str],

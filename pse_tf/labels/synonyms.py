@@ -1,0 +1,66 @@
+"""Words English hardly uses, named by the English synonyms that FreeDict's English-German
+dictionary lists for them: the knowledge table's `thesaurus` rule (`pse_tf.labels.knowledge`)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from pse_tf.labels.number_words import ABSTAIN
+
+WORDLIKE = re.compile(r"[a-z][a-z'._\-]*")
+
+
+def counted_lemmas(reader) -> set[str]:
+    """The lemmas (lower case, "_" for spaces) with a sense that SemCor counts: words in English
+    use."""
+    out = set()
+    for synset in reader.all_synsets():
+        out.update(lemma.name().lower() for lemma in synset.lemmas() if lemma.count() > 0)
+    return out
+
+
+def used_in_english(reader, counted: set[str], word: str) -> bool:
+    """Whether English uses the word: a function word (gensim's list), or a word one of whose
+    forms (WordNet's morphology) has a sense SemCor counts."""
+    from gensim.parsing.preprocessing import STOPWORDS
+
+    if word in STOPWORDS or word in counted or not WORDLIKE.fullmatch(word):
+        return True
+    return any(reader.morphy(word, pos) in counted for pos in "nvar")
+
+
+def thesaurus_class(word: str, synonym_class: Callable[[str], int]) -> int:
+    """The class that, in one of the word's entries, at least half of the listed synonyms name
+    while none names another; ABSTAIN when there is none or entries disagree."""
+    from pse_tf.data.freedict import synonyms
+
+    named = set()
+    for entry in synonyms(word):
+        found = [synonym_class(s) for s in entry]
+        classes = set(found) - {ABSTAIN}
+        if len(classes) > 1:
+            return ABSTAIN
+        if classes and 2 * found.count(next(iter(classes))) >= len(found):
+            named |= classes
+    return named.pop() if len(named) == 1 else ABSTAIN
+
+
+def synonym_class(decider, phrase: str) -> int:
+    """A synonym's class in the knowledge table `decider`, by its first noun sense (a synonym is
+    read in its usual meaning), number forms and number words, not by another sense of a class
+    name ("club" is no nine); a phrase WordNet does not know by its last word."""
+    lemma = phrase.replace(" ", "_")
+    if " " in phrase and not decider.reader.synsets(lemma):
+        lemma = phrase.split()[-1]
+    if lemma in decider.numbers:
+        return decider.numbers[lemma]
+    first = decider.reader.synsets(lemma, "n")[:1] if WORDLIKE.fullmatch(lemma) else []
+    hit = decider.owner.get(first[0].name()) if first else None
+    if hit is not None:
+        return hit[0]
+    if lemma in decider.compound:
+        return decider.compound[lemma]
+    if lemma in decider.derived and lemma not in decider.other_words:
+        return decider.derived[lemma]
+    return decider.affixes(lemma) if decider.affixes is not None else ABSTAIN
