@@ -157,7 +157,7 @@ def main() -> int:
             "hierarchy_cousins_d8": lambda w, c: c if c >= 0 else cousin_class(
                 decide, kv, names, w, 8),
             "thesaurus_every_word": lambda w, c: c if c >= 0 else thesaurus_class(
-                w, functools.partial(synonym_class, decide)),
+                w, functools.partial(synonym_class, reader, decide.usual_class)),
             "thesaurus_unknown_words_only": lambda w, c: c if (
                 plain(w) >= 0 or not reader.synsets(w)) else -1,
         }

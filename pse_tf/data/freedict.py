@@ -176,6 +176,14 @@ def _dictionary(root: str, pair: str) -> tuple[dict, bytes]:
     return index, data
 
 
+def _entries(root: str, pair: str, word: str):
+    """Each entry of `word` (a headword, any case) in a dictionary: its lines after the
+    headword line."""
+    index, data = _dictionary(root, pair)
+    for offset, length in index.get(word.lower(), ()):
+        yield data[offset:offset + length].decode("utf-8", "replace").split("\n")[1:]
+
+
 def translations(word: str, data_dir: str | os.PathLike | None = None,
                  languages: Sequence[str] = LANGUAGES) -> list[str]:
     """The English translations of `word` (a headword, any case) in the dictionaries, in order:
@@ -184,9 +192,7 @@ def translations(word: str, data_dir: str | os.PathLike | None = None,
     root = str(folder(data_dir))
     out = []
     for language in languages:
-        index, data = _dictionary(root, f"{language}-eng")
-        for offset, length in index.get(word.lower(), ()):
-            lines = data[offset:offset + length].decode("utf-8", "replace").split("\n")[1:]
+        for lines in _entries(root, f"{language}-eng", word):
             for line in lines:
                 if not line.strip() or line[:1].isspace():
                     continue  # examples, "Synonym:" and "see:" lines are indented
@@ -205,11 +211,10 @@ def synonyms(word: str, data_dir: str | os.PathLike | None = None) -> list[list[
     """The English synonyms that the English-German dictionary lists for `word` (a headword,
     any case), one list per entry (an entry is one sense: "hoodie" the sweatshirt, "hoodie" the
     crow), lower case."""
-    index, data = _dictionary(str(folder(data_dir)), THESAURUS)
     out = []
-    for offset, length in index.get(word.lower(), ()):
+    for lines in _entries(str(folder(data_dir)), THESAURUS, word):
         found = []
-        for line in data[offset:offset + length].decode("utf-8", "replace").split("\n")[1:]:
+        for line in lines:
             if line.strip().startswith("Synonym"):  # "Synonym: {...}" or "Synonyms: {...}, {...}"
                 found += [" ".join(s.split()).lower() for s in _BRACED.findall(line)]
         out.append(list(dict.fromkeys(s for s in found if s)))

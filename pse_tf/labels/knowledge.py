@@ -287,12 +287,13 @@ class _Decider:
         named.discard(ABSTAIN)
         return named.pop() if len(named) == 1 else ABSTAIN
 
-    def sense_class(self, word: str) -> int:
+    def sense_class(self, word: str, max_sense: int | None = None) -> int:
         if not _WORDLIKE.fullmatch(word):
             return ABSTAIN
         senses = self.reader.synsets(word, "n")
-        if self.rule.max_sense:
-            senses = senses[: self.rule.max_sense]
+        limit = self.rule.max_sense if max_sense is None else max_sense
+        if limit:
+            senses = senses[:limit]
         for s in senses:
             hit = self.owner.get(s.name())
             if hit is not None:
@@ -313,7 +314,8 @@ class _Decider:
                 return named.pop()
         if c == ABSTAIN and self.rule.thesaurus and not used_in_english(
                 self.reader, self.english_words, lower):
-            return thesaurus_class(lower, functools.partial(synonym_class, self))
+            return thesaurus_class(lower, functools.partial(
+                synonym_class, self.reader, self.usual_class))
         return c
 
     def core(self, lower: str) -> int:
@@ -323,13 +325,18 @@ class _Decider:
             self._core[lower] = self._core_class(lower)
         return self._core[lower]
 
-    def _core_class(self, lower: str) -> int:
+    def usual_class(self, lower: str) -> int:
+        """The class of the word in its usual meaning, as a synonym is read: only its first noun
+        sense, and not another sense of a class name ("club" is no nine)."""
+        return self._core_class(lower, usual=True)
+
+    def _core_class(self, lower: str, usual: bool = False) -> int:
         if lower in self.numbers:
             return self.numbers[lower]
-        c = self.sense_class(lower)
+        c = self.sense_class(lower, 1 if usual else None)
         if c == ABSTAIN and lower in self.compound:
             return self.compound[lower]
-        if c == ABSTAIN and lower in self.derived:
+        if c == ABSTAIN and lower in self.derived and not (usual and lower in self.other_words):
             return self.derived[lower]
         if c == ABSTAIN and self.affixes is not None:
             return self.affixes(lower)

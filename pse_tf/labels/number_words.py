@@ -25,6 +25,16 @@ def number_forms(class_names: Sequence[str]) -> dict[str, int]:
     return out
 
 
+def first_sense_lemmas(reader, word: str) -> list[str]:
+    """The lemmas (lower case) of the word's first adjective sense, then of its first adverb
+    sense."""
+    out = []
+    for pos in ("a", "r"):
+        first = reader.synsets(word, pos)[:1]
+        out += [lemma.lower() for lemma in first[0].lemma_names()] if first else []
+    return out
+
+
 def number_senses(reader, class_names: Sequence[str]) -> dict[str, int]:
     """{word: class}: the lemmas of the first adjective and adverb sense of each number form
     ("secondly" with "second", "half-dozen" with "six"), and adverbs that pertain to one
@@ -32,10 +42,8 @@ def number_senses(reader, class_names: Sequence[str]) -> dict[str, int]:
     forms = number_forms(class_names)
     out: dict[str, int] = {}
     for form, c in forms.items():
-        for pos in ("a", "r"):
-            first = reader.synsets(form, pos)[:1]
-            for lemma in (first[0].lemma_names() if first else ()):
-                out.setdefault(lemma.lower(), c)
+        for lemma in first_sense_lemmas(reader, form):
+            out.setdefault(lemma, c)
     for synset in reader.all_synsets("r"):
         for lemma in synset.lemmas():
             for p in lemma.pertainyms():
@@ -86,10 +94,8 @@ class NumberAffixes:
             c = self(lemma.lower())
             if c == ABSTAIN:
                 continue
-            for pos in ("a", "r"):
-                first = reader.synsets(lemma, pos)[:1]
-                for name in (first[0].lemma_names() if first else ()):
-                    out.setdefault(name.lower(), set()).add(c)
+            for name in first_sense_lemmas(reader, lemma):
+                out.setdefault(name, set()).add(c)
         return {w: cs.pop() for w, cs in out.items() if len(cs) == 1 and "_" not in w}
 
     def __call__(self, word: str) -> int:

@@ -46,21 +46,10 @@ def thesaurus_class(word: str, synonym_class: Callable[[str], int]) -> int:
     return named.pop() if len(named) == 1 else ABSTAIN
 
 
-def synonym_class(decider, phrase: str) -> int:
-    """A synonym's class in the knowledge table `decider`, by its first noun sense (a synonym is
-    read in its usual meaning), number forms and number words, not by another sense of a class
-    name ("club" is no nine); a phrase WordNet does not know by its last word."""
+def synonym_class(reader, usual_class: Callable[[str], int], phrase: str) -> int:
+    """A listed synonym's class by `usual_class` (the knowledge table's reading of a word in its
+    usual meaning); a phrase WordNet does not know by its last word."""
     lemma = phrase.replace(" ", "_")
-    if " " in phrase and not decider.reader.synsets(lemma):
+    if " " in phrase and not reader.synsets(lemma):
         lemma = phrase.split()[-1]
-    if lemma in decider.numbers:
-        return decider.numbers[lemma]
-    first = decider.reader.synsets(lemma, "n")[:1] if WORDLIKE.fullmatch(lemma) else []
-    hit = decider.owner.get(first[0].name()) if first else None
-    if hit is not None:
-        return hit[0]
-    if lemma in decider.compound:
-        return decider.compound[lemma]
-    if lemma in decider.derived and lemma not in decider.other_words:
-        return decider.derived[lemma]
-    return decider.affixes(lemma) if decider.affixes is not None else ABSTAIN
+    return usual_class(lemma)
