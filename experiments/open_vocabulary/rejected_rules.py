@@ -95,15 +95,22 @@ def gloss_words_class(decide, word, k=6):
     return -1
 
 
+def cousin_depths(decide, sense) -> dict[int, int]:
+    """Per class, the max_depth of the deepest hypernym `sense` shares with one of the class's
+    senses (garment.n.01: 8); -1 for none."""
+    from pse_tf.labels.class_senses import shared_depth
+
+    return {c: max((shared_depth(sense, s) - 1 for s in senses), default=-1)
+            for c, senses in enumerate(decide.senses)}
+
+
 def cousin_class(decide, kv, names, word, min_depth, margin=0.05):
     """The class whose sense shares the deepest hypernym (at least min_depth deep) with the
     word's first noun sense; GloVe's cosine to the class names breaks ties; -1 otherwise."""
     senses = decide.reader.synsets(word, "n")[:1]
     if not senses:
         return -1
-    depth = {c: max((h.max_depth() for sense in class_senses
-                     for h in senses[0].lowest_common_hypernyms(sense)), default=0)
-             for c, class_senses in enumerate(decide.senses)}
+    depth = cousin_depths(decide, senses[0])
     top = max(depth.values())
     best = [c for c, d in depth.items() if d == top]
     if top < min_depth:
@@ -151,9 +158,7 @@ class GlossPrototypes:
         senses = self.decide.reader.synsets(word, "n")[:1]
         if not senses or len(self.prototypes) < 2:
             return -1
-        depth = max((h.max_depth() for class_senses in self.decide.senses
-                     for sense in class_senses
-                     for h in senses[0].lowest_common_hypernyms(sense)), default=0)
+        depth = max(cousin_depths(self.decide, senses[0]).values())
         vector = gloss_vector(self.kv, senses[0], skip={word})
         if depth < min_depth or vector is None:
             return -1

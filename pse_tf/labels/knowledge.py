@@ -8,13 +8,8 @@ the same table (`pse_tf.export.text`). A rule over the whole vocabulary, never a
 words; `Rule` holds its options, `DEFAULT_RULE` the ones chosen on the development half of the
 benchmark (docs/open-vocabulary.md, experiments/open_vocabulary/knowledge_rules.py).
 
-For a class name, WordNet 3.0's noun senses of the whole name ("ankle_boot"), else of its last
-word ("boot"), are all read; the class *stands for* the senses whose coherence with the other
-classes (the mean over the other classes of the best Wu-Palmer similarity to one of their
-senses) is within `sense_tolerance` of its best sense's, and that subsume no other class's
-sense, coherence being the mean depth of the deepest hypernym it shares with each other
-class's first sense:
-"zero" stands for the digit (zero.n.02), not "nothing" (nothing.n.01). A word names class c when
+A class stands for some of the WordNet 3.0 senses of its name (`pse_tf.labels.class_senses`:
+"zero" for the digit, zero.n.02, not "nothing"). A word names class c when
 
 - it is a number form of c's name given by `inflect` (a class named "five": "fifth", "5th"), or
 - one of its noun senses is one of c's senses (a synonym: "nought", "ace") or lies below one in
@@ -61,6 +56,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pse_tf.labels.class_senses import below, class_senses, name_senses
 from pse_tf.labels.number_words import ABSTAIN, NumberAffixes, number_forms, number_senses
 from pse_tf.labels.synonyms import (WORDLIKE as _WORDLIKE, counted_lemmas as _counted_lemmas,
                                     synonym_class, thesaurus_class, used_in_english)
@@ -152,70 +148,6 @@ class Rule:
 DEFAULT_RULE = Rule()
 
 
-# -- class senses ---------------------------------------------------------------------------------
-def _name_senses(reader, name: str) -> list:
-    whole = reader.synsets(name.lower().replace(" ", "_").replace("-", "_"), "n")
-    if not whole:
-        whole = reader.synsets(name.lower(), "n")
-    return whole or reader.synsets(name.lower().split()[-1], "n")
-
-
-def _shared_depth(a, b) -> int:
-    """Depth of the deepest hypernym `a` and `b` share (0: none)."""
-    return max((h.max_depth() + 1 for h in a.lowest_common_hypernyms(b)), default=0)
-
-
-def _below(synset) -> set:
-    """Names of `synset` and every synset under it (hyponyms and instance hyponyms)."""
-    out, frontier = {synset.name()}, [synset]
-    while frontier:
-        frontier = [h for s in frontier for h in s.hyponyms() + s.instance_hyponyms()
-                    if h.name() not in out]
-        out.update(h.name() for h in frontier)
-    return out
-
-
-def class_senses(reader, class_names: Sequence[str], rule: Rule = DEFAULT_RULE) -> list[list]:
-    """The synsets each class stands for (module docstring), in class order."""
-    candidates = [_name_senses(reader, c) for c in class_names]
-    if rule.senses == "first":
-        chosen = [s[:1] for s in candidates]
-    else:
-        chosen = []
-        for c, senses in enumerate(candidates):
-            others = [o[0] for k, o in enumerate(candidates) if k != c and o]
-            coherence = [np.mean([_shared_depth(s, t) for t in others]) if others else 0.0
-                         for s in senses]
-            best = max(coherence, default=0.0)
-            kept = [(h, -i, s) for i, (s, h) in enumerate(zip(senses, coherence))
-                    if h >= best - rule.sense_tolerance]
-            kept = [s for _, _, s in sorted(kept, key=lambda x: (-x[0], -x[1]))]
-            if rule.senses == "coherent" and kept:
-                parents = set(kept[0].hypernyms())
-                kept = [kept[0]] + [s for s in senses
-                                    if s is not kept[0] and parents & set(s.hypernyms())]
-            chosen.append(kept)
-    # beside its most coherent sense, a class never stands for one that subsumes another
-    # class's (dress's apparel.n.01 holds shirt); shirt.n.01 holding the t-shirt sense stays
-    main = [s[0] for s in chosen if s]
-    below = {s.name(): _below(s) for senses in chosen for s in senses}
-    out = [[s for i, s in enumerate(senses)
-            if i == 0 or not any(m.name() in below[s.name()] for m in main if m is not senses[0])]
-           for senses in chosen]
-    if rule.parent:
-        own = [{s.name() for s in senses} for senses in out]
-        for c, senses in enumerate(out):
-            if not senses:
-                continue
-            # only the main sense's: another sense's parent would widen a rare meaning
-            for h in senses[0].hypernyms():
-                below = _below(h)
-                if len(below) <= rule.parent and h not in senses and not any(
-                        own[k] & below for k in range(len(out)) if k != c):
-                    senses.append(h)
-    return out
-
-
 # -- the table ------------------------------------------------------------------------------------
 class _Decider:
     def __init__(self, reader, class_names, rule):
@@ -227,7 +159,7 @@ class _Decider:
         for c, senses in enumerate(self.senses):
             for s in senses:
                 depth = s.min_depth()
-                for name in _below(s):
+                for name in below(s):
                     if name not in self.owner or self.owner[name][1] < depth:
                         self.owner[name] = (c, depth)
         self.numbers = number_forms(class_names) if rule.numbers else {}
@@ -267,7 +199,7 @@ class _Decider:
         out: dict[str, set] = {}
         for c, name in enumerate(class_names):
             others = names - {name.lower().replace(" ", "_"), name.lower().split()[-1]}
-            for synset in _name_senses(self.reader, name):
+            for synset in name_senses(self.reader, name):
                 lemmas = {lemma.lower() for lemma in synset.lemma_names()}
                 # a sense the table already reads, or one that holds another class's name
                 if synset.name() in self.owner or lemmas & others:

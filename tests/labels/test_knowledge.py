@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from pse_tf.data import CLASS_NAMES
-from pse_tf.labels.knowledge import (ABSTAIN, DEFAULT_RULE, Rule, class_senses, knowledge_table,
-                                     number_forms, word_classes)
+from pse_tf.labels.knowledge import (ABSTAIN, DEFAULT_RULE, Rule, knowledge_table, number_forms,
+                                     word_classes)
 from pse_tf.labels.lexicon import wordnet
 from pse_tf.labels.vectors import keyed_vectors
 
@@ -26,21 +26,6 @@ def reader():
 
 def named(reader, words, classes, rule=ENGLISH):
     return [classes[c] if c >= 0 else None for c in word_classes(reader, words, classes, rule)]
-
-
-def test_every_sense_of_a_class_name_is_read_and_the_coherent_ones_kept(reader):
-    senses = [[s.name() for s in ss] for ss in class_senses(reader, FASHION)]
-    assert class_senses(reader, DIGITS)[0][0].name() == "zero.n.02"  # the digit, not "nothing"
-    assert senses[FASHION.index("bag")] == ["bag.n.01", "bag.n.04"]  # container and handbag
-    assert senses[FASHION.index("dress")] == ["dress.n.01"]  # not attire, not apparel
-    assert senses[FASHION.index("coat")] == ["coat.n.01"]  # not a coat of paint
-    # the direct hypernym when it subsumes no other class and few synsets
-    assert senses[FASHION.index("pullover")] == ["pullover.n.01", "sweater.n.01"]
-    assert [[s.name() for s in ss] for ss in class_senses(reader, FASHION, Rule(parent=0))][
-        FASHION.index("pullover")] == ["pullover.n.01"]
-    first = [[s.name() for s in ss] for ss in class_senses(reader, DIGITS,
-                                                             Rule(senses="first", parent=0))]
-    assert first[0] == ["nothing.n.01"]
 
 
 def test_synonyms_and_hyponyms_name_their_class(reader):
