@@ -14,7 +14,9 @@ from typing import Any
 
 # Pure modules only: `import pse_tf.config` loads no TensorFlow (tests/test_config.py), so a CLI
 # can parse and refuse a config before paying for TensorFlow's start-up.
+from pse_tf.data import label_groups
 from pse_tf.data.catalog import check_options, parse_spec
+from pse_tf.data.datasets import CLASS_NAMES
 
 # The label encodings `pse_tf.labels.LabelEncoding` builds (its ENCODINGS; a test keeps them equal).
 LABEL_ENCODINGS = ("onehot", "word2vec")
@@ -150,6 +152,9 @@ class TrainConfig:
             held-out class (zero-shot studies). () keeps every class.
         lexicon: str. `none` or `wordnet`: word-vector labels retrofitted to WordNet 3.0
             (`pse_tf.labels.lexicon`; Faruqui et al., 2015); word-vector labels only.
+        label_groups: dict. {label: [class, ...]}: the data set's classes mapped onto fewer
+            labels, each group's name its label (with word vectors, its phrase); a class in no
+            group keeps its own label (`pse_tf.data.label_groups`). {} keeps every class.
     """
 
     dataset: str = "fashion_mnist"
@@ -176,6 +181,7 @@ class TrainConfig:
     label_name_share: float | None = None
     held_out_classes: tuple = ()
     lexicon: str = "none"
+    label_groups: dict = dataclasses.field(default_factory=dict)
 
     def __post_init__(self):
         if isinstance(self.model, dict):
@@ -183,6 +189,7 @@ class TrainConfig:
         try:
             parse_spec(self.dataset)
             check_options(self.data_options)
+            self.label_groups = label_groups.check(self.label_groups or {})
         except ValueError as e:
             raise ConfigError(str(e)) from None
         if self.label_encoding not in LABEL_ENCODINGS:
@@ -221,6 +228,13 @@ class TrainConfig:
                 or len(set(held)) != len(held):
             raise ConfigError(f"held_out_classes must be distinct class indices >= 0, got {held!r}")
         self.held_out_classes = tuple(sorted(held))
+        if self.label_groups and self.dataset in CLASS_NAMES:
+            # The built-in data sets' classes are known now: a bad group fails before any work.
+            names = [n for i, n in enumerate(CLASS_NAMES[self.dataset]) if i not in held]
+            try:
+                label_groups.LabelGroups.build(self.label_groups, names)
+            except ValueError as e:
+                raise ConfigError(str(e)) from None
         if self.lexicon not in LEXICONS:
             raise ConfigError(f"lexicon must be one of {LEXICONS}, got {self.lexicon!r}")
         if self.lexicon != "none" and self.label_encoding != "word2vec":

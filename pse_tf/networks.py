@@ -70,10 +70,13 @@ class GaussianEncoder(keras.layers.Layer):
         self.hidden_units = tuple(hidden_units)
         self.initializer, self.scale_function = initializer, scale_function
         self.covariance = covariance
+        self.net = mlp(self.hidden_units, name=f"{self.name}_mlp",
+                       output_units=self.output_units(), initializer=initializer)
+
+    def output_units(self) -> int:
+        """Raw outputs of one Gaussian: loc, diagonal, and with `full` the lower triangle."""
         z = self.latent_dim
-        outputs = 2 * z + (z * (z - 1) // 2 if covariance == "full" else 0)
-        self.net = mlp(self.hidden_units, name=f"{self.name}_mlp", output_units=outputs,
-                       initializer=initializer)
+        return 2 * z + (z * (z - 1) // 2 if self.covariance == "full" else 0)
 
     def build(self, input_shape):
         self.net.build(input_shape)
@@ -82,7 +85,10 @@ class GaussianEncoder(keras.layers.Layer):
     def parameters(self, inputs):
         """(loc [N, Z], scale): scale is sigma [N, Z] (`diag`) or the Cholesky factor
         [N, Z, Z] (`full`): the tensors behind the distribution."""
-        raw = self.net(inputs)
+        return self.gaussian_parameters(self.net(inputs))
+
+    def gaussian_parameters(self, raw):
+        """(loc, scale) of `parameters` from the raw outputs [..., `output_units`]."""
         z = self.latent_dim
         loc, raw_scale, raw_lower = raw[..., :z], raw[..., z:2 * z], raw[..., 2 * z:]
         scale = tf.exp(raw_scale) if self.scale_function == "exp" else tf.nn.softplus(raw_scale)
@@ -92,10 +98,7 @@ class GaussianEncoder(keras.layers.Layer):
         return loc, cholesky_factor(scale, raw_lower)
 
     def call(self, inputs):
-        loc, scale = self.parameters(inputs)
-        if self.covariance == "diag":
-            return tfd.MultivariateNormalDiag(loc=loc, scale_diag=scale)
-        return tfd.MultivariateNormalTriL(loc=loc, scale_tril=scale)
+        return gaussian(*self.parameters(inputs), self.covariance)
 
     def get_config(self):
         return {**super().get_config(), "latent_dim": self.latent_dim,
@@ -104,6 +107,14 @@ class GaussianEncoder(keras.layers.Layer):
 
 
 COVARIANCES = ("diag", "full")
+
+
+def gaussian(loc, scale, covariance: str = "diag"):
+    """`tfd.MultivariateNormalDiag` (scale: sigma) or, for `full`, `tfd.MultivariateNormalTriL`
+    (scale: the Cholesky factor)."""
+    if covariance == "diag":
+        return tfd.MultivariateNormalDiag(loc=loc, scale_diag=scale)
+    return tfd.MultivariateNormalTriL(loc=loc, scale_tril=scale)
 
 
 def cholesky_factor(diagonal, lower):

@@ -40,16 +40,19 @@ def vae(images, logits, q_z_x, prior, beta: float = 1.0):
     return {"reconstruction": reconstruction_nll(images, logits), "kl": beta * kl(q_z_x, prior)}
 
 
-def pse(images, logits, q_z_x, q_z_l):
-    """eq. 2: -L_PSE = -E_q(z|x)[log p(x|z)] + KL(q(z|x) || q(z|l)). The label prior replaces N(0, I)."""
+def pse(images, logits, q_z_x, q_z_l, kl=kl):
+    """eq. 2: -L_PSE = -E_q(z|x)[log p(x|z)] + KL(q(z|x) || q(z|l)). The label prior replaces N(0, I).
+
+    `kl` computes D_KL (here and below): closed-form by default; a model whose q(z|l) is a
+    mixture passes its Monte Carlo estimate (`LatentModel.kl`)."""
     return {"reconstruction": reconstruction_nll(images, logits), "kl": kl(q_z_x, q_z_l)}
 
 
-def pse_star(images, logits, labels, p_l, q_z_x, q_z_l, label_weight: float = 1.0):
+def pse_star(images, logits, labels, p_l, q_z_x, q_z_l, label_weight: float = 1.0, kl=kl):
     """eq. 3: -L_PSE* = eq. 2 - E_q(z|x)[log p(l|z)], with p(l|z) = p(l | Cla(Dec(z))) = `p_l`.
 
     `label_weight` scales the label term (1 in eq. 3; an option of the reproduction study)."""
-    return {**pse(images, logits, q_z_x, q_z_l), "label": label_weight * label_nll(labels, p_l)}
+    return {**pse(images, logits, q_z_x, q_z_l, kl), "label": label_weight * label_nll(labels, p_l)}
 
 
 def total(terms: dict):
@@ -83,7 +86,7 @@ class JointPass(NamedTuple):
     p_l: tfd.Distribution  # p(l|z), the same z
 
 
-def jmvae(images, joint: JointPass, alpha: float):
+def jmvae(images, joint: JointPass, alpha: float, kl=kl):
     """eq. 5 (JMVAE-kl, Suzuki et al., 2016): -L_JMVAE = -E_q(z|x,l)[log p(x|z) + log p(l|z)]
     + KL(q(z|x,l) || p(z)) + alpha * (KL(q(z|x,l) || q(z|x)) + KL(q(z|x,l) || q(z|l))).
 
@@ -96,7 +99,8 @@ def jmvae(images, joint: JointPass, alpha: float):
             "kl_label": alpha * kl(joint.q_z_xl, joint.q_z_l)}
 
 
-def trelbo(images, joint: JointPass, logits_x, p_l_from_label, lambda1: float, lambda2: float):
+def trelbo(images, joint: JointPass, logits_x, p_l_from_label, lambda1: float, lambda2: float,
+           kl=kl):
     """eq. 6 (triple ELBO, Vedantam et al., 2018): the negatives of three ELBOs sharing p(x|z) and
     p(l|z):
     -E_q(z|x,l)[log p(x|z) + lambda1 log p(l|z)] + KL(q(z|x,l) || p(z))   (`joint`: z ~ q(z|x,l))
@@ -114,7 +118,7 @@ def trelbo(images, joint: JointPass, logits_x, p_l_from_label, lambda1: float, l
             "kl_label": kl(joint.q_z_l, joint.prior)}
 
 
-def scan_symbols(images, logits, q_z_x, q_z_l):
+def scan_symbols(images, logits, q_z_x, q_z_l, kl=kl):
     """SCAN's second stage (Higgins et al., 2018, as described in paper §3): fit q(z|l) to the
     frozen beta-VAE's image posteriors by KL(q(z|x) || q(z|l)).
 

@@ -22,7 +22,7 @@ from pse_tf.config import TrainConfig
 from pse_tf.registry import create_model, get_model_class
 from pse_tf import checkpoints, distribute
 from pse_tf.data.catalog import slug
-from pse_tf.evaluation.run_metrics import EVALUATION_KEYS, evaluate
+from pse_tf.evaluation.run_metrics import EVALUATION_KEYS, OPTIONAL_EVALUATION_KEYS, evaluate
 from pse_tf.training import NonFiniteError, build_model, fit
 
 FINAL_WEIGHTS = "model.weights.h5"
@@ -38,15 +38,19 @@ NOT_THE_MODEL = ("out", "generation_repeats", "generation_samples_per_label", "c
 
 def default_run_name(config: TrainConfig) -> str:
     """<dataset>-<model>-<labels>-z<latent>-seed<seed>, then any model options (-alpha1.0),
-    neighbour phrases and lexicon (-lexiconwordnet)."""
+    neighbour phrases, lexicon (-lexiconwordnet) and label groups (-groups<hash of the groups>)."""
     m = config.model
     options = "".join(f"-{k}{v}" for k, v in sorted(m.options.items()))
     neighbours = f"-neighbours{config.label_neighbours}" if config.label_neighbours else ""
     if config.label_neighbours and config.label_name_share is not None:
         neighbours += f"-share{config.label_name_share:g}"
     lexicon = f"-lexicon{config.lexicon}" if config.lexicon != "none" else ""
+    groups = ""
+    if config.label_groups:
+        text = json.dumps(config.label_groups, sort_keys=True)
+        groups = f"-groups{hashlib.sha256(text.encode()).hexdigest()[:8]}"
     return (f"{slug(config.dataset)}-{m.name}-{config.label_encoding}-z{m.latent_dim}"
-            f"-seed{config.seed}{options}{neighbours}{lexicon}")
+            f"-seed{config.seed}{options}{neighbours}{lexicon}{groups}")
 
 
 class ExportError(RuntimeError):
@@ -123,6 +127,10 @@ def label_encoding(config: TrainConfig, class_names=None):
 
     if class_names is None:
         class_names = CLASS_NAMES[config.dataset]
+        if config.label_groups:
+            from pse_tf.data.label_groups import LabelGroups
+
+            class_names = LabelGroups.build(config.label_groups, class_names).names
     return LabelEncoding.build(class_names, config.label_encoding, config.word_vectors,
                                config.lexicon)
 
@@ -139,7 +147,8 @@ def _reusable_evaluation(run_dir: Path, config: TrainConfig) -> dict | None:
             or previous.get("generation_samples_per_label") != config.generation_samples_per_label
             or any(k not in previous for k in EVALUATION_KEYS)):
         return None
-    return {k: previous[k] for k in EVALUATION_KEYS}
+    return {k: previous[k] for k in (*EVALUATION_KEYS, *OPTIONAL_EVALUATION_KEYS)
+            if k in previous}
 
 
 def _write_metrics(run_dir: Path, results: dict):
@@ -275,6 +284,9 @@ def load_data(config: TrainConfig):
     if config.held_out_classes:
         from pse_tf.data.held_out import without_classes
         dataset = without_classes(dataset, config.held_out_classes)
+    if config.label_groups:
+        from pse_tf.data.label_groups import LabelGroups
+        dataset = LabelGroups.grouped(dataset, config.label_groups)
     if parse_spec(config.dataset)[0] != "builtin":
         shape = tuple(int(d) for d in dataset.train_images.shape[1:])
         config.model.image_dim = math.prod(shape)

@@ -63,6 +63,8 @@ def parse_args(argv=None):
                    help="default onehot (the paper's Tables 1-2)")
     p.add_argument("--grid", action="append", default=[], metavar="KEY=V1,V2,...",
                    help="values of one setting; repeatable (every combination is run)")
+    p.add_argument("--label-groups", metavar="GROUPS", help='classes mapped onto fewer labels, '
+                   'as scripts/train.py takes them')
     p.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 per setting (default 3)")
     p.add_argument("--steps", type=int, default=20000, help="default 20000")
     p.add_argument("--generation-repeats", type=int, default=3,
@@ -80,11 +82,14 @@ def parse_args(argv=None):
     args = p.parse_args(argv)
     if args.seeds < 1:
         p.error("--seeds must be >= 1")
+    from pse_tf.data.label_groups import parse
+
+    groups = parse(args.label_groups) if args.label_groups else {}
     base = TrainConfig.from_dict({**TrainConfig().to_dict(), "dataset": args.dataset,
                                   "label_encoding": args.label_encoding, "steps": args.steps,
                                   "generation_repeats": args.generation_repeats,
                                   "checkpoint_every": min(args.checkpoint_every, args.steps),
-                                  "out": args.out,
+                                  "out": args.out, "label_groups": groups,
                                   "model": {**TrainConfig().to_dict()["model"],
                                             "name": args.model}})
     grid = parse_grid(args.grid)

@@ -58,6 +58,8 @@ def parse_args(argv=None):
                    f"words it owns (adds phrases to training; default {d.label_neighbours})")
     p.add_argument("--label-name-share", type=float, help="with --label-neighbours: share of "
                    "examples on the name's own vector (default: uniform)")
+    p.add_argument("--label-groups", metavar="GROUPS", help='classes mapped onto fewer labels: '
+                   '"footwear=sandal,sneaker,ankle boot;..." or a file of such lines')
     p.add_argument("--seed", type=int, help=f"default {d.seed}")
     p.add_argument("--generation-repeats", type=int, help=f"default {d.generation_repeats}")
     p.add_argument("--generation-samples-per-label", type=int,
@@ -106,6 +108,10 @@ def parse_args(argv=None):
         values["data_options"]["image_size"] = [int(height), int(width)]
     if args.color_mode is not None:
         values["data_options"]["color_mode"] = args.color_mode
+    if args.label_groups is not None:
+        from pse_tf.data.label_groups import parse
+
+        values["label_groups"] = parse(args.label_groups)
     if args.no_jit:
         values["jit_compile"] = False
     if args.mixed_precision:

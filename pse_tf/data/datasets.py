@@ -72,6 +72,8 @@ class Dataset:
         val_labels: int32 [10000].
         test_images: uint8 [10000, 28, 28]. Official test images.
         test_labels: int32 [10000].
+        label_groups: LabelGroups or None. When the labels are groups of classes
+            (`pse_tf.data.label_groups`): which classes each label covers.
     """
 
     name: str
@@ -82,6 +84,7 @@ class Dataset:
     val_labels: np.ndarray
     test_images: np.ndarray
     test_labels: np.ndarray
+    label_groups: object = None
 
 
 def cache_dir(data_dir: str | os.PathLike | None = None) -> Path:

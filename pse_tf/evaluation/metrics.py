@@ -78,7 +78,8 @@ def annotation_accuracy(model, images, labels, batch_size: int = 2000,
 
 
 def generation_accuracy(model, evaluator, samples_per_label: int = 10000, repeats: int = 10,
-                        seed: int = 0, batch_size: int = 10000, pixels: str = "mean") -> dict:
+                        seed: int = 0, batch_size: int = 10000, pixels: str = "mean",
+                        members=None) -> dict:
     """The paper's protocol: `samples_per_label` images from each label's q(z|l), decoded and
     classified by a fixed evaluator; the fraction classified as their label, `repeats` times.
 
@@ -88,15 +89,26 @@ def generation_accuracy(model, evaluator, samples_per_label: int = 10000, repeat
 
     `pixels`: how the decoded Bernoulli means are read (`PIXEL_READINGS`); "mean" by default.
 
-    Returns {"mean", "std", "repeats": [...]} as fractions.
+    `members`: for labels that cover several classes (`pse_tf.data.label_groups`), the class
+    indices of each label; an image counts when its class is one of its label's (in-set
+    generation). None: label g is class g, the paper's case.
+
+    Returns {"mean", "std", "repeats": [...]} as fractions, and "counts": int [labels, classes],
+    how often each label's images were classified as each class over all repeats.
     """
     if pixels not in PIXEL_READINGS:
         raise ValueError(f"pixels must be one of {PIXEL_READINGS}, got {pixels!r}")
-    num_classes = model.num_classes
+    num_labels = model.num_classes
+    num_classes = int(evaluator.output_shape[-1])
+    if members is None:
+        members = [(g,) for g in range(num_labels)]
     image_shape = tuple(evaluator.input_shape[1:])
+    hit = np.zeros([num_labels, num_classes], bool)
+    for g, classes in enumerate(members):
+        hit[g, list(classes)] = True
 
     @tf.function(jit_compile=True)
-    def correct(labels, s):
+    def confusion(labels, s):
         vectors = tf.gather(model.label_vectors, labels)
         means = model.generate(vectors, s)
         if pixels == "threshold":
@@ -106,17 +118,35 @@ def generation_accuracy(model, evaluator, samples_per_label: int = 10000, repeat
             means = tf.cast(noise < means, means.dtype)
         images = tf.reshape(means, [-1, *image_shape])
         predicted = tf.argmax(evaluator(images, training=False), axis=-1, output_type=tf.int32)
-        return tf.reduce_sum(tf.cast(predicted == labels, tf.int32))
+        cells = labels * num_classes + predicted
+        return tf.reduce_sum(tf.one_hot(cells, num_labels * num_classes, dtype=tf.int32), 0)
 
-    labels = np.repeat(np.arange(num_classes, dtype=np.int32), samples_per_label)
+    labels = np.repeat(np.arange(num_labels, dtype=np.int32), samples_per_label)
     total = len(labels)
-    accuracies = []
+    accuracies, counts = [], np.zeros([num_labels, num_classes], np.int64)
     for r in range(repeats):
         seeds = tf.random.experimental.stateless_split(tf.constant([seed, 1000 + r]),
                                                        -(-total // batch_size))
-        hits = sum(int(correct(labels[i:i + batch_size], seeds[i // batch_size]))
-                   for i in range(0, total, batch_size))
-        accuracies.append(hits / total)
+        repeat = sum(np.asarray(confusion(labels[i:i + batch_size], seeds[i // batch_size]))
+                     for i in range(0, total, batch_size)).reshape(num_labels, num_classes)
+        accuracies.append(float(repeat[hit].sum()) / total)
+        counts += repeat
     # Sample standard deviation over repeats (ddof = 1); one repeat has no spread.
     std = float(np.std(accuracies, ddof=1)) if repeats > 1 else 0.0
-    return {"mean": float(np.mean(accuracies)), "std": std, "repeats": accuracies}
+    return {"mean": float(np.mean(accuracies)), "std": std, "repeats": accuracies,
+            "counts": counts}
+
+
+def coverage_distance(counts, members, training_mix) -> list:
+    """For each label: the total-variation distance between its generated images' class mix
+    within its group (`counts` [labels, classes] restricted to `members`, renormalised) and the
+    group's class mix in the training data (`training_mix`, one array per label). A label whose
+    images never land in its group gets 1; a one-class label gets 0."""
+    distances = []
+    for g, classes in enumerate(members):
+        inside = np.asarray(counts)[g, list(classes)].astype(np.float64)
+        if inside.sum() == 0:
+            distances.append(1.0)
+            continue
+        distances.append(float(0.5 * np.abs(inside / inside.sum() - training_mix[g]).sum()))
+    return distances

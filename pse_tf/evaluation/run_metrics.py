@@ -6,6 +6,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import numpy as np
+
 from pse_tf.config import TrainConfig
 
 
@@ -32,9 +34,18 @@ def evaluate(model, dataset, config: TrainConfig, verbose: int = 1,
     else:
         evaluator, evaluator_record = own_evaluator(run_dir, dataset, seed=config.seed,
                                                     verbose=verbose)
+    # Grouped labels are judged against their classes, which the committed evaluators know; an
+    # evaluator trained on your own data learnt the groups themselves.
+    groups = dataset.label_groups if config.dataset in EVALUATOR_DATASETS else None
     generation = metrics.generation_accuracy(
         model, evaluator, samples_per_label=config.generation_samples_per_label,
-        repeats=config.generation_repeats, seed=config.seed)
+        repeats=config.generation_repeats, seed=config.seed,
+        members=groups.members if groups else None)
+    if groups:
+        results.update(grouped_generation(generation["counts"], groups))
+    weights = model.label_mixture_weights()
+    if weights is not None:
+        results["label_mixture_weights"] = np.asarray(weights).round(4).tolist()
     results["generation_accuracy"] = generation["mean"]
     results["generation_accuracy_std"] = generation["std"]
     results["generation_accuracy_repeats"] = generation["repeats"]
@@ -49,8 +60,33 @@ def evaluate(model, dataset, config: TrainConfig, verbose: int = 1,
     return results
 
 
+def grouped_generation(counts, groups) -> dict:
+    """What generation says of labels that cover several classes: per label, the share of its
+    images in its group (in-set generation) and the coverage distance
+    (`metrics.coverage_distance`); their means over the labels with more than one class; and
+    the counts [labels, classes] behind them."""
+    from pse_tf.evaluation import metrics
+
+    counts = np.asarray(counts)
+    in_set = [float(counts[g, list(m)].sum() / counts[g].sum())
+              for g, m in enumerate(groups.members)]
+    coverage = metrics.coverage_distance(counts, groups.members, groups.training_mix())
+    several = [g for g, m in enumerate(groups.members) if len(m) > 1]
+    return {"in_set_generation_by_label": dict(zip(groups.names, in_set)),
+            "coverage_distance_by_label": dict(zip(groups.names, coverage)),
+            "in_set_generation_grouped": float(np.mean([in_set[g] for g in several]))
+            if several else None,
+            "coverage_distance": float(np.mean([coverage[g] for g in several]))
+            if several else None,
+            "generation_counts": counts.tolist()}
+
+
 # What `evaluate` writes into a run's metrics.json.
 EVALUATION_KEYS = ("reconstruction_error", "annotation_accuracy", "generation_accuracy",
                    "generation_accuracy_std", "generation_accuracy_repeats", "generation_repeats",
                    "generation_samples_per_label", "evaluator_test_accuracy",
                    "evaluation_seconds")
+# What it writes only for grouped labels or a mixture q(z|l).
+OPTIONAL_EVALUATION_KEYS = ("in_set_generation_by_label", "coverage_distance_by_label",
+                            "in_set_generation_grouped", "coverage_distance",
+                            "generation_counts", "label_mixture_weights")

@@ -28,6 +28,7 @@ import math
 import numpy as np
 import tensorflow as tf
 
+from pse_tf import mixtures, networks
 from pse_tf.data import flat_float
 from pse_tf.export.sampler import builtin_seed_pair, seed_pair
 
@@ -50,7 +51,11 @@ SIGNATURES = {
                                         "vectors": ("float32", ["C", "L"]),
                                         "mean": ("float32", ["C", "Z"]),
                                         "stddev": ("float32", ["C", "Z"]),
-                                        "scale_tril": ("float32", ["C", "Z", "Z"])}},
+                                        "scale_tril": ("float32", ["C", "Z", "Z"]),
+                                        "weights": ("float32", ["C", "K"]),
+                                        "component_mean": ("float32", ["C", "K", "Z"]),
+                                        "component_scale_tril": ("float32",
+                                                                 ["C", "K", "Z", "Z"])}},
 }
 # The largest label-vector value `generate` accepts: far beyond any label encoding (one-hot 0/1,
 # word vectors |v| < 10) and far below where the networks overflow float32. A finite 3e38 made
@@ -102,7 +107,8 @@ def resolve_spec(model, spec: dict, **sizes) -> dict:
     shape}}}}. Colour images get their trailing channel axis after W."""
     image = image_shape(model)
     sizes = {"N": None, "H": image[0], "W": image[1], "C": int(model.num_classes),
-             "L": int(model.label_dim), "Z": int(model.model_config.latent_dim), **sizes}
+             "L": int(model.label_dim), "Z": int(model.model_config.latent_dim),
+             "K": int(model.label_components), **sizes}
     channels = list(image[2:])
     return {
         key: {side: {name: {"dtype": dtype,
@@ -218,12 +224,22 @@ class ServingFunctions:
         return {"mean": q_z_x.mean(), "stddev": q_z_x.stddev()}
 
     def label_distributions(self):
+        """Each label's q(z|l): its mean, stddev and Cholesky factor (diagonal, the paper's, or
+        full: label_covariance; of the covariance, for a mixture), and its K components
+        (label_components; one, weight 1, for a Gaussian)."""
         q_z_l = self.model.label_distribution()
+        components = (q_z_l.components_distribution if mixtures.is_mixture(q_z_l) else
+                      networks.gaussian(q_z_l.loc[:, None], q_z_l.scale.to_dense()[:, None],
+                                        "full"))
+        weights = (mixtures.weights(q_z_l) if mixtures.is_mixture(q_z_l)
+                   else tf.ones([tf.shape(q_z_l.loc)[0], 1]))
         return {"names": self.class_names,
                 "vectors": tf.convert_to_tensor(self.model.label_vectors),
                 "mean": q_z_l.mean(), "stddev": q_z_l.stddev(),
-                # q(z|l)'s Cholesky factor: diagonal (the paper's), or full (label_covariance)
-                "scale_tril": q_z_l.scale.to_dense()}
+                "scale_tril": tf.linalg.cholesky(q_z_l.covariance()) if mixtures.is_mixture(q_z_l)
+                else q_z_l.scale.to_dense(),
+                "weights": weights, "component_mean": components.loc,
+                "component_scale_tril": components.scale.to_dense()}
 
 
 def _got_shape(spec: str, shape):

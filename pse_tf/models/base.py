@@ -11,7 +11,7 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
-from pse_tf import networks, objectives
+from pse_tf import mixtures, networks, objectives
 from pse_tf.config import ModelConfig
 from pse_tf.data.images import flat_float
 from pse_tf.models.options import resolve_options
@@ -149,6 +149,33 @@ class LatentModel(keras.Model):
         a model with a label encoder."""
         return self.option_values.get("label_covariance", "diag")
 
+    @property
+    def label_components(self) -> int:
+        """Gaussians in q(z|l): 1 (the paper's) or K > 1, a mixture (option `label_components`)."""
+        return self.option_values.get("label_components", 1)
+
+    def new_label_encoder(self, name: str = "label_encoder"):
+        """q(z|l) as the options `label_covariance` and `label_components` shape it: the paper's
+        one dense layer -> Gaussian, or -> a mixture of Gaussians (`pse_tf.mixtures`)."""
+        if self.label_components > 1:
+            return mixtures.label_encoder(self.model_config, self.label_components,
+                                          self.label_covariance, name=name)
+        return networks.label_encoder(self.model_config, self.label_covariance, name=name)
+
+    def kl(self, q, p):
+        """D_KL(q || p) per example: closed-form between Gaussians (the paper's case); a Monte
+        Carlo estimate with `kl_samples` reparameterised draws when either is a mixture."""
+        if not (mixtures.is_mixture(q) or mixtures.is_mixture(p)):
+            return objectives.kl(q, p)
+        return mixtures.monte_carlo_kl(q, p, self.option_values["kl_samples"], self.next_seed())
+
+    def label_mixture_weights(self):
+        """The learned mixture weights pi [C, K] of each training label's q(z|l); None when q(z|l)
+        is one Gaussian."""
+        if self.label_components == 1:
+            return None
+        return mixtures.weights(self.label_distribution())
+
     def active_term_names(self) -> tuple:
         """The terms this instance reports: `term_names`, plus any an option switches on."""
         return type(self).term_names
@@ -220,8 +247,9 @@ class LatentModel(keras.Model):
         return replica_seed(tf.cast(self.seed_generator.next(), tf.int32))
 
     def sample_z(self, distribution):
-        """A training draw of z from `distribution` (reparameterised), with the next seed."""
-        return networks.rsample(distribution, self.next_seed())
+        """A training draw of z from `distribution` (reparameterised; a mixture's choice of
+        component is not), with the next seed."""
+        return mixtures.sample(distribution, self.next_seed())
 
     @property
     def metrics(self):
@@ -287,7 +315,7 @@ class LatentModel(keras.Model):
     def annotation_log_likelihood(self, images, label_vectors=None):
         """log q(mean of q(z|x) | l) for every label: [N, C] (paper §2, image classification)."""
         mean = self.encode(images).mean()
-        return networks.gaussian_log_prob(self.label_distribution(label_vectors), mean[:, None, :])
+        return mixtures.log_density(self.label_distribution(label_vectors), mean[:, None, :])
 
     def predict_label(self, z):
         """p(l|z)'s parameter l_hat [N, L], for models that have a p(l|z); others refuse."""
@@ -306,7 +334,8 @@ class LatentModel(keras.Model):
 
         `seed` is a stateless int32 pair, so the same seed gives the same images.
         """
-        z = self.label_distribution(label_vectors).sample(seed=seed)
+        q_z_l = self.label_distribution(label_vectors)
+        z = mixtures.sample(q_z_l, seed) if mixtures.is_mixture(q_z_l) else q_z_l.sample(seed=seed)
         return tf.sigmoid(self.decode_logits(z))
 
     def call(self, images):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pse_tf import objectives
 from pse_tf.models.joint import JointModel
-from pse_tf.models.options import LABEL_COVARIANCE, Option
+from pse_tf.models.options import LABEL_DISTRIBUTION, Option
 from pse_tf.registry import register
 
 
@@ -27,11 +27,12 @@ class JMVAE(JointModel):
     term_names = ("reconstruction", "label_reconstruction", "kl", "kl_image", "kl_label")
     declared_options = {"alpha": Option(0.01, float, minimum=0.0,
                                         doc="weight of the two KLs to the unimodal encoders"),
-                        **LABEL_COVARIANCE}
+                        **LABEL_DISTRIBUTION}
 
     @property
     def alpha(self) -> float:
         return self.option_values["alpha"]
 
     def compute_terms(self, images, labels, training=False):
-        return objectives.jmvae(images, self.joint_pass(images, labels), self.alpha)  # eq. 5
+        return objectives.jmvae(images, self.joint_pass(images, labels), self.alpha,
+                                 self.kl)  # eq. 5

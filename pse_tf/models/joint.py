@@ -23,7 +23,7 @@ class JointModel(LatentModel):
         super().__init__(config, label_vectors, class_names, label_encoding, seed, **kwargs)
         self.joint_encoder = networks.image_encoder(config, name="joint_encoder")
         self.image_encoder = networks.image_encoder(config)
-        self.label_encoder = networks.label_encoder(config, self.label_covariance)
+        self.label_encoder = self.new_label_encoder()
         self.decoder = networks.image_decoder(config)
         self.label_decoder = networks.label_decoder(config, self.label_dim)
 

@@ -53,12 +53,20 @@ def resolve_options(model_name: str, declared: dict, given: dict) -> dict:
     return values
 
 
-LABEL_COVARIANCES = ("diag", "full")
+LABEL_DISTRIBUTIONS = ("diag", "full")
 
 # Declared by every model with a label encoder q(z|l) (PSE, PSE*, JMVAE, TrELBO, SCAN).
-LABEL_COVARIANCE = {
+LABEL_DISTRIBUTION = {
     "label_covariance": Option(
-        "diag", str, choices=LABEL_COVARIANCES,
+        "diag", str, choices=LABEL_DISTRIBUTIONS,
         doc="q(z|l)'s covariance: diag (the paper's MultivariateNormalDiag) or full "
             "(MultivariateNormalTriL, beyond the paper)"),
+    "label_components": Option(
+        1, int, minimum=1,
+        doc="Gaussians in q(z|l): 1 (the paper's) or K > 1, a MixtureSameFamily with per-label "
+            "weights (beyond the paper; pse_tf.mixtures)"),
+    "kl_samples": Option(
+        1, int, minimum=1,
+        doc="reparameterised draws of the Monte Carlo KL against a mixture q(z|l) (unused with "
+            "one component, whose KL is closed-form)"),
 }

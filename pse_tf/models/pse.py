@@ -6,7 +6,7 @@ import tensorflow as tf
 
 from pse_tf import networks, objectives
 from pse_tf.models.base import LatentModel
-from pse_tf.models.options import LABEL_COVARIANCE, Option
+from pse_tf.models.options import LABEL_DISTRIBUTION, Option
 from pse_tf.registry import register
 
 
@@ -31,7 +31,7 @@ class PSE(LatentModel):
     """
 
     declared_options = {"label_weight_decay": Option(0.0, float, 0.0, doc="L2 on q(z|l)'s kernels"),
-                        **LABEL_COVARIANCE}
+                        **LABEL_DISTRIBUTION}
     uses_training_phrases = True
 
     def active_term_names(self):
@@ -50,7 +50,7 @@ class PSE(LatentModel):
     def __init__(self, config, label_vectors, class_names, label_encoding, seed=0, **kwargs):
         super().__init__(config, label_vectors, class_names, label_encoding, seed, **kwargs)
         self.image_encoder = networks.image_encoder(config)
-        self.label_encoder = networks.label_encoder(config, self.label_covariance)
+        self.label_encoder = self.new_label_encoder()
         self.decoder = networks.image_decoder(config)
 
     def _forward(self, images, labels, training=False):
@@ -62,7 +62,7 @@ class PSE(LatentModel):
 
     def compute_terms(self, images, labels, training=False):
         _, q_z_x, q_z_l, logits = self._forward(images, labels, training)
-        return self.with_label_weight_decay(objectives.pse(images, logits, q_z_x, q_z_l),  # eq. 2
+        return self.with_label_weight_decay(objectives.pse(images, logits, q_z_x, q_z_l, self.kl),  # eq. 2
                                             images)
 
 
@@ -97,5 +97,5 @@ class PSEStar(PSE):
         # The classifier reads the reconstruction x_hat = Dec(z), so its gradient reaches the decoder.
         p_l = self.label_likelihood(self.classifier(tf.sigmoid(logits)))
         terms = objectives.pse_star(images, logits, label_vectors, p_l, q_z_x, q_z_l,  # eq. 3
-                                    self.option_values["label_weight"])
+                                    self.option_values["label_weight"], self.kl)
         return self.with_label_weight_decay(terms, images)

@@ -6,7 +6,7 @@ import tensorflow as tf
 
 from pse_tf import networks, objectives
 from pse_tf.models.base import LatentModel
-from pse_tf.models.options import LABEL_COVARIANCE, Option
+from pse_tf.models.options import LABEL_DISTRIBUTION, Option
 from pse_tf.registry import register
 
 
@@ -39,7 +39,7 @@ class SCAN(LatentModel):
     declared_options = {
         "beta": Option(10.0, float, minimum=0.0, doc='appendix A: "In our case, beta is 10."'),
         "symbol_steps": Option(None, int, minimum=1, doc="steps of the second stage"),
-        **LABEL_COVARIANCE,
+        **LABEL_DISTRIBUTION,
     }
 
     def __init__(self, config, label_vectors, class_names, label_encoding, seed=0, **kwargs):
@@ -48,7 +48,7 @@ class SCAN(LatentModel):
         self.symbol_steps = self.option_values["symbol_steps"]
         self.image_encoder = networks.image_encoder(config)
         self.decoder = networks.image_decoder(config)
-        self.label_encoder = networks.label_encoder(config, self.label_covariance)
+        self.label_encoder = self.new_label_encoder()
         # Built now: `trainable = False` only covers variables that already exist.
         self.image_encoder.build((None, config.image_dim))
         self.decoder.build((None, config.latent_dim))
@@ -74,4 +74,4 @@ class SCAN(LatentModel):
             prior = networks.standard_normal(tf.shape(images)[0], self.model_config.latent_dim)
             return objectives.vae(images, logits, q_z_x, prior, beta=self.beta)  # eq. 1, beta
         q_z_l = self.label_distribution(tf.gather(self.label_vectors, labels))
-        return objectives.scan_symbols(images, logits, q_z_x, q_z_l)
+        return objectives.scan_symbols(images, logits, q_z_x, q_z_l, self.kl)

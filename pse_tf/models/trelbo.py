@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pse_tf import objectives
 from pse_tf.models.joint import JointModel
-from pse_tf.models.options import LABEL_COVARIANCE, Option
+from pse_tf.models.options import LABEL_DISTRIBUTION, Option
 from pse_tf.registry import register
 
 
@@ -32,7 +32,7 @@ class TrELBO(JointModel):
     declared_options = {
         "lambda1": Option(1.0, float, minimum=0.0, doc="weight of log p(l|z) in the joint ELBO"),
         "lambda2": Option(1.0, float, minimum=0.0, doc="weight of log p(l|z) in the label ELBO"),
-        **LABEL_COVARIANCE,
+        **LABEL_DISTRIBUTION,
     }
 
     @property
@@ -48,4 +48,4 @@ class TrELBO(JointModel):
         logits_x = self.decode_logits(self.sample_z(joint.q_z_x))
         p_l_from_label = self.label_likelihood(self.label_decoder(self.sample_z(joint.q_z_l)))
         return objectives.trelbo(images, joint, logits_x, p_l_from_label,  # eq. 6
-                                 self.lambda1, self.lambda2)
+                                 self.lambda1, self.lambda2, self.kl)
