@@ -82,6 +82,16 @@ def weights(distribution) -> tf.Tensor:
     return tf.nn.softmax(distribution.mixture_distribution.logits, axis=-1)
 
 
+def components(distribution):
+    """(weights [N, K], loc [N, K, Z], stddev [N, K, Z]) of a mixture's components; a Gaussian
+    is one component of weight 1. (The stddev is the diagonal of a full covariance.)"""
+    if not is_mixture(distribution):
+        return (tf.ones_like(distribution.loc[..., :1]), distribution.loc[..., None, :],
+                distribution.stddev()[..., None, :])
+    parts = distribution.components_distribution
+    return weights(distribution), parts.loc, parts.stddev()
+
+
 def log_density(distribution, z) -> tf.Tensor:
     """log q(z) of a Gaussian (`networks.gaussian_log_prob`) or a mixture:
     log sum_k pi_k N(z; mu_k, Sigma_k), with z broadcast against the batch as `log_prob` does."""
@@ -113,11 +123,13 @@ def sample(distribution, seed) -> tf.Tensor:
     cumulative = tf.cumsum(weights(distribution), axis=-1)  # [N, K]
     chosen = tf.reduce_sum(tf.cast(cumulative[..., :-1] <= u[..., None], tf.int32), axis=-1)
     pick = tf.one_hot(chosen, tf.shape(loc)[-2], dtype=loc.dtype)  # [N, K]
-    mu = tf.einsum("...k,...kz->...z", pick, loc)
+    # Selections as masked sums, not gathers or einsums: TFLite's delegate handles these shapes.
+    pick = tf.expand_dims(pick, -1)  # [N, K, 1]
+    mu = tf.reduce_sum(pick * loc, axis=-2)
     if isinstance(components, tfd.MultivariateNormalTriL):
-        tril = tf.einsum("...k,...kij->...ij", pick, components.scale_tril)
-        return mu + tf.linalg.matvec(tril, eps)
-    return mu + tf.einsum("...k,...kz->...z", pick, components.stddev()) * eps
+        tril = tf.reduce_sum(tf.expand_dims(pick, -1) * components.scale_tril, axis=-3)
+        return mu + tf.reduce_sum(tril * tf.expand_dims(eps, -2), axis=-1)
+    return mu + tf.reduce_sum(pick * components.stddev(), axis=-2) * eps
 
 
 def monte_carlo_kl(q, p, samples: int, seed) -> tf.Tensor:

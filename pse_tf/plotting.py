@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
+from pse_tf import mixtures
 from pse_tf.data import flat_float
 
 
@@ -106,6 +107,8 @@ def plot_latent_space(ax, model, images, labels, title: str | None = None):
     means = _encoded_means(model, images, labels)
     q_l = model.label_distribution()
     centres, scales = q_l.mean().numpy(), q_l.stddev().numpy()
+    # A mixture q(z|l) draws each component, its line as heavy as its weight.
+    weights, locs, stds = (t.numpy() for t in mixtures.components(q_l))
     colours = colormaps["tab10"]
     # VAE/CVAE give every label the same N(0, I): draw it once, as the prior.
     shared = np.allclose(centres, centres[0]) and np.allclose(scales, scales[0])
@@ -113,9 +116,12 @@ def plot_latent_space(ax, model, images, labels, title: str | None = None):
         pts = means[labels == c]
         ax.scatter(pts[:, 0], pts[:, 1], s=2, alpha=0.4, color=colours(c % 10), label=name)
         if not shared:
-            ax.add_patch(Ellipse(centres[c], 2 * scales[c, 0], 2 * scales[c, 1], fill=False,
-                                 lw=1.5, color=colours(c % 10)))
-            ax.annotate(name, centres[c], fontsize=8, weight="bold", ha="center")
+            for w, loc, std in zip(weights[c], locs[c], stds[c]):
+                ax.add_patch(Ellipse(loc, 2 * std[0], 2 * std[1], fill=False,
+                                     lw=0.5 + 2.5 * w if len(weights[c]) > 1 else 1.5,
+                                     color=colours(c % 10)))
+            ax.annotate(name, locs[c][np.argmax(weights[c])], fontsize=8, weight="bold",
+                        ha="center")
     if shared:
         ax.add_patch(Ellipse(centres[0], 2 * scales[0, 0], 2 * scales[0, 1], fill=False, lw=1.5,
                              color="black", ls="--"))

@@ -35,26 +35,33 @@ def tables() -> list:
     """(name, sweep arguments) in order of importance."""
     out = []
 
-    def add(dataset, grouping, model, grid):
-        args = ["--dataset", dataset, "--model", model, "--grid", grid]
+    def add(dataset, grouping, model, grid, suffix="", extra=()):
+        args = ["--dataset", dataset, "--model", model, "--grid", grid, *extra]
         if grouping != "original":
             args += ["--label-groups", groups_text(dataset, grouping)]
         key = grid.split("=")[0]
-        out.append((f"{dataset}-{grouping}-{model}-{key}", args))
+        out.append((f"{dataset}-{grouping}-{model}-{key}{suffix}", args))
 
-    def mixtures(dataset, grouping):
-        ks = sorted({1, largest_group(dataset, grouping), 5})
-        return "label_components=" + ",".join(map(str, ks))
-
+    # First what the goal reads (polysemous groupings, diag vs a component per meaning; the
+    # original labels, diag vs K = 3), then K = 5, the coarse groupings, full, and PSE.
     for dataset in ("fashion_mnist", "mnist"):
         add(dataset, "original", "pse_star", "label_components=1,3")
-        add(dataset, "polysemous", "pse_star", mixtures(dataset, "polysemous"))
+        add(dataset, "polysemous", "pse_star",
+            f"label_components=1,{largest_group(dataset, 'polysemous')}")
+    # The latent picture (Figs. 2, 7-10): a 2-d latent space, one seed.
     for dataset in ("fashion_mnist", "mnist"):
-        add(dataset, "coarse", "pse_star", mixtures(dataset, "coarse"))
+        add(dataset, "polysemous", "pse_star", "label_components=1,2", "-z2",
+            ["--grid", "latent_dim=2", "--seeds", "1"])
+    for dataset in ("fashion_mnist", "mnist"):
+        add(dataset, "polysemous", "pse_star", "label_components=5", "-k5")
+    for dataset in ("fashion_mnist", "mnist"):
+        ks = sorted({1, largest_group(dataset, "coarse"), 5})
+        add(dataset, "coarse", "pse_star", "label_components=" + ",".join(map(str, ks)))
     for dataset in ("fashion_mnist", "mnist"):
         for grouping in ("polysemous", "coarse"):
             add(dataset, grouping, "pse_star", "label_covariance=full")
-    add("fashion_mnist", "polysemous", "pse", mixtures("fashion_mnist", "polysemous"))
+    add("fashion_mnist", "polysemous", "pse",
+        f"label_components=1,{largest_group('fashion_mnist', 'polysemous')}")
     return out
 
 
@@ -67,7 +74,8 @@ def main(argv=None) -> int:
     for name, sweep in tables():
         if args.only and args.only not in name:
             continue
-        command = [sys.executable, str(ROOT / "scripts/sweep.py"), *sweep, "--seeds", str(SEEDS),
+        seeds = [] if "--seeds" in sweep else ["--seeds", str(SEEDS)]
+        command = [sys.executable, str(ROOT / "scripts/sweep.py"), *sweep, *seeds,
                    "--steps", str(STEPS), "--out", "runs/polysemy",
                    "--results", "results/polysemy", "--name", name]
         print(" ".join(command), flush=True)

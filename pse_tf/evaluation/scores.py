@@ -9,6 +9,11 @@ Every score is "higher = a better match", for N images against C labels, [N, C]:
 
 Computed in float64 from the means and standard deviations alone, so a run directory and an
 export (whose `encode`/`embed_labels` signatures give exactly these) score identically.
+
+A label whose q(z|l) is a mixture (`label_components`) comes as its components' means and
+standard deviations [C, K, Z] and weights [C, K]; each score is then
+log sum_k w_k exp(score_k): for log_likelihood the mixture's density exactly, for neg_kl the
+variational approximation of Hershey & Olsen (2007), for neg_wasserstein a soft minimum.
 """
 
 from __future__ import annotations
@@ -46,8 +51,19 @@ def wasserstein(x_mean, x_std, l_mean, l_std) -> np.ndarray:
     return np.sqrt(np.sum((mx - ml) ** 2 + (sx - sl) ** 2, axis=-1))
 
 
-def score(kind: str, x_mean, x_std, l_mean, l_std) -> np.ndarray:
-    """The score `kind` (one of `SCORES`) of every image against every label: [N, C]."""
+def score(kind: str, x_mean, x_std, l_mean, l_std, l_weights=None) -> np.ndarray:
+    """The score `kind` (one of `SCORES`) of every image against every label: [N, C].
+
+    With `l_weights` [C, K], `l_mean` and `l_std` are the components' [C, K, Z] (module
+    docstring)."""
+    if l_weights is not None:
+        l_mean, l_std = np.asarray(l_mean), np.asarray(l_std)
+        c, k, z = l_mean.shape
+        per = score(kind, x_mean, x_std, l_mean.reshape(c * k, z), l_std.reshape(c * k, z))
+        with np.errstate(divide="ignore"):  # a weight of 0 is log 0 = -inf: no contribution
+            weighted = np.log(np.asarray(l_weights, np.float64))[None] + per.reshape(-1, c, k)
+        top = weighted.max(-1, keepdims=True)
+        return (top + np.log(np.exp(weighted - top).sum(-1, keepdims=True)))[..., 0]
     if kind == "log_likelihood":
         return log_likelihood(x_mean, l_mean, l_std)
     if kind == "neg_kl":

@@ -228,15 +228,15 @@ class ServingFunctions:
         full: label_covariance; of the covariance, for a mixture), and its K components
         (label_components; one, weight 1, for a Gaussian)."""
         q_z_l = self.model.label_distribution()
-        components = (q_z_l.components_distribution if mixtures.is_mixture(q_z_l) else
+        mixture = mixtures.is_mixture(q_z_l)
+        components = (q_z_l.components_distribution if mixture else
                       networks.gaussian(q_z_l.loc[:, None], q_z_l.scale.to_dense()[:, None],
                                         "full"))
-        weights = (mixtures.weights(q_z_l) if mixtures.is_mixture(q_z_l)
-                   else tf.ones([tf.shape(q_z_l.loc)[0], 1]))
+        weights = mixtures.components(q_z_l)[0]
         return {"names": self.class_names,
                 "vectors": tf.convert_to_tensor(self.model.label_vectors),
                 "mean": q_z_l.mean(), "stddev": q_z_l.stddev(),
-                "scale_tril": tf.linalg.cholesky(q_z_l.covariance()) if mixtures.is_mixture(q_z_l)
+                "scale_tril": tf.linalg.cholesky(q_z_l.covariance()) if mixture
                 else q_z_l.scale.to_dense(),
                 "weights": weights, "component_mean": components.loc,
                 "component_scale_tril": components.scale.to_dense()}

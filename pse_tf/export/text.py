@@ -14,7 +14,8 @@ and four more signatures (`TEXT_SIGNATURES`):
     phrase_vectors   phrases string [N]               -> label_vectors float32 [N, L]
     generate_text    phrases string [N], seed int64   -> images float32 [N, H, W]
     annotate_words   images float32 [N, H, W]         -> words string [N, k], scores float32 [N, k]
-    embed_labels     label_vectors float32 [N, L]     -> mean, stddev float32 [N, Z] of q(z|l)
+    embed_labels     label_vectors float32 [N, L]     -> mean, stddev float32 [N, Z] of q(z|l),
+                                                         its K components' weights, means, stddevs
 
 `phrase_vectors` and `generate_text` read every text by the one query grammar
 (`pse_tf.inference.query`, run in the graph by `pse_tf.export.algebra`): "sandal + boot - ankle"
@@ -55,6 +56,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
+from pse_tf import mixtures
 from pse_tf.export import algebra
 from pse_tf.export.signatures import ServingFunctions, resolve_spec
 from pse_tf.export.vocabulary import compound_words, vocabulary_words, wordnet_words
@@ -75,7 +77,10 @@ TEXT_SIGNATURES = {
                                    "scores": ("float32", ["N", "k"])}},
     "embed_labels": {"inputs": {"label_vectors": ("float32", ["N", "L"])},
                      "outputs": {"mean": ("float32", ["N", "Z"]),
-                                 "stddev": ("float32", ["N", "Z"])}},
+                                 "stddev": ("float32", ["N", "Z"]),
+                                 "weights": ("float32", ["N", "K"]),
+                                 "component_mean": ("float32", ["N", "K", "Z"]),
+                                 "component_stddev": ("float32", ["N", "K", "Z"])}},
 }
 # The signatures that need word vectors; a one-hot export omits them.
 WORD_SIGNATURES = ("phrase_vectors", "generate_text", "annotate_words")
@@ -238,7 +243,9 @@ def embed_labels(serving: ServingFunctions):
     """q(z|l) of any label vectors; the base of every client-side score (`pse_tf.inference`)."""
     def fn(label_vectors):
         q_z_l = serving.model.label_distribution(serving.checked_label_vectors(label_vectors))
-        return {"mean": q_z_l.mean(), "stddev": q_z_l.stddev()}
+        weights, loc, stddev = mixtures.components(q_z_l)  # K = 1 unless label_components
+        return {"mean": q_z_l.mean(), "stddev": q_z_l.stddev(), "weights": weights,
+                "component_mean": loc, "component_stddev": stddev}
     return fn
 
 

@@ -5,6 +5,8 @@ Both offer the same primitives, and `pse_tf.inference.predictor` computes everyt
     phrase_vectors(phrases)       label vectors l [N, L] of plain phrases (no operators)
                                   run: open_vocabulary.encode_default; export: `phrase_vectors`
     label_distribution(vectors)   mean, stddev of q(z|l)       run: model; export: `embed_labels`
+    label_components(vectors)     weights [R, K], means and stddevs [R, K, Z] of q(z|l)'s
+                                  components (K = 1: the Gaussian itself)
     encode(images)                mean, stddev of q(z|x)       run: model; export: `encode`
     generate(vectors, seed)       Bernoulli means [N, *shape]  run: model; export: `generate`
     reconstruct(images)           decoder of the q(z|x) mean   run: model; export: None
@@ -81,6 +83,12 @@ class RunBackend:
     def label_distribution(self, vectors):
         q = self.model.label_distribution(np.asarray(vectors, np.float32))
         return q.mean().numpy(), q.stddev().numpy()
+
+    def label_components(self, vectors):
+        from pse_tf import mixtures
+
+        q = self.model.label_distribution(np.asarray(vectors, np.float32))
+        return tuple(t.numpy() for t in mixtures.components(q))
 
     def encode(self, images):
         q = self.model.encode(images.reshape(len(images), -1))
@@ -207,6 +215,12 @@ class ExportBackend:
     def label_distribution(self, vectors):
         out = self._call("embed_labels", label_vectors=np.asarray(vectors, np.float32))
         return out["mean"], out["stddev"]
+
+    def label_components(self, vectors):
+        out = self._call("embed_labels", label_vectors=np.asarray(vectors, np.float32))
+        if "weights" not in out:  # an export made before q(z|l) could be a mixture
+            return np.ones([len(out["mean"]), 1]), out["mean"][:, None], out["stddev"][:, None]
+        return out["weights"], out["component_mean"], out["component_stddev"]
 
     def encode(self, images):
         out = self._call("encode", images=np.asarray(images, np.float32))

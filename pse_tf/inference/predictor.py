@@ -128,8 +128,8 @@ class Predictor:
     def scores(self, images, vectors, kind: str = "log_likelihood") -> np.ndarray:
         """`pse_tf.evaluation.scores.score` of each image against each label vector: [N, C]."""
         x_mean, x_std = self.encode(images)
-        l_mean, l_std = self.label_gaussians(vectors)
-        return scores_lib.score(kind, x_mean, x_std, l_mean, l_std)
+        weights, l_mean, l_std = self.backend.label_components(np.asarray(vectors, np.float32))
+        return scores_lib.score(kind, x_mean, x_std, l_mean, l_std, weights)
 
     def word_probabilities(self, images, words) -> np.ndarray:
         """[N, W]: for each image, the softmax over `words` of
