@@ -117,7 +117,7 @@ def test_dynamic_binarisation_draws_0_1_batches_and_resumes_exactly(tmp_path):
 def test_build_model_attaches_the_neighbour_phrases():
     from pse_tf.data import CLASS_NAMES
     from pse_tf.labels.neighbours import training_phrases
-    from pse_tf.runs import default_run_name
+    from pse_tf.run_folder import run_name
 
     encoding = LabelEncoding.build(CLASS_NAMES["fashion_mnist"], "word2vec")
     config = TrainConfig(label_neighbours=4, label_name_share=0.5,
@@ -132,5 +132,5 @@ def test_build_model_attaches_the_neighbour_phrases():
     np.testing.assert_allclose(table[trouser, 1 + extra[trouser].index("trousers")],
                                encoding.encode(["trousers"])[0])
     assert model.training_phrases.name_share == 0.5
-    assert default_run_name(config).endswith("-neighbours4-share0.5")
+    assert run_name(config).endswith("-neighbours4-share0.5")
     assert build_model(TrainConfig(model=config.model), encoding).training_phrases is None

@@ -13,7 +13,8 @@ import pytest
 
 from reproduction import job as reproduction
 from reproduction import readme
-from reproduction.job import Spec, plan, run_dir, write_tables
+from pse_tf.run_folder import resolve_run_dir, run_name
+from reproduction.job import Spec, plan, write_tables
 from reproduction.readme import summary_table
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "reproduce.py"
@@ -22,7 +23,7 @@ SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "reproduce.py"
 def test_plan_trains_a_run_shared_by_two_tables_once_and_pse_rows_first(tmp_path):
     spec = Spec(tables=(1, 2, 3), seeds=3, out=str(tmp_path))
     jobs = plan(spec)
-    names = [run_dir(c).name for c in jobs]
+    names = [run_name(c) for c in jobs]
     assert len(names) == len(set(names))
     # Tables 1-2: 7 rows x 3 seeds (JMVAE twice: its default alpha and alpha = 1); Table 3 adds
     # word-vector PSE and PSE* (5 seeds each) and seeds 3-4 of its one-hot rows, which are
@@ -54,11 +55,11 @@ def _metrics(config, recon):
 def test_a_row_is_written_once_all_its_seeds_finish(tmp_path, monkeypatch):
     spec = Spec(tables=(1,), rows=("pse", "cvae"), seeds=3, out=str(tmp_path))
     done = {}
-    monkeypatch.setattr(reproduction, "finished_metrics", lambda c: done.get(run_dir(c).name))
+    monkeypatch.setattr(reproduction, "finished_metrics", lambda c: done.get(run_name(c)))
     for config in plan(spec):
         if config.model.name == "pse":
-            done[run_dir(config).name] = _metrics(config, 80.0 + config.seed)
-    done[run_dir(plan(spec)[-1]).name] = _metrics(plan(spec)[-1], 79.0)  # one CVAE seed
+            done[run_name(config)] = _metrics(config, 80.0 + config.seed)
+    done[run_name(plan(spec)[-1])] = _metrics(plan(spec)[-1], 79.0)  # one CVAE seed
 
     assert write_tables(spec) == {1: 1}
     table = json.loads((tmp_path / "table1.json").read_text())
@@ -77,16 +78,16 @@ def test_a_failing_run_is_logged_and_the_others_still_tabulated(tmp_path, monkey
     spec = Spec(tables=(1,), rows=("pse",), seeds=3, out=str(tmp_path))
     configs = plan(spec)
     done, lines, ended = {}, [], []
-    monkeypatch.setattr(reproduction, "finished_metrics", lambda c: done.get(run_dir(c).name))
+    monkeypatch.setattr(reproduction, "finished_metrics", lambda c: done.get(run_name(c)))
 
     def run(configs, out, on_run, **kwargs):  # what Ray returns when one run fails for good
         outcomes = []
         for config in configs:
-            outcome = grids.RunOutcome(config, run_dir(config), None)
+            outcome = grids.RunOutcome(config, resolve_run_dir(config), None)
             if config.seed == 1:
                 outcome.error = "TypeError: broken tracing"
             else:
-                outcome.metrics = done[run_dir(config).name] = _metrics(config, 80.0)
+                outcome.metrics = done[run_name(config)] = _metrics(config, 80.0)
             on_run(outcome)
             outcomes.append(outcome)
         return outcomes
@@ -94,7 +95,7 @@ def test_a_failing_run_is_logged_and_the_others_still_tabulated(tmp_path, monkey
     monkeypatch.setattr(grids, "run", run)
     failed = reproduction.run(spec, log=lines.append, on_run=ended.append)
 
-    assert failed == [str(run_dir(configs[1]))]
+    assert failed == [str(resolve_run_dir(configs[1]))]
     assert [o.config.seed for o in ended] == [0, 1, 2]
     (message,) = [m for m in lines if m.startswith("!!")]
     assert "TypeError: broken tracing" in message
