@@ -1,4 +1,5 @@
-"""The paper's Tables 1-3: which runs make each row, the paper's values, and our report."""
+"""The paper's Tables 1-3: which runs make each row, the paper's values, and our report; and
+the table of a sweep (scripts/sweep.py), in the same cells."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import os
 import time
 from pathlib import Path
 
-from pse_tf.evaluation.summary import METRICS, summarise  # noqa: F401  (re-exported)
+from pse_tf import atomic
+from pse_tf.evaluation.summary import METRICS, mean_sd, summarise  # noqa: F401  (re-exported)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -102,10 +104,7 @@ def cell(key: str, ours: dict | None, paper) -> str:
     """One table cell: ours (mean ± std), the paper's value in brackets, ✓ or ✗ and the gap."""
     if ours is None:
         return f"— ({'—' if paper is None else paper})"
-    if ours.get("n", 2) == 1 or ours.get("std") is None:  # one seed: no spread to report
-        text = f"{ours['mean']:.1f}"
-    else:
-        text = f"{ours['mean']:.1f} ± {ours['std']:.1f}"
+    text = mean_sd(ours)
     if paper is None:
         return f"{text} (—)"
     behind = gap(key, ours["mean"], paper)
@@ -183,3 +182,46 @@ def write_table(number: int, rows: list[dict], path_stem: Path, extra: dict | No
     lines += ["", f"Machine: {os.cpu_count()} CPU cores; written "
                   f"{time.strftime('%Y-%m-%d %H:%M')} UTC."]
     Path(f"{path_stem}.md").write_text("\n".join(lines) + "\n")
+
+
+def sweep_table(outcomes, keys: list[str], meta: dict) -> dict:
+    """A sweep's table: `meta` and one row per setting (the values of the grid's `keys`), with
+    its seeds, failed seeds, runs and `summarise` of their metrics. `outcomes` are
+    `pse_tf.grids.RunOutcome`s."""
+    from pse_tf.grid_spec import setting as setting_of
+
+    rows = {}
+    for outcome in outcomes:
+        setting = setting_of(outcome.config, keys)
+        row = rows.setdefault(json.dumps(setting, sort_keys=True),
+                              {"setting": setting, "seeds": [], "failed_seeds": [], "runs": []})
+        if outcome.ok:
+            row["seeds"].append(outcome.config.seed)
+            row["runs"].append({k: outcome.metrics.get(k) for k in (
+                "seed", *METRICS, "train_seconds", "evaluation_seconds")}
+                | {"run": outcome.run_dir.name, "node_ip": outcome.node_ip})
+        else:
+            row["failed_seeds"].append(outcome.config.seed)
+    for row in rows.values():
+        row["summary"] = summarise(row["runs"])
+    return {**meta, "rows": list(rows.values())}
+
+
+def write_sweep_table(table: dict, path_stem: Path):
+    """<path_stem>.json and .md of a `sweep_table`: mean ± sd over seeds of each setting."""
+    atomic.write_json(f"{path_stem}.json", table)
+    keys = list(table["grid"])
+    lines = [f"# Sweep: {table['dataset']} {table['model']} ({table['label_encoding']}), "
+             f"{table['steps']:,} steps", "", f"`{table['command']}`", "",
+             "Mean ± sample standard deviation (ddof = 1) over seeds; accuracies in %; "
+             f"generation over {table['generation_repeats']} repeat(s) of 100,000 images.", "",
+             "| " + " | ".join([*keys, "seeds", "reconstruction ↓", "annotation % ↑",
+                                "generation % ↑"]) + " |",
+             "|" + "---|" * (len(keys) + 4)]
+    for row in table["rows"]:
+        seeds = ",".join(map(str, row["seeds"])) + (
+            f" (failed: {','.join(map(str, row['failed_seeds']))})" if row["failed_seeds"] else "")
+        lines.append("| " + " | ".join([*(str(row["setting"][k]) for k in keys), seeds, *(
+            mean_sd(row["summary"].get(k)) for k in METRICS)]) + " |")
+    lines += ["", f"Written {table['written']} UTC; runs in `{table['out']}`."]
+    atomic.write_text(f"{path_stem}.md", "\n".join(lines) + "\n")
