@@ -13,8 +13,9 @@ the replicas' gradients (Keras' `TFOptimizer` all-reduces them), so one step app
 gradient of the global batch mean.
 
 A run makes its `RunContext` once (`pse_tf.runs.train`): the strategy, whether this process is
-the chief, the run directory, every check of the config against the machine done there; the
-training loop reads it and checks nothing again.
+the chief, the run directory, every check of the config against the machine done there. It is
+passed down (`build_model`, `fit`, `attach_optimizer`, `InGraphLoop`, `evaluate_terms`), the one
+source of the strategy: nothing reads it back from a model, nor checks again.
 An XLA program cannot span devices: under a strategy each replica's forward and backward pass
 is compiled, and the all-reduce, Adam and the loss trackers run outside XLA (`xla_mode`).
 """
@@ -69,13 +70,6 @@ def mirrored_devices() -> list[str]:
     """The devices `mirrored` puts a replica on: the GPUs, else the logical CPU devices."""
     return [d.name for d in tf.config.list_logical_devices("GPU")
             or tf.config.list_logical_devices("CPU")]
-
-
-def model_strategy(model) -> tf.distribute.Strategy | None:
-    """The strategy `model` was built under (Keras records it at construction), or None."""
-    strategy = model.distribute_strategy
-    distributed = (tf.distribute.MirroredStrategy, tf.distribute.MultiWorkerMirroredStrategy)
-    return strategy if isinstance(strategy, distributed) else None
 
 
 def scope(strategy: tf.distribute.Strategy | None):
@@ -233,12 +227,6 @@ class RunContext:
             strategy = create_strategy(config.strategy)
         check_batch_size(config.batch_size, strategy)
         check_mixed_precision(config.mixed_precision)
-        return cls(strategy, is_chief(strategy), None if run_dir is None else Path(run_dir))
-
-    @classmethod
-    def of_model(cls, model, run_dir=None) -> "RunContext":
-        """The context a built model already implies: the strategy it was built under."""
-        strategy = model_strategy(model)
         return cls(strategy, is_chief(strategy), None if run_dir is None else Path(run_dir))
 
     @property
