@@ -100,7 +100,7 @@ def validate(configs: Iterable[TrainConfig]) -> list[TrainConfig]:
     Raises:
         ConfigError: one line naming the run and what is wrong.
     """
-    from pse_tf.registry import get_model_class, model_names
+    from pse_tf.models import get_model_class, model_names
 
     configs, seen = list(configs), {}
     if not configs:

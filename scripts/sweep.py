@@ -54,7 +54,7 @@ def _value(text: str):
 
 def parse_args(argv=None):
     from pse_tf.config import LABEL_ENCODINGS, TrainConfig
-    from pse_tf.registry import model_names
+    from pse_tf.models import model_names
 
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--dataset", default="mnist", help="default mnist")

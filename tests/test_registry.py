@@ -4,7 +4,8 @@ import pytest
 
 from pse_tf import registry
 from pse_tf.models import LatentModel
-from pse_tf.registry import get_model_class, model_names, register
+from pse_tf.models import get_model_class, model_names
+from pse_tf.registry import register
 
 PAPER_NAMES = {"vae", "cvae", "jmvae", "trelbo", "scan", "pse", "pse_star"}
 

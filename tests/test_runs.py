@@ -9,8 +9,7 @@ from pse_tf import runs
 from pse_tf.config import ConfigError, ModelConfig, TrainConfig
 from pse_tf.data import load_dataset
 from pse_tf.evaluation.metrics import annotation_accuracy
-from pse_tf.evaluation.run_metrics import EVALUATION_KEYS
-from pse_tf.run_folder import finished_run, prepare_run_dir
+from pse_tf.run_folder import EVALUATION_KEYS, finished_run, prepare_run_dir
 from pse_tf.runs import load_run, train
 
 
