@@ -9,6 +9,7 @@ metrics.json and samples.png.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -16,14 +17,19 @@ from pathlib import Path
 
 from pse_tf import atomic, checkpoints
 from pse_tf.config import TrainConfig
-from pse_tf.data.catalog import slug
-from pse_tf.evaluation.run_metrics import EVALUATION_KEYS
+from pse_tf.data.catalog import DataSummary, slug
 
 FINAL_WEIGHTS = "model.weights.h5"
 CONFIG = "config.json"
 METRICS = "metrics.json"
 STATUS = "status.json"
 DATA_SUMMARY = "dataset.json"
+# What `pse_tf.evaluation.run_metrics.evaluate` writes into metrics.json: a run that has them
+# all for its budget and protocol is evaluated.
+EVALUATION_KEYS = ("reconstruction_error", "annotation_accuracy", "generation_accuracy",
+                   "generation_accuracy_std", "generation_accuracy_repeats", "generation_repeats",
+                   "generation_samples_per_label", "evaluator_test_accuracy",
+                   "evaluation_seconds")
 # Settings that do not change the trained model: a run directory made with other values of these
 # is the same run.
 NOT_THE_MODEL = ("out", "generation_repeats", "generation_samples_per_label", "checkpoint_every",
@@ -70,8 +76,11 @@ def check_writable(path: str | Path, what: str):
         raise PermissionError(f"cannot write the {what} {path}: {existing} is not writable")
 
 
-def prepare_run_dir(config: TrainConfig, run_dir: Path | None, overwrite: bool) -> Path:
-    """Create the run directory; an existing one is resumed only if its config is the same."""
+def prepare_run_dir(config: TrainConfig, run_dir: Path | None, overwrite: bool,
+                    dataset=None) -> Path:
+    """Create the run directory with config.json and, given the Dataset, dataset.json (its
+    spec, class names, image shape and split sizes, so `load_run` rebuilds the model without
+    the data); an existing one is resumed only if its config is the same."""
     run_dir = resolve_run_dir(config, run_dir)
     saved = run_dir / CONFIG
     if saved.exists() and not overwrite:
@@ -91,8 +100,9 @@ def prepare_run_dir(config: TrainConfig, run_dir: Path | None, overwrite: bool) 
         checkpoints.remove_all(run_dir)
         for name in (FINAL_WEIGHTS, METRICS, STATUS, "history.json"):
             (run_dir / name).unlink(missing_ok=True)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    config.to_json(saved)
+    atomic.write_json(saved, config.to_dict(), sort_keys=True)
+    if dataset is not None:
+        atomic.write_json(run_dir / DATA_SUMMARY, dataclasses.asdict(DataSummary.of(dataset)))
     return run_dir
 
 

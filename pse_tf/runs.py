@@ -14,11 +14,11 @@ from pathlib import Path
 import keras
 import tensorflow as tf
 
-from pse_tf import atomic, checkpoints, distribute
+from pse_tf import checkpoints, distribute
 from pse_tf.config import TrainConfig
 from pse_tf.data.catalog import slug
 from pse_tf.evaluation.run_metrics import evaluate
-from pse_tf.registry import create_model, get_model_class
+from pse_tf.models import create_model, get_model_class
 from pse_tf.run_folder import (CONFIG, DATA_SUMMARY, FINAL_WEIGHTS, STATUS, check_writable,
                                fingerprint, prepare_run_dir, resolve_run_dir,
                                reusable_evaluation, write_metrics, write_status)
@@ -93,17 +93,18 @@ def train(config: TrainConfig, run_dir: str | Path | None = None, verbose: int =
     # run directory exists, so a run that never started leaves no directory that looks like a run.
     dataset, encoding = load_data(config)
     if chief:
-        prepare_run_dir(config, run_dir, overwrite)
-        write_data_summary(run_dir, dataset)
+        prepare_run_dir(config, run_dir, overwrite, dataset)
     # Also a barrier: no worker looks for a checkpoint before the chief has prepared the folder.
     context.same_on_every_worker(fingerprint(config), "the config (its hash)")
+    # Test metrics this protocol already made (a finished run trained again): fit leaves them.
+    previous = reusable_evaluation(run_dir, config) if chief and run_evaluation else None
     model = build_model(config, encoding, context)
 
     t0 = time.time()
     if chief:
         write_status(run_dir, "training")
     try:
-        history = fit(model, config, dataset, run_dir, verbose=verbose, context=context)
+        history = fit(model, config, dataset, context, verbose=verbose)
     except NonFiniteError as e:
         if not chief:
             raise
@@ -122,14 +123,16 @@ def train(config: TrainConfig, run_dir: str | Path | None = None, verbose: int =
         model = load_run(run_dir)[0]  # float32, on one device: what is evaluated and exported
 
     return finish_run(config, run_dir, model, history, encoding, dataset, train_seconds,
-                      verbose, run_evaluation, export, export_dir)
+                      previous, verbose, run_evaluation, export, export_dir)
 
 
 def finish_run(config: TrainConfig, run_dir: Path, model, history: dict, encoding, dataset,
-               train_seconds: float, verbose: int = 1, run_evaluation: bool = True,
-               export: bool = True, export_dir: str | Path = "exported") -> RunResult:
+               train_seconds: float, previous: dict | None = None, verbose: int = 1,
+               run_evaluation: bool = True, export: bool = True,
+               export_dir: str | Path = "exported") -> RunResult:
     """What `train` does once the model is trained and its final weights saved: metrics.json
-    (test metrics, reused when this protocol already made them), samples.png, the export."""
+    (test metrics; `previous`, those this protocol already made, are reused), samples.png,
+    the export."""
     results = {"dataset": config.dataset, "model": config.model.name,
                "label_encoding": config.label_encoding, "latent_dim": config.model.latent_dim,
                "seed": config.seed, "steps": config.steps, "batch_size": config.batch_size,
@@ -137,7 +140,6 @@ def finish_run(config: TrainConfig, run_dir: Path, model, history: dict, encodin
                "train_seconds_this_session": train_seconds,
                "word_vectors": encoding.word_vectors_source, "lexicon": config.lexicon}
     if run_evaluation:
-        previous = reusable_evaluation(run_dir, config)
         if previous is not None and verbose:
             print(f"{run_dir}: finished and evaluated with this protocol; metrics reused")
         results.update(previous or evaluate(model, dataset, config, verbose=verbose,
@@ -197,16 +199,10 @@ def load_data(config: TrainConfig):
     if config.batch_size > len(dataset.train_images):
         raise ValueError(f"batch_size {config.batch_size} exceeds the {len(dataset.train_images)} "
                          f"training images of {config.dataset}; pass a smaller --batch-size")
-    return dataset, label_encoding(config, dataset.class_names)
+    from pse_tf.labels import LabelEncoding
 
-
-def write_data_summary(run_dir: Path, dataset) -> None:
-    """dataset.json: the spec, class names, image shape and split sizes, so `load_run` rebuilds
-    the model without the data."""
-    from pse_tf.data.catalog import DataSummary
-
-    summary = dataclasses.asdict(DataSummary.of(dataset))
-    atomic.write_json(Path(run_dir) / DATA_SUMMARY, summary)
+    return dataset, LabelEncoding.build(dataset.class_names, config.label_encoding,
+                                        config.word_vectors, config.lexicon)
 
 
 def load_run(run_dir: str | Path):

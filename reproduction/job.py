@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pse_tf import atomic
 from pse_tf.config import ModelConfig, TrainConfig
-from pse_tf.run_folder import finished_metrics, run_name
+from pse_tf.run_folder import finished_metrics, run_name, trained_config
 from reproduction.tables import (METRICS, TABLES, paired_test, summarise, unpaired_test,
                                  write_table)
 
@@ -134,12 +134,19 @@ def write_tables(spec: Spec) -> dict:
 
 
 def _row(row, spec: Spec, configs, runs) -> dict:
+    trained = [trained_config(c) for c in configs]
     return {"label": row.label, "model": row.model, "latent_dim": row.latent_dim,
             "label_encoding": row.label_encoding, "options": dict(row.options), "steps": spec.steps,
             "seeds": [c.seed for c in configs], "generation_repeats": spec.generation_repeats,
             "train_seconds": sum(r["train_seconds"] or 0.0 for r in runs),
             "evaluation_seconds": sum(r["evaluation_seconds"] for r in runs),
             "summary": summarise(runs), "paper": row.paper,
+            # What the runs were trained with, from their own config.json and metrics.json.
+            "training": {"batch_size": sorted({c.batch_size for c in trained}),
+                         "validation_every": sorted({c.checkpoint_every for c in trained}),
+                         "strategy": sorted({c.strategy for c in trained}),
+                         "nodes": sorted({(r.get("ray") or {}).get("node_ip") for r in runs}
+                                         - {None})},
             "runs": [{k: r.get(k) for k in ("seed", *METRICS, "train_seconds",
                                             "evaluation_seconds")} for r in runs]}
 

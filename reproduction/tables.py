@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import time
 from pathlib import Path
 
@@ -114,9 +113,8 @@ def cell(key: str, ours: dict | None, paper) -> str:
 def write_table(number: int, rows: list[dict], path_stem: Path, extra: dict | None = None):
     """results/table<N>.md and .json: ours (mean ± std over seeds) beside the paper's value."""
     dataset, _ = TABLES[number]
-    path_stem.parent.mkdir(parents=True, exist_ok=True)
     payload = {"table": number, "dataset": dataset, "rows": rows, **(extra or {})}
-    Path(f"{path_stem}.json").write_text(json.dumps(payload, indent=2) + "\n")
+    atomic.write_json(f"{path_stem}.json", payload)
     lines = [f"# Table {number}: {dataset} test set — ours (paper)", "",
              "Ours: mean ± sample standard deviation (ddof = 1) over seeds (one seed: its "
              "value); the paper's value in brackets; "
@@ -169,19 +167,26 @@ def write_table(number: int, rows: list[dict], path_stem: Path, extra: dict | No
     repeats = sorted({r.get("generation_repeats") for r in rows} - {None})
     steps = sorted({f"{r['steps']:,}" for r in rows}) or [f"{(extra or {}).get('steps', 0):,}"]
     repeats = repeats or [(extra or {}).get("generation_repeats", "—")]
+    trained = {k: sorted({v for r in rows for v in r.get("training", {}).get(k, [])})
+               for k in ("batch_size", "validation_every", "strategy", "nodes")}
+
+    def told(key, form="{}"):  # what the runs' configs and metrics say, or that they do not
+        return ", ".join(form.format(v) for v in trained[key]) or "not recorded"
+
     lines += ["", f"Budget: {', '.join(steps)} steps of batch "
-                  f"100 per run; generation accuracy over {', '.join(map(str, repeats))} "
-                  f"repeat(s) of 100,000 images. Train + evaluation time is summed over a row's "
-                  f"seeds, as measured when each run was made (training includes validation "
-                  f"every 5,000 steps); all rows: {(train_s + eval_s) / 60:.1f} min "
+                  f"{told('batch_size')} per run; generation accuracy over "
+                  f"{', '.join(map(str, repeats))} repeat(s) of 100,000 images. Train + "
+                  f"evaluation time is summed over a row's seeds, as measured when each run was "
+                  f"made (training includes validation every {told('validation_every', '{:,}')} "
+                  f"steps); all rows: {(train_s + eval_s) / 60:.1f} min "
                   f"({train_s / 60:.1f} training, {eval_s / 60:.1f} evaluation)."]
     if extra and "invocation_seconds" in extra:
         lines += [f"This invocation of `scripts/reproduce.py`: "
                   f"{extra['invocation_seconds'] / 60:.1f} min wall time (reused runs cost "
                   f"only their loading)."]
-    lines += ["", f"Machine: {os.cpu_count()} CPU cores; written "
-                  f"{time.strftime('%Y-%m-%d %H:%M')} UTC."]
-    Path(f"{path_stem}.md").write_text("\n".join(lines) + "\n")
+    lines += ["", f"Trained with strategy {told('strategy')} on {len(trained['nodes'])} Ray "
+                  f"node(s) ({told('nodes')}); written {time.strftime('%Y-%m-%d %H:%M')} UTC."]
+    atomic.write_text(f"{path_stem}.md", "\n".join(lines) + "\n")
 
 
 def sweep_table(outcomes, keys: list[str], meta: dict) -> dict:

@@ -11,7 +11,8 @@ from pse_tf.config import TrainConfig
 
 def evaluate(model, dataset, config: TrainConfig, verbose: int = 1,
              run_dir: str | Path | None = None) -> dict:
-    """The paper's three metrics on the test set (§4), plus the evaluator's own test accuracy.
+    """The paper's three metrics on the test set (§4), plus the evaluator's own test accuracy:
+    the keys of `pse_tf.run_folder.EVALUATION_KEYS`.
 
     Your own data has no committed evaluator: one is trained on its training split and cached
     in `run_dir` (`pse_tf.evaluation.own_evaluator`); `run_dir` is then required.
@@ -48,9 +49,3 @@ def evaluate(model, dataset, config: TrainConfig, verbose: int = 1,
               f"generation {100 * generation['mean']:.2f} ± {100 * generation['std']:.2f}%")
     return results
 
-
-# What `evaluate` writes into a run's metrics.json.
-EVALUATION_KEYS = ("reconstruction_error", "annotation_accuracy", "generation_accuracy",
-                   "generation_accuracy_std", "generation_accuracy_repeats", "generation_repeats",
-                   "generation_samples_per_label", "evaluator_test_accuracy",
-                   "evaluation_seconds")

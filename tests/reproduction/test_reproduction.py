@@ -1,6 +1,7 @@
 """reproduction.job: the plan of Tables 1-3, rows written as their seeds finish, the README's
 generated table, and scripts/reproduce.py (on local Ray) resuming after SIGKILL."""
 
+import dataclasses
 import json
 import os
 import signal
@@ -60,6 +61,11 @@ def test_a_row_is_written_once_all_its_seeds_finish(tmp_path, monkeypatch):
         if config.model.name == "pse":
             done[run_name(config)] = _metrics(config, 80.0 + config.seed)
     done[run_name(plan(spec)[-1])] = _metrics(plan(spec)[-1], 79.0)  # one CVAE seed
+    # One run was trained validating every 1,000 steps: its config.json says so, not the plan.
+    first = next(c for c in plan(spec) if c.model.name == "pse")
+    resolve_run_dir(first).mkdir(parents=True)
+    other = dataclasses.replace(first, checkpoint_every=1000)
+    other.to_json(resolve_run_dir(first) / "config.json")
 
     assert write_tables(spec) == {1: 1}
     table = json.loads((tmp_path / "table1.json").read_text())
@@ -69,6 +75,9 @@ def test_a_row_is_written_once_all_its_seeds_finish(tmp_path, monkeypatch):
     assert summary["mean"] == pytest.approx(81.0)
     assert summary["std"] == pytest.approx(1.0)  # sample std of 80, 81, 82 (population: 0.816)
     assert table["pending"] == ["CVAE (1/3 seeds)"]
+    # Read from the runs' own configs (the plan's where a run has no config.json).
+    assert row["training"] == {"batch_size": [100], "validation_every": [1000, 5000],
+                               "strategy": ["none"], "nodes": []}
     assert "CVAE (1/3 seeds)" in (tmp_path / "table1.md").read_text()
 
 
@@ -200,3 +209,19 @@ def test_the_committed_readme_table_is_the_one_generated_from_the_committed_resu
     text = (root / "README.md").read_text()
     committed = text.split(readme.README_BEGIN, 1)[1].split(readme.README_END, 1)[0]
     assert committed == "\n" + summary_table(root / "results")
+
+
+def test_rows_beyond_the_paper_join_the_readme_table_from_their_own_layout(tmp_path):
+    runs = [{"seed": s, "reconstruction_error": 74.0 + s, "annotation_accuracy": 0.98,
+             "generation_accuracy": 0.97} for s in range(2)]
+    readme.write_beyond_the_paper(tmp_path, "study", [
+        {"table": 1, "paper_label": "PSE* (20D)", "label": "PSE* (20D), another prior",
+         "steps": 1000, "planned_seeds": 3, "runs": runs},
+        {"table": 2, "paper_label": "PSE (10D)", "label": "PSE, not run", "steps": 1000,
+         "planned_seeds": 3, "runs": []}])
+    lines = summary_table(tmp_path).splitlines()
+    (row,) = [line for line in lines if "another prior" in line]
+    assert row.startswith("| mnist | PSE* (20D), another prior | 1,000 | 2 of 3 | "
+                          "74.5 ± 0.7 (75.0) ✓")
+    assert any("PSE, not run | 1,000 | 0 of 3 | not finished yet" in line for line in lines)
+    assert "cells met" not in lines[-1]  # counted in no tally
