@@ -1,11 +1,7 @@
-"""A run's identity: its folder's name and place, the files in it, whether it finished and its
-test metrics. The one place that decides them; `runs`, `grids`, `grid_spec`, reproduction and
-sweeps all read it. Imports no TensorFlow, so a job of many runs can plan without it.
-
-A run directory holds config.json, dataset.json, status.json, history.json, TensorBoard logs
-(logs/), the checkpoints (`pse_tf.checkpoints`), model.weights.h5 (the final weights),
-metrics.json and samples.png.
-"""
+"""A run's identity, decided here alone: its folder's name and place, whether it finished, its
+files (config.json, dataset.json, status.json, history.json, logs/, checkpoints/,
+model.weights.h5, metrics.json, samples.png). Imports no TensorFlow: jobs of many runs plan
+with it."""
 
 from __future__ import annotations
 

@@ -1,7 +1,6 @@
 """A run directory's life: prepare or resume it, train, evaluate on the test set, draw samples,
 export; and `load_run(run_dir)`, which rebuilds a finished run from its directory alone.
-What the folder is called and holds is `pse_tf.run_folder`'s.
-"""
+What the folder is called and holds is `pse_tf.run_folder`'s."""
 
 from __future__ import annotations
 
@@ -23,7 +22,6 @@ from pse_tf.run_folder import (CONFIG, DATA_SUMMARY, FINAL_WEIGHTS, STATUS, chec
                                fingerprint, prepare_run_dir, resolve_run_dir,
                                reusable_evaluation, write_metrics, write_status)
 from pse_tf.training import NonFiniteError, build_model, fit
-
 
 
 class ExportError(RuntimeError):
@@ -114,8 +112,6 @@ def train(config: TrainConfig, run_dir: str | Path | None = None, verbose: int =
         kept = f"the checkpoint of step {last.step} is kept" if last else "no checkpoint was made"
         raise NonFiniteError(e.step, e.names, f"{kept} ({run_dir / STATUS})") from None
     train_seconds = time.time() - t0
-    with context.writable_dir() as out_dir:
-        model.save_weights(out_dir / FINAL_WEIGHTS)
     if not chief:
         return RunResult(run_dir, model, {}, history)
     write_status(run_dir, "finished", steps=config.steps)
@@ -199,10 +195,7 @@ def load_data(config: TrainConfig):
     if config.batch_size > len(dataset.train_images):
         raise ValueError(f"batch_size {config.batch_size} exceeds the {len(dataset.train_images)} "
                          f"training images of {config.dataset}; pass a smaller --batch-size")
-    from pse_tf.labels import LabelEncoding
-
-    return dataset, LabelEncoding.build(dataset.class_names, config.label_encoding,
-                                        config.word_vectors, config.lexicon)
+    return dataset, label_encoding(config, dataset.class_names)
 
 
 def load_run(run_dir: str | Path):

@@ -17,6 +17,7 @@ from pse_tf.config import TrainConfig
 from pse_tf.data import bernoulli_draw, flat_float
 from pse_tf.evaluation.metrics import annotation_accuracy
 from pse_tf.models import create_model
+from pse_tf.run_folder import FINAL_WEIGHTS
 
 
 class NonFiniteError(RuntimeError):
@@ -46,9 +47,7 @@ def build_model(config: TrainConfig, encoding, context: distribute.RunContext) -
         model = create_model(config, encoding)
     if phrases is not None:
         model.set_training_phrases(*phrases, name_share=config.label_name_share)
-    stage, steps = model.training_stages(config.steps)[0]
-    model.begin_stage(stage)
-    attach_optimizer(model, context, config, steps)
+    attach_optimizer(model, context, config, *model.training_stages(config.steps)[0])
     return model
 
 
@@ -61,20 +60,19 @@ def training_phrase_table(config: TrainConfig, encoding):
                                            for words in extra])
 
 
-def attach_optimizer(model, context: distribute.RunContext, config: TrainConfig, steps: int):
-    """A fresh Adam over the model's currently trainable weights (one per training stage), made
+def attach_optimizer(model, context: distribute.RunContext, config: TrainConfig, stage: str,
+                     steps: int):
+    """Begin the model's training `stage` (`LatentModel.begin_stage`) with a fresh Adam over the
+    weights it trains: `config.learning_rate`, decayed over the stage's `steps` if cosine. Made
     in the scope of the run's strategy (the one the model was built under)."""
-    with context.scope():
-        model.compile(optimizer=adam(config, steps))
-        model.optimizer.build(model.trainable_variables)
-
-
-def adam(config: TrainConfig, steps: int) -> keras.optimizers.Adam:
-    """The run's Adam (unbuilt): `config.learning_rate`, decayed over `steps` if cosine."""
     learning_rate = config.learning_rate
     if config.lr_schedule == "cosine":
         learning_rate = keras.optimizers.schedules.CosineDecay(learning_rate, steps)
-    return keras.optimizers.Adam(learning_rate)
+    with context.scope():  # Adam's step counter is a variable: made in the scope
+        optimizer = keras.optimizers.Adam(learning_rate)
+        model.begin_stage(stage)
+        model.compile(optimizer=optimizer)
+        model.optimizer.build(model.trainable_variables)
 
 
 class EpochBatches:
@@ -216,8 +214,9 @@ def fit(model, config: TrainConfig, dataset, context: distribute.RunContext,
     checkpoint (`pse_tf.checkpoints`).
 
     Every `config.checkpoint_every` steps, at the end of each stage and at the end: validation
-    terms and annotation accuracy, TensorBoard scalars, a checkpoint and history.json. A kill
-    loses at most the steps since the last checkpoint. A non-finite loss term or gradient raises
+    terms and annotation accuracy, TensorBoard scalars, a checkpoint and history.json; at the
+    end the final weights (`pse_tf.run_folder.FINAL_WEIGHTS`). A kill loses at most the steps
+    since the last checkpoint. A non-finite loss term or gradient raises
     NonFiniteError at once; the checkpoints already written are kept.
 
     Under multi_worker every worker trains, evaluates and saves the same way, but only the chief
@@ -238,7 +237,9 @@ def fit(model, config: TrainConfig, dataset, context: distribute.RunContext,
     if verbose and context.strategy is not None:
         print(context.describe(config.batch_size, config.jit_compile))
     with context.writable_dir() as out_dir:
-        return _fit_stages(model, config, dataset, context, checkpoint, out_dir, verbose)
+        history = _fit_stages(model, config, dataset, context, checkpoint, out_dir, verbose)
+        model.save_weights(out_dir / FINAL_WEIGHTS)  # what marks the run trained
+        return history
 
 
 def _fit_stages(model, config: TrainConfig, dataset, context, checkpoint, run_dir: Path,
@@ -269,8 +270,7 @@ def _fit_stages(model, config: TrainConfig, dataset, context, checkpoint, run_di
             stage_start = stage_end
             continue
         if index > 0 or step > 0:
-            model.begin_stage(stage)
-            attach_optimizer(model, context, config, stage_steps)
+            attach_optimizer(model, context, config, stage, stage_steps)
         loop = InGraphLoop(model, context, dataset.train_images, dataset.train_labels,
                            config.batch_size, config.seed + index, config.jit_compile,
                            binarize=config.binarize == "dynamic")

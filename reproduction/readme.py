@@ -19,8 +19,8 @@ def write_readme_table(readme: str, out: str):
     if path is None or not path.is_file() or README_BEGIN not in (text := path.read_text()):
         return
     head, rest = text.split(README_BEGIN, 1)
-    path.write_text(f"{head}{README_BEGIN}\n{summary_table(out)}{README_END}"
-                    f"{rest.split(README_END, 1)[1]}")
+    atomic.write_text(path, f"{head}{README_BEGIN}\n{summary_table(out)}{README_END}"
+                            f"{rest.split(README_END, 1)[1]}")
     print(f"rewrote the results table of {path}")
 
 

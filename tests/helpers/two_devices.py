@@ -93,7 +93,7 @@ def gradient(jit_compile: bool = False):
         one, two = sgd_step("none", jit_compile), sgd_step("mirrored", jit_compile)
         with replaced(base, "global_batch_loss", lambda loss: loss):
             unscaled = sgd_step("mirrored", jit_compile)
-    return {"replicas": distribute.replicas(distribute.create_strategy("mirrored")),
+    return {"replicas": distribute.RunContext(distribute.create_strategy("mirrored")).replicas,
             "max_gradient": max(float(np.max(np.abs(g))) for g in one),
             "difference": max(float(np.max(np.abs(a - b))) for a, b in zip(one, two)),
             "unscaled_difference": max(float(np.max(np.abs(a - b)))
