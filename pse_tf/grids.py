@@ -33,7 +33,7 @@ from typing import Callable, Iterable
 from pse_tf import atomic
 from pse_tf.config import ConfigError, TrainConfig
 # What to run lives in grid_spec; `grids.expand` etc. stay the one API.
-from pse_tf.grid_spec import expand, setting, validate  # noqa: F401
+from pse_tf.grid_spec import expand, validate  # noqa: F401
 from pse_tf.run_folder import finished_metrics, resolve_run_dir, run_name, write_metrics
 
 RAY_FOLDER = "_ray"  # Ray Tune's experiment folders, beside the run folders in `out`
