@@ -13,8 +13,9 @@ the replicas' gradients (Keras' `TFOptimizer` all-reduces them), so one step app
 gradient of the global batch mean.
 
 A run makes its `RunContext` once (`pse_tf.runs.train`): the strategy, whether this process is
-the chief, the run directory, every check of the config against the machine done there; the
-training loop reads it and checks nothing again.
+the chief, the run directory, every check of the config against the machine done there. It is
+passed down (`build_model`, `fit`, `attach_optimizer`, `InGraphLoop`, `evaluate_terms`), the one
+source of the strategy: nothing reads it back from a model, nor checks again.
 An XLA program cannot span devices: under a strategy each replica's forward and backward pass
 is compiled, and the all-reduce, Adam and the loss trackers run outside XLA (`xla_mode`).
 """
@@ -71,26 +72,9 @@ def mirrored_devices() -> list[str]:
             or tf.config.list_logical_devices("CPU")]
 
 
-def model_strategy(model) -> tf.distribute.Strategy | None:
-    """The strategy `model` was built under (Keras records it at construction), or None."""
-    strategy = model.distribute_strategy
-    distributed = (tf.distribute.MirroredStrategy, tf.distribute.MultiWorkerMirroredStrategy)
-    return strategy if isinstance(strategy, distributed) else None
-
-
-def scope(strategy: tf.distribute.Strategy | None):
-    """`strategy.scope()`, or nothing for None: variables made inside belong to the strategy."""
-    return strategy.scope() if strategy is not None else contextlib.nullcontext()
-
-
-def replicas(strategy: tf.distribute.Strategy | None) -> int:
-    """Replicas in sync, over every worker (1 without a strategy)."""
-    return strategy.num_replicas_in_sync if strategy is not None else 1
-
-
 def check_batch_size(batch_size: int, strategy: tf.distribute.Strategy | None):
     """Raises ConfigError unless the global batch splits evenly over the replicas."""
-    n = replicas(strategy)
+    n = RunContext(strategy).replicas
     if batch_size % n:
         raise ConfigError(f"batch_size {batch_size} does not split over {n} replicas: it is the "
                           f"global batch and must be a multiple of {n}")
@@ -132,18 +116,6 @@ def xla_mode(strategy: tf.distribute.Strategy | None, jit_compile: bool) -> str:
     return "loop" if strategy is None else "replica"
 
 
-def describe(strategy: tf.distribute.Strategy | None, batch_size: int, jit_compile: bool) -> str:
-    """One line: the replicas, each one's share of the global batch, and what XLA compiles."""
-    n = replicas(strategy)
-    xla = {"off": "off", "loop": "the whole multi-step call",
-           "replica": "each replica's forward and backward pass (the all-reduce, Adam and the "
-                      "trackers run outside XLA: one XLA program cannot span devices)"}
-    name = ("none" if strategy is None else "multi_worker"
-            if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) else "mirrored")
-    return (f"strategy {name}: {n} replica(s), {batch_size // n} rows each of the global batch "
-            f"{batch_size}; XLA: {xla[xla_mode(strategy, jit_compile)]}")
-
-
 def replica_rows(batch):
     """This replica's slice of a global batch of row indices [B]: [B / replicas]."""
     context = tf.distribute.get_replica_context()
@@ -172,36 +144,6 @@ def is_chief(strategy: tf.distribute.Strategy | None) -> bool:
         return True
     has_chief = "chief" in resolver.cluster_spec().as_dict()
     return resolver.task_type == "worker" and resolver.task_id == 0 and not has_chief
-
-
-@contextlib.contextmanager
-def writable_dir(chief: bool, run_dir: Path):
-    """`run_dir` for the chief (`is_chief`); for another worker a temporary folder, removed on
-    exit. Every worker saves the same things (the same variable reads), only the chief's are
-    kept."""
-    if chief:
-        yield Path(run_dir)
-        return
-    folder = Path(tempfile.mkdtemp(prefix=f"pse_tf-worker{os.getpid()}-"))
-    try:
-        yield folder
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def same_on_every_worker(strategy: tf.distribute.Strategy | None, value: int, what: str):
-    """Raises RuntimeError unless every replica passes the same `value` (all must call it).
-
-    A worker that starts from another step than the chief would wait forever in a collective;
-    this turns that into an error that says why.
-    """
-    if strategy is None or strategy.num_replicas_in_sync == 1:
-        return
-    values = strategy.gather(strategy.run(lambda: tf.constant([value], tf.int64)), axis=0)
-    values = [int(v) for v in values.numpy()]
-    if len(set(values)) > 1:
-        raise RuntimeError(f"the replicas disagree on {what}: {values}; every worker must see "
-                           "the run directory at the same path (a shared file system)")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -235,26 +177,52 @@ class RunContext:
         check_mixed_precision(config.mixed_precision)
         return cls(strategy, is_chief(strategy), None if run_dir is None else Path(run_dir))
 
-    @classmethod
-    def of_model(cls, model, run_dir=None) -> "RunContext":
-        """The context a built model already implies: the strategy it was built under."""
-        strategy = model_strategy(model)
-        return cls(strategy, is_chief(strategy), None if run_dir is None else Path(run_dir))
-
     @property
     def replicas(self) -> int:
-        return replicas(self.strategy)
+        """Replicas in sync, over every worker (1 without a strategy)."""
+        return self.strategy.num_replicas_in_sync if self.strategy is not None else 1
 
     def scope(self):
         """The strategy's scope (nothing without one): variables made inside belong to it."""
-        return scope(self.strategy)
+        return self.strategy.scope() if self.strategy is not None else contextlib.nullcontext()
 
+    @contextlib.contextmanager
     def writable_dir(self):
-        """`writable_dir` of the run directory: itself for the chief, a temporary folder else."""
-        return writable_dir(self.chief, self.run_dir)
+        """The run directory for the chief (`is_chief`); for another worker a temporary folder,
+        removed on exit. Every worker saves the same things (the same variable reads), only the
+        chief's are kept."""
+        if self.chief:
+            yield self.run_dir
+            return
+        folder = Path(tempfile.mkdtemp(prefix=f"pse_tf-worker{os.getpid()}-"))
+        try:
+            yield folder
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
 
     def same_on_every_worker(self, value: int, what: str):
-        same_on_every_worker(self.strategy, value, what)
+        """Raises RuntimeError unless every replica passes the same `value` (all must call it).
+
+        A worker that starts from another step than the chief would wait forever in a
+        collective; this turns that into an error that says why.
+        """
+        strategy = self.strategy
+        if strategy is None or strategy.num_replicas_in_sync == 1:
+            return
+        values = strategy.gather(strategy.run(lambda: tf.constant([value], tf.int64)), axis=0)
+        values = [int(v) for v in values.numpy()]
+        if len(set(values)) > 1:
+            raise RuntimeError(f"the replicas disagree on {what}: {values}; every worker must "
+                               "see the run directory at the same path (a shared file system)")
 
     def describe(self, batch_size: int, jit_compile: bool) -> str:
-        return describe(self.strategy, batch_size, jit_compile)
+        """One line: the replicas, each one's share of the global batch, and what XLA
+        compiles."""
+        n, strategy = self.replicas, self.strategy
+        xla = {"off": "off", "loop": "the whole multi-step call",
+               "replica": "each replica's forward and backward pass (the all-reduce, Adam and "
+                          "the trackers run outside XLA: one XLA program cannot span devices)"}
+        name = ("none" if strategy is None else "multi_worker"
+                if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) else "mirrored")
+        return (f"strategy {name}: {n} replica(s), {batch_size // n} rows each of the global "
+                f"batch {batch_size}; XLA: {xla[xla_mode(strategy, jit_compile)]}")

@@ -8,6 +8,7 @@ import itertools
 from typing import Iterable
 
 from pse_tf.config import ConfigError, ModelConfig, TrainConfig
+from pse_tf.run_folder import run_name
 
 _TRAIN_FIELDS = {f.name for f in dataclasses.fields(TrainConfig)} - {"model"}
 _MODEL_FIELDS = {f.name for f in dataclasses.fields(ModelConfig)} - {"name", "options"}
@@ -57,20 +58,38 @@ def expand(base: TrainConfig, grid: dict | None = None, seeds: int | Iterable[in
     return validate(configs)
 
 
-def _apply(settings: dict, key: str, value):
-    """Set one grid key in a TrainConfig dict (see `expand` for the keys)."""
+def _path(key: str) -> tuple[str, ...]:
+    """Where a grid key lives in a TrainConfig dict (see `expand` for the keys)."""
     if key == "model" or key == "model.name":
-        settings["model"]["name"] = value
-    elif key in _TRAIN_FIELDS:
-        settings[key] = value
-    elif key.removeprefix("model.") in _MODEL_FIELDS:
-        settings["model"][key.removeprefix("model.")] = value
-    elif key.startswith("options.") or "." not in key and key not in ("name", "options"):
+        return ("model", "name")
+    if key in _TRAIN_FIELDS:
+        return (key,)
+    if key.removeprefix("model.") in _MODEL_FIELDS:
+        return ("model", key.removeprefix("model."))
+    if key.startswith("options.") or "." not in key and key not in ("name", "options"):
         # Any other plain name is a model option, checked against the model by `validate`.
-        settings["model"]["options"][key.removeprefix("options.")] = value
-    else:
-        raise ConfigError(f"grid: unknown key {key!r}; expected model, a TrainConfig field, a "
-                          "ModelConfig field (model.FIELD) or a model option (options.NAME)")
+        return ("model", "options", key.removeprefix("options."))
+    raise ConfigError(f"grid: unknown key {key!r}; expected model, a TrainConfig field, a "
+                      "ModelConfig field (model.FIELD) or a model option (options.NAME)")
+
+
+def _apply(settings: dict, key: str, value):
+    """Set one grid key in a TrainConfig dict."""
+    *parents, last = _path(key)
+    for part in parents:
+        settings = settings[part]
+    settings[last] = value
+
+
+def setting(config: TrainConfig, keys: Iterable[str]) -> dict:
+    """The values of the grid's `keys` in one of its configs, each under the key as named."""
+    values = {}
+    for key in keys:
+        value = config.to_dict()
+        for part in _path(key):
+            value = value[part]
+        values[key] = value
+    return values
 
 
 def validate(configs: Iterable[TrainConfig]) -> list[TrainConfig]:
@@ -81,7 +100,7 @@ def validate(configs: Iterable[TrainConfig]) -> list[TrainConfig]:
     Raises:
         ConfigError: one line naming the run and what is wrong.
     """
-    from pse_tf.registry import get_model_class, model_names
+    from pse_tf.models import get_model_class, model_names
 
     configs, seen = list(configs), {}
     if not configs:
@@ -101,9 +120,3 @@ def validate(configs: Iterable[TrainConfig]) -> list[TrainConfig]:
                               "(a seed, an option) or drop one")
         seen[name] = config
     return configs
-
-
-def run_name(config: TrainConfig) -> str:
-    from pse_tf.runs import default_run_name
-
-    return default_run_name(config)

@@ -30,11 +30,12 @@ import time
 from pathlib import Path
 from typing import Callable, Iterable
 
+from pse_tf import atomic
 from pse_tf.config import ConfigError, TrainConfig
 # What to run lives in grid_spec; `grids.expand` etc. stay the one API.
-from pse_tf.grid_spec import expand, run_name, validate  # noqa: F401
+from pse_tf.grid_spec import expand, validate  # noqa: F401
+from pse_tf.run_folder import finished_metrics, resolve_run_dir, run_name, write_metrics
 
-METRICS_FILE = "metrics.json"  # pse_tf.runs.METRICS; repeated so this module imports no TF
 RAY_FOLDER = "_ray"  # Ray Tune's experiment folders, beside the run folders in `out`
 PLACEMENT_FILE = "ray.json"  # in a run folder: the node its latest trial runs on
 
@@ -117,14 +118,6 @@ def run(configs: Iterable[TrainConfig], out: str | Path, address: str | None = N
         _run_on_ray(todo, out, outcomes, address, max_failures, cpus_per_run, gpus_per_run, log,
                     on_run or (lambda outcome: None), name or time.strftime("grid-%Y%m%d-%H%M%S"))
     return [outcomes[run_name(c)] for c in configs]
-
-
-def finished_metrics(config: TrainConfig) -> dict | None:
-    """metrics.json of the config's run if it finished at this budget and was evaluated with
-    this protocol, else None."""
-    from pse_tf.runs import reusable_metrics
-
-    return reusable_metrics(config)
 
 
 def _fill(outcome: RunOutcome, metrics: dict, reused: bool = False):
@@ -233,12 +226,6 @@ def check_reachable(address: str, timeout: float = 5.0):
                         "`ray start --head` or pass the head node's address") from None
 
 
-def _write_json(path: Path, payload: dict):
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(payload, indent=2) + "\n")
-    os.replace(tmp, path)
-
-
 def _trial_name(trial) -> str:
     """The run folder's name, as the trial's name (a Tune Trial or Result: both have .config)."""
     return run_name(TrainConfig.from_dict(json.loads(trial.config["run"])))
@@ -260,17 +247,17 @@ def _trial(params: dict):
     from ray import tune
 
     from pse_tf import checkpoints
-    from pse_tf.runs import resolve_run_dir, train
+    from pse_tf.runs import train
     from pse_tf.training import NonFiniteError
 
-    run_dir = resolve_run_dir(config, None)
+    run_dir = resolve_run_dir(config)
     last = checkpoints.latest(run_dir) if run_dir.is_dir() else None
     placement = {"node_id": ray.get_runtime_context().get_node_id(),
                  "node_ip": ray.util.get_node_ip_address(),
                  "resumed_from_step": last.step if last else 0}
     run_dir.mkdir(parents=True, exist_ok=True)
-    _write_json(run_dir / PLACEMENT_FILE,
-                {**placement, "started": time.strftime("%Y-%m-%d %H:%M:%S")})
+    atomic.write_json(run_dir / PLACEMENT_FILE,
+                      {**placement, "started": time.strftime("%Y-%m-%d %H:%M:%S")})
     try:
         result = train(config, verbose=2, export=False)
     except (NonFiniteError, ConfigError) as e:
@@ -279,7 +266,7 @@ def _trial(params: dict):
         tune.report({"error": f"{type(e).__name__}: {e}", **placement})
         return
     metrics = {**result.metrics, "ray": placement}
-    _write_json(run_dir / METRICS_FILE, metrics)
+    write_metrics(run_dir, metrics)
     tune.report({k: v for k, v in metrics.items() if isinstance(v, (int, float, str))
                  } | placement)
 

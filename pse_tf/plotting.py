@@ -55,13 +55,6 @@ def show_image(ax, image) -> None:
     ax.set_xticks([]), ax.set_yticks([])
 
 
-def model_image_shape(model) -> tuple:
-    """(H, W) or (H, W, C) of the model's images (`pse_tf.export.signatures.image_shape`)."""
-    from pse_tf.export.signatures import image_shape
-
-    return image_shape(model)
-
-
 def sample_grid_figure(model, per_label: int = 10, seed: int = 0, label_vectors=None,
                        row_names=None):
     """A grid of generated images: one row per label (default: every training label), one
@@ -71,7 +64,7 @@ def sample_grid_figure(model, per_label: int = 10, seed: int = 0, label_vectors=
     repeated = np.repeat(vectors, per_label, axis=0)
     images = square_images(
         model.generate(tf.constant(repeated, tf.float32), tf.constant([seed, 0], tf.int32)),
-        model_image_shape(model))
+        model.model_config.image_shape)
     images = images.reshape(len(vectors), per_label, *images.shape[1:])
     fig, axes = _figure(len(vectors), per_label, (per_label * 0.8 + 1.2, len(vectors) * 0.8))
     for r in range(len(vectors)):

@@ -1,4 +1,8 @@
-"""Model registry: the paper's model names mapped to classes."""
+"""Model registry: the paper's model names mapped to classes.
+
+Each model file registers its class (`@register`); importing `pse_tf.models` imports them all,
+so look models up through it (`from pse_tf.models import get_model_class`): this module imports
+no model, and a lookup before that import finds none."""
 
 from __future__ import annotations
 
@@ -24,8 +28,6 @@ def register(name: str):
 
 
 def get_model_class(name: str) -> type:
-    import pse_tf.models  # noqa: F401  (importing registers every model)
-
     try:
         return MODELS[name]
     except KeyError:
@@ -33,8 +35,6 @@ def get_model_class(name: str) -> type:
 
 
 def model_names() -> list[str]:
-    import pse_tf.models  # noqa: F401
-
     return sorted(MODELS)
 
 

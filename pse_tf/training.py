@@ -5,8 +5,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import time
 from pathlib import Path
 
@@ -14,11 +12,12 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from pse_tf import checkpoints, distribute
+from pse_tf import atomic, checkpoints, distribute
 from pse_tf.config import TrainConfig
 from pse_tf.data import bernoulli_draw, flat_float
 from pse_tf.evaluation.metrics import annotation_accuracy
-from pse_tf.registry import create_model
+from pse_tf.models import create_model
+from pse_tf.run_folder import FINAL_WEIGHTS
 
 
 class NonFiniteError(RuntimeError):
@@ -31,7 +30,7 @@ class NonFiniteError(RuntimeError):
                          + (f"; {detail}" if detail else ""))
 
 
-def build_model(config: TrainConfig, encoding, context=None) -> keras.Model:
+def build_model(config: TrainConfig, encoding, context: distribute.RunContext) -> keras.Model:
     """The registered model for `config.model.name`, with every weight created and Adam attached,
     in the scope of the run's distribution strategy (`pse_tf.distribute`) and with the config's
     dtype policy.
@@ -39,21 +38,16 @@ def build_model(config: TrainConfig, encoding, context=None) -> keras.Model:
     Weights are initialised from `config.seed`, so the same config builds the same model.
 
     Args:
-        context: RunContext. The run's, made once by `pse_tf.runs.train` with every check done;
-            None makes one here from `config` (`RunContext.create`, checks included). A
-            tf.distribute.Strategy is taken as the strategy of the context made here.
+        context: RunContext. The run's (`RunContext.create(config)`; `pse_tf.runs.train` makes
+            it once): the model is built in its strategy's scope.
     """
-    if not isinstance(context, distribute.RunContext):
-        context = distribute.RunContext.create(config, strategy=context)
+    phrases = training_phrase_table(config, encoding) if config.label_neighbours else None
     keras.utils.set_random_seed(config.seed)
     with context.scope(), distribute.dtype_policy(config.mixed_precision):
         model = create_model(config, encoding)
-    if config.label_neighbours:
-        model.set_training_phrases(*training_phrase_table(config, encoding),
-                                   name_share=config.label_name_share)
-    stage, steps = model.training_stages(config.steps)[0]
-    model.begin_stage(stage)
-    attach_optimizer(model, config, steps)
+    if phrases is not None:
+        model.set_training_phrases(*phrases, name_share=config.label_name_share)
+    attach_optimizer(model, context, config, *model.training_stages(config.steps)[0])
     return model
 
 
@@ -66,20 +60,19 @@ def training_phrase_table(config: TrainConfig, encoding):
                                            for words in extra])
 
 
-def attach_optimizer(model, config: TrainConfig, steps: int):
-    """A fresh Adam over the model's currently trainable weights (one per training stage), made
-    in the scope of the strategy the model was built under."""
-    with distribute.scope(distribute.model_strategy(model)):
-        model.compile(optimizer=adam(config, steps))
-        model.optimizer.build(model.trainable_variables)
-
-
-def adam(config: TrainConfig, steps: int) -> keras.optimizers.Adam:
-    """The run's Adam (unbuilt): `config.learning_rate`, decayed over `steps` if cosine."""
+def attach_optimizer(model, context: distribute.RunContext, config: TrainConfig, stage: str,
+                     steps: int):
+    """Begin the model's training `stage` (`LatentModel.begin_stage`) with a fresh Adam over the
+    weights it trains: `config.learning_rate`, decayed over the stage's `steps` if cosine. Made
+    in the scope of the run's strategy (the one the model was built under)."""
     learning_rate = config.learning_rate
     if config.lr_schedule == "cosine":
         learning_rate = keras.optimizers.schedules.CosineDecay(learning_rate, steps)
-    return keras.optimizers.Adam(learning_rate)
+    with context.scope():  # Adam's step counter is a variable: made in the scope
+        optimizer = keras.optimizers.Adam(learning_rate)
+        model.begin_stage(stage)
+        model.compile(optimizer=optimizer)
+        model.optimizer.build(model.trainable_variables)
 
 
 class EpochBatches:
@@ -114,19 +107,20 @@ class InGraphLoop:
     in-graph, so no per-step Python or host-to-device copy happens; this is what makes a step on
     these small MLPs cost close to its FLOPs (see the Performance section of the README).
 
-    A model built under a distribution strategy (`pse_tf.distribute`) trains every step with
+    Under the run's strategy (`context`, the one the model was built under) every step runs with
     `strategy.run`: each replica holds a copy of the training set, gathers its rows of the global
     batch, and the optimizer applies the gradients summed over the replicas. XLA then compiles
     each replica's forward and backward pass, not the whole loop (`xla_mode`).
     """
 
-    def __init__(self, model, images: np.ndarray, labels: np.ndarray, batch_size: int, seed: int,
-                 jit_compile: bool = True, binarize: bool = False):
+    def __init__(self, model, context: distribute.RunContext, images: np.ndarray,
+                 labels: np.ndarray, batch_size: int, seed: int, jit_compile: bool = True,
+                 binarize: bool = False):
         self.model = model
         self.binarize = binarize
-        self.strategy = distribute.model_strategy(model)
-        self.xla = distribute.xla_mode(self.strategy, jit_compile)
         self.batches = EpochBatches(len(images), batch_size, seed)
+        self.strategy = context.strategy
+        self.xla = distribute.xla_mode(self.strategy, jit_compile)
         images, labels = images.reshape(len(images), -1), labels.astype(np.int32)
         if self.strategy is None:
             self.images = tf.Variable(images, trainable=False, name="images")
@@ -193,8 +187,9 @@ class InGraphLoop:
         return {k: float(v) for k, v in logs.items()}
 
 
-def evaluate_terms(model, images: np.ndarray, labels: np.ndarray, batch_size: int = 1000) -> dict:
-    """Mean of each loss term over a whole split (model.test_step)."""
+def evaluate_terms(model, context: distribute.RunContext, images: np.ndarray,
+                   labels: np.ndarray, batch_size: int = 1000) -> dict:
+    """Mean of each loss term over a whole split (model.test_step), under the run's `context`."""
     for metric in model.metrics:
         metric.reset_state()
     # Compiled once per model and stage (a stage may change the traced objective), not per call.
@@ -204,7 +199,7 @@ def evaluate_terms(model, images: np.ndarray, labels: np.ndarray, batch_size: in
         # Under a strategy the step updates the sampling seed on every replica's device, which
         # one XLA program cannot do.
         compiled[stage] = tf.function(model.test_step,
-                                      jit_compile=distribute.model_strategy(model) is None)
+                                      jit_compile=context.strategy is None)
     step = compiled[stage]
     logs = {}
     for i in range(0, len(images), batch_size):
@@ -213,39 +208,41 @@ def evaluate_terms(model, images: np.ndarray, labels: np.ndarray, batch_size: in
     return {k: float(v) for k, v in logs.items()}
 
 
-def fit(model, config: TrainConfig, dataset, run_dir: Path, verbose: int = 1,
-        context: distribute.RunContext | None = None) -> dict:
+def fit(model, config: TrainConfig, dataset, context: distribute.RunContext,
+        verbose: int = 1) -> dict:
     """Train every stage of the model to its budget, resuming from the run's newest intact
     checkpoint (`pse_tf.checkpoints`).
 
     Every `config.checkpoint_every` steps, at the end of each stage and at the end: validation
-    terms and annotation accuracy, TensorBoard scalars, a checkpoint and history.json. A kill
-    loses at most the steps since the last checkpoint. A non-finite loss term or gradient raises
+    terms and annotation accuracy, TensorBoard scalars, a checkpoint and history.json; at the
+    end the final weights (`pse_tf.run_folder.FINAL_WEIGHTS`). A kill loses at most the steps
+    since the last checkpoint. A non-finite loss term or gradient raises
     NonFiniteError at once; the checkpoints already written are kept.
 
     Under multi_worker every worker trains, evaluates and saves the same way, but only the chief
-    writes into `run_dir` (the others into a temporary folder); every worker resumes from the
-    checkpoint in `run_dir`, so it must be the same folder for all (a shared file system).
+    writes into the run directory (the others into a temporary folder); every worker resumes
+    from the checkpoint there, so it must be the same folder for all (a shared file system).
     Returns the history {"step": [...], "stage": [...], "train": [...], "validation": [...]}.
 
     Args:
-        context: RunContext. The run's (`pse_tf.runs.train` passes its own); None: the one the
-            model implies (`RunContext.of_model`: the strategy it was built under).
+        context: RunContext. The run's, the one `build_model` built the model in; its
+            `run_dir` is where the checkpoints and logs go.
     """
-    run_dir = Path(run_dir)
-    if context is None:
-        context = distribute.RunContext.of_model(model, run_dir)
-    elif context.run_dir != run_dir:
-        context = dataclasses.replace(context, run_dir=run_dir)
+    if context.run_dir is None:
+        raise ValueError("fit needs a RunContext with a run_dir: RunContext.create(config, "
+                         "run_dir)")
+    run_dir = context.run_dir
     checkpoint = checkpoints.latest(run_dir)
     context.same_on_every_worker(checkpoint.step if checkpoint else 0, "the step to resume from")
     if verbose and context.strategy is not None:
         print(context.describe(config.batch_size, config.jit_compile))
     with context.writable_dir() as out_dir:
-        return _fit_stages(model, config, dataset, checkpoint, out_dir, verbose)
+        history = _fit_stages(model, config, dataset, context, checkpoint, out_dir, verbose)
+        model.save_weights(out_dir / FINAL_WEIGHTS)  # what marks the run trained
+        return history
 
 
-def _fit_stages(model, config: TrainConfig, dataset, checkpoint, run_dir: Path,
+def _fit_stages(model, config: TrainConfig, dataset, context, checkpoint, run_dir: Path,
                 verbose: int) -> dict:
     """`fit` from `checkpoint` (None: from step 0), writing into `run_dir`."""
     every = config.checkpoint_every
@@ -273,20 +270,19 @@ def _fit_stages(model, config: TrainConfig, dataset, checkpoint, run_dir: Path,
             stage_start = stage_end
             continue
         if index > 0 or step > 0:
-            model.begin_stage(stage)
-            attach_optimizer(model, config, stage_steps)
+            attach_optimizer(model, context, config, stage, stage_steps)
+        loop = InGraphLoop(model, context, dataset.train_images, dataset.train_labels,
+                           config.batch_size, config.seed + index, config.jit_compile,
+                           binarize=config.binarize == "dynamic")
         if step == start and step > 0:  # resuming: restore what the checkpoint holds
             checkpoints.restore(checkpoint, model, optimizer=step > stage_start)
-        loop = InGraphLoop(model, dataset.train_images, dataset.train_labels, config.batch_size,
-                           config.seed + index, config.jit_compile,
-                           binarize=config.binarize == "dynamic")
         while step < stage_end:
             count = min(config.steps_per_execution, stage_end - step, every - step % every)
             logs = loop.run(step - stage_start, count)
             step += count
             progbar.update(step, values=list(logs.items()), finalize=False)
             if step % every == 0 or step == stage_end:
-                val = evaluate_terms(model, dataset.val_images, dataset.val_labels)
+                val = evaluate_terms(model, context, dataset.val_images, dataset.val_labels)
                 val["annotation_accuracy"] = annotation_accuracy(model, dataset.val_images,
                                                                  dataset.val_labels)
                 for kind, values in (("train", logs), ("validation", val)):
@@ -305,7 +301,7 @@ def _fit_stages(model, config: TrainConfig, dataset, checkpoint, run_dir: Path,
                 if step in config.keep_weights_at:
                     (run_dir / "weights").mkdir(exist_ok=True)
                     model.save_weights(run_dir / "weights" / f"step-{step}.weights.h5")
-                (run_dir / "history.json").write_text(json.dumps(history, indent=1) + "\n")
+                atomic.write_json(run_dir / "history.json", history, indent=1)
         stage_start = stage_end
     progbar.update(step, finalize=True)
     return history

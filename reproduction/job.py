@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import time
 from pathlib import Path
 
+from pse_tf import atomic
 from pse_tf.config import ModelConfig, TrainConfig
+from pse_tf.run_folder import finished_metrics, run_name, trained_config
 from reproduction.tables import (METRICS, TABLES, paired_test, summarise, unpaired_test,
                                  write_table)
 
@@ -65,12 +66,6 @@ class Spec:
                          for r in keep]
 
 
-def run_dir(config: TrainConfig) -> Path:
-    from pse_tf.runs import resolve_run_dir
-
-    return resolve_run_dir(config, None)
-
-
 def plan(spec: Spec) -> list[TrainConfig]:
     """Every run the tables need, once each, whole rows first in `MODEL_ORDER`."""
     rows = [(MODEL_ORDER.index(row.model) if row.model in MODEL_ORDER else len(MODEL_ORDER),
@@ -79,18 +74,11 @@ def plan(spec: Spec) -> list[TrainConfig]:
     jobs, seen = [], set()
     for *_, configs in sorted(rows, key=lambda r: r[:4]):
         for config in configs:
-            if run_dir(config) not in seen:
-                seen.add(run_dir(config))
+            if run_name(config) not in seen:
+                seen.add(run_name(config))
                 jobs.append(config)
     # Seeds beyond the first `spec.seeds` (Table 3's) come last: they complete no row of 1-2.
     return sorted(jobs, key=lambda c: c.seed >= spec.seeds)
-
-
-def finished_metrics(config: TrainConfig) -> dict | None:
-    """metrics.json of a run trained to this budget and evaluated with this protocol, or None."""
-    from pse_tf.runs import reusable_metrics
-
-    return reusable_metrics(config)
 
 
 def run(spec: Spec, address: str | None = None, max_failures: int = 2,
@@ -146,12 +134,19 @@ def write_tables(spec: Spec) -> dict:
 
 
 def _row(row, spec: Spec, configs, runs) -> dict:
+    trained = [trained_config(c) for c in configs]
     return {"label": row.label, "model": row.model, "latent_dim": row.latent_dim,
             "label_encoding": row.label_encoding, "options": dict(row.options), "steps": spec.steps,
             "seeds": [c.seed for c in configs], "generation_repeats": spec.generation_repeats,
             "train_seconds": sum(r["train_seconds"] or 0.0 for r in runs),
             "evaluation_seconds": sum(r["evaluation_seconds"] for r in runs),
             "summary": summarise(runs), "paper": row.paper,
+            # What the runs were trained with, from their own config.json and metrics.json.
+            "training": {"batch_size": sorted({c.batch_size for c in trained}),
+                         "validation_every": sorted({c.checkpoint_every for c in trained}),
+                         "strategy": sorted({c.strategy for c in trained}),
+                         "nodes": sorted({(r.get("ray") or {}).get("node_ip") for r in runs}
+                                         - {None})},
             "runs": [{k: r.get(k) for k in ("seed", *METRICS, "train_seconds",
                                             "evaluation_seconds")} for r in runs]}
 
@@ -200,15 +195,12 @@ class CostLog:
         for config in plan(self.spec):
             m = finished_metrics(config)
             if m is not None:
-                runs.append({"run": run_dir(config).name, "train_seconds": m["train_seconds"],
+                runs.append({"run": run_name(config), "train_seconds": m["train_seconds"],
                              "evaluation_seconds": m["evaluation_seconds"]})
         total = len(plan(self.spec))
         payload = {"steps": self.spec.steps, "tables": list(self.spec.tables),
                    "runs_finished": len(runs), "runs_planned": total,
                    "wall_seconds": round(sum(i["seconds"] for i in self.invocations), 1),
                    "invocations": self.invocations, "runs": runs}
-        tmp = self.path.with_suffix(".tmp")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(json.dumps(payload, indent=2) + "\n")
-        os.replace(tmp, self.path)
+        atomic.write_json(self.path, payload)
         return payload

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from reproduction.tables import METRICS, TABLES, cell, gap, summarise
+from pse_tf import atomic
+from reproduction.tables import METRICS, TABLES, cell, gap, paper_values, summarise
 
+BEYOND_THE_PAPER = "beyond_the_paper"  # results/<this>/<source>.json: `write_beyond_the_paper`
 README_BEGIN = "<!-- results table: scripts/reproduce.py writes it -->"
 README_END = "<!-- end of results table -->"
 
@@ -17,8 +19,8 @@ def write_readme_table(readme: str, out: str):
     if path is None or not path.is_file() or README_BEGIN not in (text := path.read_text()):
         return
     head, rest = text.split(README_BEGIN, 1)
-    path.write_text(f"{head}{README_BEGIN}\n{summary_table(out)}{README_END}"
-                    f"{rest.split(README_END, 1)[1]}")
+    atomic.write_text(path, f"{head}{README_BEGIN}\n{summary_table(out)}{README_END}"
+                            f"{rest.split(README_END, 1)[1]}")
     print(f"rewrote the results table of {path}")
 
 
@@ -63,35 +65,31 @@ def summary_table(results: str | Path = "results",
     return "\n".join(lines) + "\n"
 
 
+def write_beyond_the_paper(results: str | Path, source: str, rows: list[dict]) -> Path:
+    """Rows beyond the paper for the README's table: <results>/beyond_the_paper/<source>.json.
+
+    Each row: `table` (1-3), `paper_label` (the row of `TABLES[table]` whose paper values go in
+    brackets), `label` (as shown), `steps`, `planned_seeds` and `runs` (each seed's metrics,
+    as in metrics.json). They count in no cell tally."""
+    return atomic.write_json(Path(results) / BEYOND_THE_PAPER / f"{source}.json", {"rows": rows})
+
+
 def _beyond_the_paper(results: Path) -> list[str]:
-    """Rows of PSE/PSE* with the full-covariance q(z|l) (results/full_covariance.json, written
-    by experiments/full_covariance/run.py), labelled as not the paper's model; the paper's
-    value in brackets is its diagonal row's. They count in no cell tally."""
-    path = results / "full_covariance.json"
-    if not path.is_file():
-        return []
-    summary = json.loads(path.read_text())
+    """The table lines of every `write_beyond_the_paper` file under `results`."""
     lines = []
-    for row in summary["rows"]:
-        if not row["label"].startswith("PSE"):
-            continue
-        dataset, paper_rows = TABLES[row["table"]]
-        paper = next(r.paper for r in paper_rows if r.label == row["label"])
-        label = f"{row['label']}, full-covariance q(z\\|l) — beyond the paper, not its model"
-        seeds = len(row["seeds"])
-        if not seeds:
-            lines.append(f"| {dataset} | {label} | {summary['steps']:,} | 0 of "
-                         f"{len(summary['seeds'])} | not finished yet | | |")
-            continue
-        cells = []
-        for key in METRICS:
-            full = row["metrics"][key]["full"]
-            ours = {"mean": full[0], "std": None if seeds < 2 else full[1], "n": seeds}
-            cells.append(cell(key, ours, paper.get(key)))
-        planned = len(summary["seeds"])
-        lines.append("| " + " | ".join([dataset, label, f"{summary['steps']:,}",
-                                          str(seeds) if seeds == planned else
-                                          f"{seeds} of {planned}", *cells]) + " |")
+    for path in sorted((results / BEYOND_THE_PAPER).glob("*.json")):
+        for row in json.loads(path.read_text())["rows"]:
+            dataset, paper = TABLES[row["table"]][0], paper_values(row["table"], row["paper_label"])
+            seeds, planned = len(row["runs"]), row["planned_seeds"]
+            if not seeds:
+                lines.append(f"| {dataset} | {row['label']} | {row['steps']:,} | 0 of {planned} "
+                             "| not finished yet | | |")
+                continue
+            summary = summarise(row["runs"])
+            lines.append("| " + " | ".join([
+                dataset, row["label"], f"{row['steps']:,}",
+                str(seeds) if seeds == planned else f"{seeds} of {planned}",
+                *(cell(k, summary.get(k), paper.get(k)) for k in METRICS)]) + " |")
     return lines
 
 

@@ -1,14 +1,15 @@
-"""The paper's Tables 1-3: which runs make each row, the paper's values, and our report."""
+"""The paper's Tables 1-3: which runs make each row, the paper's values, and our report; and
+the table of a sweep (scripts/sweep.py), in the same cells."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import time
 from pathlib import Path
 
-from pse_tf.evaluation.summary import METRICS, summarise  # noqa: F401  (re-exported)
+from pse_tf import atomic
+from pse_tf.evaluation.summary import METRICS, mean_sd, summarise  # noqa: F401  (re-exported)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -102,10 +103,7 @@ def cell(key: str, ours: dict | None, paper) -> str:
     """One table cell: ours (mean ± std), the paper's value in brackets, ✓ or ✗ and the gap."""
     if ours is None:
         return f"— ({'—' if paper is None else paper})"
-    if ours.get("n", 2) == 1 or ours.get("std") is None:  # one seed: no spread to report
-        text = f"{ours['mean']:.1f}"
-    else:
-        text = f"{ours['mean']:.1f} ± {ours['std']:.1f}"
+    text = mean_sd(ours)
     if paper is None:
         return f"{text} (—)"
     behind = gap(key, ours["mean"], paper)
@@ -115,9 +113,8 @@ def cell(key: str, ours: dict | None, paper) -> str:
 def write_table(number: int, rows: list[dict], path_stem: Path, extra: dict | None = None):
     """results/table<N>.md and .json: ours (mean ± std over seeds) beside the paper's value."""
     dataset, _ = TABLES[number]
-    path_stem.parent.mkdir(parents=True, exist_ok=True)
     payload = {"table": number, "dataset": dataset, "rows": rows, **(extra or {})}
-    Path(f"{path_stem}.json").write_text(json.dumps(payload, indent=2) + "\n")
+    atomic.write_json(f"{path_stem}.json", payload)
     lines = [f"# Table {number}: {dataset} test set — ours (paper)", "",
              "Ours: mean ± sample standard deviation (ddof = 1) over seeds (one seed: its "
              "value); the paper's value in brackets; "
@@ -170,16 +167,66 @@ def write_table(number: int, rows: list[dict], path_stem: Path, extra: dict | No
     repeats = sorted({r.get("generation_repeats") for r in rows} - {None})
     steps = sorted({f"{r['steps']:,}" for r in rows}) or [f"{(extra or {}).get('steps', 0):,}"]
     repeats = repeats or [(extra or {}).get("generation_repeats", "—")]
+    trained = {k: sorted({v for r in rows for v in r.get("training", {}).get(k, [])})
+               for k in ("batch_size", "validation_every", "strategy", "nodes")}
+
+    def told(key, form="{}"):  # what the runs' configs and metrics say, or that they do not
+        return ", ".join(form.format(v) for v in trained[key]) or "not recorded"
+
     lines += ["", f"Budget: {', '.join(steps)} steps of batch "
-                  f"100 per run; generation accuracy over {', '.join(map(str, repeats))} "
-                  f"repeat(s) of 100,000 images. Train + evaluation time is summed over a row's "
-                  f"seeds, as measured when each run was made (training includes validation "
-                  f"every 5,000 steps); all rows: {(train_s + eval_s) / 60:.1f} min "
+                  f"{told('batch_size')} per run; generation accuracy over "
+                  f"{', '.join(map(str, repeats))} repeat(s) of 100,000 images. Train + "
+                  f"evaluation time is summed over a row's seeds, as measured when each run was "
+                  f"made (training includes validation every {told('validation_every', '{:,}')} "
+                  f"steps); all rows: {(train_s + eval_s) / 60:.1f} min "
                   f"({train_s / 60:.1f} training, {eval_s / 60:.1f} evaluation)."]
     if extra and "invocation_seconds" in extra:
         lines += [f"This invocation of `scripts/reproduce.py`: "
                   f"{extra['invocation_seconds'] / 60:.1f} min wall time (reused runs cost "
                   f"only their loading)."]
-    lines += ["", f"Machine: {os.cpu_count()} CPU cores; written "
-                  f"{time.strftime('%Y-%m-%d %H:%M')} UTC."]
-    Path(f"{path_stem}.md").write_text("\n".join(lines) + "\n")
+    lines += ["", f"Trained with strategy {told('strategy')} on {len(trained['nodes'])} Ray "
+                  f"node(s) ({told('nodes')}); written {time.strftime('%Y-%m-%d %H:%M')} UTC."]
+    atomic.write_text(f"{path_stem}.md", "\n".join(lines) + "\n")
+
+
+def sweep_table(outcomes, keys: list[str], meta: dict) -> dict:
+    """A sweep's table: `meta` and one row per setting (the values of the grid's `keys`), with
+    its seeds, failed seeds, runs and `summarise` of their metrics. `outcomes` are
+    `pse_tf.grids.RunOutcome`s."""
+    from pse_tf.grid_spec import setting as setting_of
+
+    rows = {}
+    for outcome in outcomes:
+        setting = setting_of(outcome.config, keys)
+        row = rows.setdefault(json.dumps(setting, sort_keys=True),
+                              {"setting": setting, "seeds": [], "failed_seeds": [], "runs": []})
+        if outcome.ok:
+            row["seeds"].append(outcome.config.seed)
+            row["runs"].append({k: outcome.metrics.get(k) for k in (
+                "seed", *METRICS, "train_seconds", "evaluation_seconds")}
+                | {"run": outcome.run_dir.name, "node_ip": outcome.node_ip})
+        else:
+            row["failed_seeds"].append(outcome.config.seed)
+    for row in rows.values():
+        row["summary"] = summarise(row["runs"])
+    return {**meta, "rows": list(rows.values())}
+
+
+def write_sweep_table(table: dict, path_stem: Path):
+    """<path_stem>.json and .md of a `sweep_table`: mean ± sd over seeds of each setting."""
+    atomic.write_json(f"{path_stem}.json", table)
+    keys = list(table["grid"])
+    lines = [f"# Sweep: {table['dataset']} {table['model']} ({table['label_encoding']}), "
+             f"{table['steps']:,} steps", "", f"`{table['command']}`", "",
+             "Mean ± sample standard deviation (ddof = 1) over seeds; accuracies in %; "
+             f"generation over {table['generation_repeats']} repeat(s) of 100,000 images.", "",
+             "| " + " | ".join([*keys, "seeds", "reconstruction ↓", "annotation % ↑",
+                                "generation % ↑"]) + " |",
+             "|" + "---|" * (len(keys) + 4)]
+    for row in table["rows"]:
+        seeds = ",".join(map(str, row["seeds"])) + (
+            f" (failed: {','.join(map(str, row['failed_seeds']))})" if row["failed_seeds"] else "")
+        lines.append("| " + " | ".join([*(str(row["setting"][k]) for k in keys), seeds, *(
+            mean_sd(row["summary"].get(k)) for k in METRICS)]) + " |")
+    lines += ["", f"Written {table['written']} UTC; runs in `{table['out']}`."]
+    atomic.write_text(f"{path_stem}.md", "\n".join(lines) + "\n")

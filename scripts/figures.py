@@ -34,7 +34,8 @@ def main(argv=None) -> int:
     from pse_tf.config import ModelConfig, TrainConfig
     from pse_tf.data import load_dataset
     from pse_tf.labels import LabelEncoding
-    from pse_tf.runs import finished_run, load_run, train
+    from pse_tf.run_folder import finished_run
+    from pse_tf.runs import load_run, train
 
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--steps", type=int, default=FIGURE_STEPS,

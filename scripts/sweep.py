@@ -54,7 +54,7 @@ def _value(text: str):
 
 def parse_args(argv=None):
     from pse_tf.config import LABEL_ENCODINGS, TrainConfig
-    from pse_tf.registry import model_names
+    from pse_tf.models import model_names
 
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--dataset", default="mnist", help="default mnist")
@@ -97,74 +97,6 @@ def parse_args(argv=None):
     return args, base, grid, name
 
 
-def settings_of(config, keys) -> dict:
-    """The grid's values in one config (a key as the grid named it)."""
-    values = {}
-    for key in keys:
-        short = key.removeprefix("model.").removeprefix("options.")
-        if key in ("model", "model.name"):
-            values[key] = config.model.name
-        elif hasattr(config, key) and key != "model":
-            values[key] = getattr(config, key)
-        elif short in config.model.options:
-            values[key] = config.model.options[short]
-        else:
-            values[key] = getattr(config.model, short)
-    return values
-
-
-def tabulate(outcomes, keys: list[str], meta: dict) -> dict:
-    """One row per setting: its seeds and `summarise` of their metrics."""
-    from pse_tf.evaluation.summary import summarise
-
-    rows = {}
-    for outcome in outcomes:
-        setting = settings_of(outcome.config, keys)
-        row = rows.setdefault(json.dumps(setting, sort_keys=True),
-                              {"setting": setting, "seeds": [], "failed_seeds": [], "runs": []})
-        if outcome.ok:
-            row["seeds"].append(outcome.config.seed)
-            row["runs"].append({k: outcome.metrics.get(k) for k in (
-                "seed", "reconstruction_error", "annotation_accuracy", "generation_accuracy",
-                "train_seconds", "evaluation_seconds")} | {"run": outcome.run_dir.name,
-                                                           "node_ip": outcome.node_ip})
-        else:
-            row["failed_seeds"].append(outcome.config.seed)
-    for row in rows.values():
-        row["summary"] = summarise(row["runs"])
-    return {**meta, "rows": list(rows.values())}
-
-
-def write(table: dict, results: Path, name: str):
-    results.mkdir(parents=True, exist_ok=True)
-    (results / f"{name}.json").write_text(json.dumps(table, indent=2) + "\n")
-    keys = list(table["grid"])
-
-    def cell(summary, key):
-        if key not in summary:
-            return "—"
-        s = summary[key]
-        return f"{s['mean']:.1f}" + ("" if s["std"] is None else f" ± {s['std']:.1f}")
-
-    lines = [f"# Sweep: {table['dataset']} {table['model']} ({table['label_encoding']}), "
-             f"{table['steps']:,} steps", "",
-             f"`{table['command']}`", "",
-             "Mean ± sample standard deviation (ddof = 1) over seeds; accuracies in %; "
-             f"generation over {table['generation_repeats']} repeat(s) of 100,000 images.", "",
-             "| " + " | ".join([*keys, "seeds", "reconstruction ↓", "annotation % ↑",
-                                "generation % ↑"]) + " |",
-             "|" + "---|" * (len(keys) + 4)]
-    for row in table["rows"]:
-        seeds = ",".join(map(str, row["seeds"])) + (
-            f" (failed: {','.join(map(str, row['failed_seeds']))})" if row["failed_seeds"] else "")
-        lines.append("| " + " | ".join([*(str(row["setting"][k]) for k in keys), seeds,
-                                         *(cell(row["summary"], k) for k in (
-                                             "reconstruction_error", "annotation_accuracy",
-                                             "generation_accuracy"))]) + " |")
-    lines += ["", f"Written {table['written']} UTC; runs in `{table['out']}`."]
-    (results / f"{name}.md").write_text("\n".join(lines) + "\n")
-
-
 def _error(e: BaseException) -> int:
     print("error: " + " ".join(str(e).split()), file=sys.stderr)
     return 2
@@ -173,6 +105,7 @@ def _error(e: BaseException) -> int:
 def main(argv=None) -> int:
     from pse_tf import grids
     from pse_tf.config import ConfigError
+    from reproduction.tables import sweep_table, write_sweep_table
 
     try:  # bad input is refused before anything trains
         args, base, grid, name = parse_args(argv)
@@ -192,12 +125,12 @@ def main(argv=None) -> int:
     except grids.GridError as e:
         return _error(e)
     command = "python scripts/sweep.py " + " ".join(sys.argv[1:] if argv is None else argv)
-    table = tabulate(outcomes, list(grid), {
+    table = sweep_table(outcomes, list(grid), {
         "command": command, "dataset": args.dataset, "model": args.model,
         "label_encoding": args.label_encoding, "steps": args.steps, "seeds": args.seeds,
         "generation_repeats": args.generation_repeats, "grid": grid, "out": args.out,
         "written": time.strftime("%Y-%m-%d %H:%M")})
-    write(table, Path(args.results), name)
+    write_sweep_table(table, Path(args.results) / name)
     print(f"wrote {Path(args.results) / name}.md and .json")
     failed = [o for o in outcomes if not o.ok]
     for outcome in failed:

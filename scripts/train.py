@@ -23,7 +23,7 @@ def parse_args(argv=None):
                                LR_SCHEDULES, SCALE_FUNCTIONS, STRATEGIES, ConfigError,
                                TrainConfig)
     from pse_tf.data import DATASETS
-    from pse_tf.registry import model_names
+    from pse_tf.models import model_names
 
     d = TrainConfig()
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])

@@ -8,7 +8,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from pse_tf.config import ModelConfig  # noqa: E402
-from pse_tf.registry import get_model_class  # noqa: E402
+from pse_tf.models import get_model_class  # noqa: E402
 
 
 def make_model(name: str, encoding: str = "onehot", latent_dim: int = 4, num_classes: int = 3,

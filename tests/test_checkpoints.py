@@ -11,6 +11,7 @@ from pse_tf import checkpoints
 from pse_tf.config import ModelConfig, TrainConfig
 from pse_tf.data import load_dataset
 from pse_tf.labels import LabelEncoding
+from pse_tf.distribute import RunContext
 from pse_tf.training import build_model, fit
 
 CONFIG = TrainConfig(dataset="mnist", label_encoding="onehot", steps=60, steps_per_execution=20,
@@ -18,12 +19,14 @@ CONFIG = TrainConfig(dataset="mnist", label_encoding="onehot", steps=60, steps_p
 
 
 def model_for(config):
-    return build_model(config, LabelEncoding.build(load_dataset("mnist").class_names, "onehot"))
+    return build_model(config, LabelEncoding.build(load_dataset("mnist").class_names, "onehot"),
+                       RunContext.create(config))
 
 
 def train(config, run_dir):
     model = model_for(config)
-    history = fit(model, config, load_dataset("mnist"), run_dir, verbose=0)
+    history = fit(model, config, load_dataset("mnist"), RunContext.create(config, run_dir),
+                  verbose=0)
     return model, history
 
 

@@ -71,11 +71,11 @@ def test_the_run_says_what_xla_compiles_under_a_strategy():
     class TwoReplicas:
         num_replicas_in_sync = 2
 
-    line = distribute.describe(TwoReplicas(), 100, True)
+    line = distribute.RunContext(TwoReplicas()).describe(100, True)
     assert "2 replica(s), 50 rows each of the global batch 100" in line
     assert "each replica's forward and backward pass" in line and "cannot span devices" in line
-    assert distribute.describe(TwoReplicas(), 100, False).endswith("XLA: off")
-    assert distribute.describe(None, 100, True).endswith("XLA: the whole multi-step call")
+    assert distribute.RunContext(TwoReplicas()).describe(100, False).endswith("XLA: off")
+    assert distribute.RunContext().describe(100, True).endswith("XLA: the whole multi-step call")
 
 
 def test_mixed_precision_computes_in_bfloat16_and_keeps_float32_weights_and_terms():

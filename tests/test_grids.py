@@ -149,16 +149,25 @@ def _wait_for_a_checkpoint_on(node_id: str, out: Path, process, seconds: float =
     raise TimeoutError("no run reached a checkpoint on the second node")
 
 
-def test_when_tune_itself_stops_every_run_comes_back_with_the_reason(tmp_path, monkeypatch):
+@pytest.mark.slow
+def test_when_tune_itself_stops_every_run_comes_back_with_the_reason_and_a_rerun_finishes_it(
+        tmp_path, monkeypatch):
     """Ray's memory monitor killing a trial's actor as it starts was seen to raise out of Tune's
-    controller: the grid still returns an outcome per run, saying so, and a rerun resumes."""
+    controller: the grid still returns an outcome per run, saying so; the same call again trains
+    the run, and the one after reuses it without a trial."""
     from ray import tune
 
     def fit(self):
         raise RuntimeError("1 worker(s) were killed due to the node running low on memory")
 
-    monkeypatch.setattr(tune.Tuner, "fit", fit)
-    lines = []
-    (outcome,) = grids.run([_base()], out=tmp_path, log=lines.append)
+    with monkeypatch.context() as patched:
+        patched.setattr(tune.Tuner, "fit", fit)
+        lines = []
+        (outcome,) = grids.run([_base()], out=tmp_path, log=lines.append)
     assert not outcome.ok and "Ray Tune stopped: RuntimeError: 1 worker(s)" in outcome.error
     assert any("run the same command again to resume" in line for line in lines)
+    (again,) = grids.run([_base()], out=tmp_path, log=None)
+    assert again.ok and not again.reused and again.resumed_from_step == 0
+    (third,) = grids.run([_base()], out=tmp_path, log=lines.append)
+    assert third.reused and third.metrics == again.metrics
+    assert "1 of 1 runs finished already: reused" in lines

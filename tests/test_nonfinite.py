@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from pse_tf import checkpoints, runs
+from pse_tf import checkpoints, run_folder, runs
 from pse_tf.config import ModelConfig, TrainConfig
 from pse_tf.data import load_dataset
 from pse_tf.training import EpochBatches, NonFiniteError
@@ -19,11 +19,11 @@ def test_a_huge_learning_rate_stops_the_run_and_says_so(tmp_path):
     config = dataclasses.replace(CONFIG, learning_rate=1e30, out=str(tmp_path))
     with pytest.raises(NonFiniteError, match=r"step \d+: non-finite .*no checkpoint") as error:
         runs.train(config, verbose=0, export=False)
-    run_dir = tmp_path / runs.default_run_name(config)
-    status = json.loads((run_dir / runs.STATUS).read_text())
+    run_dir = tmp_path / run_folder.run_name(config)
+    status = json.loads((run_dir / run_folder.STATUS).read_text())
     assert status["state"] == "failed" and status["step"] == error.value.step <= 20
-    assert not (run_dir / runs.FINAL_WEIGHTS).exists()
-    assert not (run_dir / runs.METRICS).exists()
+    assert not (run_dir / run_folder.FINAL_WEIGHTS).exists()
+    assert not (run_dir / run_folder.METRICS).exists()
 
 
 def test_a_nan_in_the_data_stops_at_its_batch_and_keeps_the_last_checkpoint(tmp_path,
@@ -43,9 +43,9 @@ def test_a_nan_in_the_data_stops_at_its_batch_and_keeps_the_last_checkpoint(tmp_
     expected = int(np.argmax((batches == poisoned_row).any(axis=1))) + 1  # counted from 1
     assert expected == 46
     assert error.value.step == expected and "gradient" in error.value.names
-    run_dir = tmp_path / runs.default_run_name(config)
+    run_dir = tmp_path / run_folder.run_name(config)
     last = checkpoints.latest(run_dir)
     assert last.step == (expected - 1) // 20 * 20 if last else expected <= 20
-    status = json.loads((run_dir / runs.STATUS).read_text())
+    status = json.loads((run_dir / run_folder.STATUS).read_text())
     assert status == {**status, "state": "failed", "step": expected,
                       "last_checkpoint": last.step if last else None}

@@ -8,7 +8,7 @@ from matplotlib.patches import Ellipse
 
 from pse_tf import plotting
 from pse_tf.config import ModelConfig
-from pse_tf.registry import get_model_class
+from pse_tf.models import get_model_class
 
 NAMES = ("zero", "one", "two")
 LABELS = np.repeat(np.arange(3), [5, 7, 9])  # 5 images of label zero, 7 of one, 9 of two

@@ -9,7 +9,8 @@ from pse_tf import runs
 from pse_tf.config import ConfigError, ModelConfig, TrainConfig
 from pse_tf.data import load_dataset
 from pse_tf.evaluation.metrics import annotation_accuracy
-from pse_tf.runs import finished_run, load_run, prepare_run_dir, train
+from pse_tf.run_folder import EVALUATION_KEYS, finished_run, prepare_run_dir
+from pse_tf.runs import load_run, train
 
 
 def test_run_dir_with_another_config_is_not_overwritten(tmp_path):
@@ -116,13 +117,13 @@ def test_finished_run_reuses_its_metrics_unless_the_protocol_changes(tmp_path, m
 
     def fake_evaluate(model, dataset, cfg, verbose=1, run_dir=None):
         calls.append(cfg.generation_repeats)
-        return {k: -1.0 for k in runs.EVALUATION_KEYS}
+        return {k: -1.0 for k in EVALUATION_KEYS}
 
     monkeypatch.setattr(runs, "evaluate", fake_evaluate)
     again = train(config, verbose=0, export=False)
     assert calls == []
-    assert {k: again.metrics[k] for k in runs.EVALUATION_KEYS} == \
-        {k: first.metrics[k] for k in runs.EVALUATION_KEYS}
+    assert {k: again.metrics[k] for k in EVALUATION_KEYS} == \
+        {k: first.metrics[k] for k in EVALUATION_KEYS}
     other = TrainConfig.from_dict({**config.to_dict(), "generation_repeats": 2})
     assert train(other, verbose=0, export=False).metrics["generation_accuracy"] == -1.0
     assert calls == [2]

@@ -6,6 +6,7 @@ import pytest
 from pse_tf.config import ModelConfig, TrainConfig
 from pse_tf.data import load_dataset
 from pse_tf.labels import LabelEncoding
+from pse_tf.distribute import RunContext
 from pse_tf.training import EpochBatches, build_model, fit
 
 
@@ -30,13 +31,17 @@ def _assert_same_weights(a, b):
 def _uninterrupted(config, run_dir):
     """The reference a resumed run must match: the same config trained in one go."""
     model = _mnist_model(config)
-    fit(model, config, load_dataset("mnist"), run_dir, verbose=0)
+    _fit(model, config, load_dataset("mnist"), run_dir)
     return model
 
 
 def _mnist_model(config):
     encoding = LabelEncoding.build(load_dataset("mnist").class_names, "onehot")
-    return build_model(config, encoding)
+    return build_model(config, encoding, RunContext.create(config))
+
+
+def _fit(model, config, dataset, run_dir):
+    return fit(model, config, dataset, RunContext.create(config, run_dir), verbose=0)
 
 
 def test_resumed_run_equals_uninterrupted_run(tmp_path):
@@ -48,9 +53,9 @@ def test_resumed_run_equals_uninterrupted_run(tmp_path):
     (tmp_path / "b").mkdir()
     first = _mnist_model(config)
     half = TrainConfig.from_dict({**config.to_dict(), "steps": 20})
-    fit(first, half, dataset, tmp_path / "b", verbose=0)
+    _fit(first, half, dataset, tmp_path / "b")
     resumed = _mnist_model(config)  # a fresh process would rebuild the model like this
-    history = fit(resumed, config, dataset, tmp_path / "b", verbose=0)
+    history = _fit(resumed, config, dataset, tmp_path / "b")
     assert history["step"] == [20, 40]
     _assert_same_weights(straight, resumed)
 
@@ -75,10 +80,10 @@ def test_two_stage_model_resumes_at_the_stage_boundary(tmp_path, monkeypatch):
 
     monkeypatch.setattr(training.InGraphLoop, "run", interrupt_in_stage_two)
     with pytest.raises(KeyboardInterrupt):
-        fit(_mnist_model(config), config, dataset, tmp_path / "b", verbose=0)
+        _fit(_mnist_model(config), config, dataset, tmp_path / "b")
     monkeypatch.setattr(training.InGraphLoop, "run", original)
     resumed = _mnist_model(config)
-    history = fit(resumed, config, dataset, tmp_path / "b", verbose=0)
+    history = _fit(resumed, config, dataset, tmp_path / "b")
     assert history["stage"] == ["beta_vae", "symbols"]
     _assert_same_weights(straight, resumed)
 
@@ -92,8 +97,8 @@ def test_dynamic_binarisation_draws_0_1_batches_and_resumes_exactly(tmp_path):
                          checkpoint_every=20, model=ModelConfig(name="pse"), seed=2,
                          binarize="dynamic")
     model = _mnist_model(config)
-    loop = InGraphLoop(model, dataset.train_images[:100], dataset.train_labels[:100], 100, 0,
-                       binarize=True)
+    loop = InGraphLoop(model, RunContext(), dataset.train_images[:100],
+                       dataset.train_labels[:100], 100, 0, binarize=True)
     rows = tf.range(100)
     x, y = loop._batch_images(loop.images, rows), loop._batch_images(loop.images, rows)
     assert set(np.unique(x.numpy())) == {0.0, 1.0}
@@ -103,10 +108,10 @@ def test_dynamic_binarisation_draws_0_1_batches_and_resumes_exactly(tmp_path):
 
     straight = _uninterrupted(config, tmp_path / "a")
     (tmp_path / "b").mkdir()
-    fit(_mnist_model(config), TrainConfig.from_dict({**config.to_dict(), "steps": 20}), dataset,
-        tmp_path / "b", verbose=0)
+    half = TrainConfig.from_dict({**config.to_dict(), "steps": 20})
+    _fit(_mnist_model(config), half, dataset, tmp_path / "b")
     resumed = _mnist_model(config)
-    fit(resumed, config, dataset, tmp_path / "b", verbose=0)
+    _fit(resumed, config, dataset, tmp_path / "b")
     _assert_same_weights(straight, resumed)
     grey_run = _uninterrupted(TrainConfig.from_dict({**config.to_dict(), "binarize": "none"}),
                               tmp_path / "c")
@@ -117,12 +122,12 @@ def test_dynamic_binarisation_draws_0_1_batches_and_resumes_exactly(tmp_path):
 def test_build_model_attaches_the_neighbour_phrases():
     from pse_tf.data import CLASS_NAMES
     from pse_tf.labels.neighbours import training_phrases
-    from pse_tf.runs import default_run_name
+    from pse_tf.run_folder import run_name
 
     encoding = LabelEncoding.build(CLASS_NAMES["fashion_mnist"], "word2vec")
     config = TrainConfig(label_neighbours=4, label_name_share=0.5,
                          model=ModelConfig(latent_dim=2, hidden_units=(8,), classifier_units=(8,)))
-    model = build_model(config, encoding)
+    model = build_model(config, encoding, RunContext.create(config))
     table, counts = model.training_phrases.table, model.training_phrases.counts
     extra = training_phrases(encoding, 4)
     np.testing.assert_array_equal(counts, [1 + len(words) for words in extra])
@@ -132,5 +137,13 @@ def test_build_model_attaches_the_neighbour_phrases():
     np.testing.assert_allclose(table[trouser, 1 + extra[trouser].index("trousers")],
                                encoding.encode(["trousers"])[0])
     assert model.training_phrases.name_share == 0.5
-    assert default_run_name(config).endswith("-neighbours4-share0.5")
-    assert build_model(TrainConfig(model=config.model), encoding).training_phrases is None
+    assert run_name(config).endswith("-neighbours4-share0.5")
+    plain = TrainConfig(model=config.model)
+    assert build_model(plain, encoding, RunContext.create(plain)).training_phrases is None
+
+
+def test_fit_refuses_a_context_without_a_run_directory():
+    config = TrainConfig(dataset="mnist", label_encoding="onehot", steps=20)
+    model = _mnist_model(config)
+    with pytest.raises(ValueError, match="fit needs a RunContext with a run_dir"):
+        fit(model, config, load_dataset("mnist"), RunContext.create(config))

@@ -38,12 +38,14 @@ class FastPath:
     SUMMARY = "training.InGraphLoop, XLA (jit_compile=True)"  # the report's settings
 
     def __init__(self, config: TrainConfig, encoding, dataset, strategy=None):
+        from pse_tf.distribute import RunContext
         from pse_tf.training import InGraphLoop, build_model
 
         self.config = config
-        self.model = build_model(config, encoding, strategy)
+        context = RunContext.create(config, strategy=strategy)
+        self.model = build_model(config, encoding, context)
         self.stage = self.model.training_stages(1)[0][0]
-        self.loop = InGraphLoop(self.model, dataset.train_images, dataset.train_labels,
+        self.loop = InGraphLoop(self.model, context, dataset.train_images, dataset.train_labels,
                                 config.batch_size, config.seed, config.jit_compile)
         self.step = 0
 
@@ -89,10 +91,11 @@ class PlainPath:
                "Adam(1e-3), jit_compile=False, steps_per_execution=1")  # the report's settings
 
     def __init__(self, config: TrainConfig, encoding, dataset):
+        from pse_tf.distribute import RunContext
         from pse_tf.training import build_model
 
         # The same weights as FastPath's (build_model seeds them), then Keras' default compile.
-        self.model = build_model(config, encoding)
+        self.model = build_model(config, encoding, RunContext.create(config))
         self.stage = self.model.training_stages(1)[0][0]
         self.model.compile(optimizer=keras.optimizers.Adam(1e-3), jit_compile=False,
                            steps_per_execution=1)

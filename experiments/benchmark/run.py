@@ -42,7 +42,7 @@ def _checked_models(models, eval_datasets, repeats: int, steps: int,
                     same_algorithm_steps: int) -> list[str]:
     """The models to time; raises ValueError on any bad argument, before any work."""
     from pse_tf.data import DATASETS
-    from pse_tf.registry import model_names
+    from pse_tf.models import model_names
 
     known = model_names()
     models = list(models) if models else known
@@ -138,6 +138,7 @@ def _time_evaluations(setting: _Setting, name: str, model, eval_datasets: Sequen
     trained, any other with the same model built untrained for it."""
     from pse_tf.data import load_dataset
     from pse_tf.labels import LabelEncoding
+    from pse_tf.distribute import RunContext
     from pse_tf.training import build_model
 
     for eval_dataset in eval_datasets:
@@ -145,8 +146,9 @@ def _time_evaluations(setting: _Setting, name: str, model, eval_datasets: Sequen
             eval_model, eval_data, model_weights = model, setting.data, "benchmark-trained"
         else:  # the protocol's cost does not depend on the decoder's weights
             eval_data = load_dataset(eval_dataset)
-            eval_model = build_model(setting.config(name, eval_dataset),
-                                     LabelEncoding.build(eval_data.class_names, "onehot"))
+            config = setting.config(name, eval_dataset)
+            eval_model = build_model(config, LabelEncoding.build(eval_data.class_names, "onehot"),
+                                     RunContext.create(config))
             model_weights = "untrained"
         yield {**time_evaluation(eval_model, eval_dataset, eval_data, rate, setting.quick,
                                  setting.log, label=f"{name}: "),

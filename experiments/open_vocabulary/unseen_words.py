@@ -80,7 +80,8 @@ def model_run(dataset, steps, seed, runs, training=None, evaluate=True):
     """The main job's model (PSE* with word vectors) at this budget and seed, trained once under
     `runs`: (model, encoding, test metrics; None without `evaluate`)."""
     from pse_tf.config import ModelConfig, TrainConfig
-    from pse_tf.runs import finished_run, load_run, train
+    from pse_tf.run_folder import finished_run
+    from pse_tf.runs import load_run, train
 
     training = training or {}
     options = {k: v for k, v in training.items() if k == "label_weight_decay"}

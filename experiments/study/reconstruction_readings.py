@@ -87,13 +87,14 @@ def readings(run_dir: Path) -> dict:
 def table_rows() -> dict:
     """{run name: [(table, row label, the paper's reconstruction error), ...]} of Tables 1-3
     at the converged budget (a run two tables share is in both)."""
-    from reproduction.job import Spec, run_dir
+    from pse_tf.run_folder import run_name
+    from reproduction.job import Spec
 
     out = {}
     for table in (1, 2, 3):
         for row, configs in Spec().table_rows(table)[1]:
             for config in configs:
-                out.setdefault(run_dir(config).name, []).append(
+                out.setdefault(run_name(config), []).append(
                     (table, row.label, row.paper["reconstruction_error"]))
     return out
 

@@ -13,7 +13,8 @@ from pse_tf.config import TrainConfig
 
 def evaluate(model, dataset, config: TrainConfig, verbose: int = 1,
              run_dir: str | Path | None = None) -> dict:
-    """The paper's three metrics on the test set (§4), plus the evaluator's own test accuracy.
+    """The paper's three metrics on the test set (§4), plus the evaluator's own test accuracy:
+    the keys of `pse_tf.run_folder.EVALUATION_KEYS`.
 
     Your own data has no committed evaluator: one is trained on its training split and cached
     in `run_dir` (`pse_tf.evaluation.own_evaluator`); `run_dir` is then required.
@@ -79,14 +80,3 @@ def grouped_generation(counts, groups) -> dict:
             "coverage_distance": float(np.mean([coverage[g] for g in several]))
             if several else None,
             "generation_counts": counts.tolist()}
-
-
-# What `evaluate` writes into a run's metrics.json.
-EVALUATION_KEYS = ("reconstruction_error", "annotation_accuracy", "generation_accuracy",
-                   "generation_accuracy_std", "generation_accuracy_repeats", "generation_repeats",
-                   "generation_samples_per_label", "evaluator_test_accuracy",
-                   "evaluation_seconds")
-# What it writes only for grouped labels or a mixture q(z|l).
-OPTIONAL_EVALUATION_KEYS = ("in_set_generation_by_label", "coverage_distance_by_label",
-                            "in_set_generation_grouped", "coverage_distance",
-                            "generation_counts", "label_mixture_weights")

@@ -20,3 +20,13 @@ def summarise(runs: list[dict]) -> dict:
         std = scale * float(np.std(values, ddof=1)) if len(values) > 1 else None
         out[key] = {"mean": scale * float(np.mean(values)), "std": std, "n": len(values)}
     return out
+
+
+def mean_sd(summary: dict | None, missing: str = "—") -> str:
+    """One cell of `summarise`'s entry for a metric: "mean ± sd" at 0.1, the mean alone for one
+    seed; `missing` for none."""
+    if summary is None:
+        return missing
+    if summary.get("n", 2) == 1 or summary.get("std") is None:  # one seed: no spread
+        return f"{summary['mean']:.1f}"
+    return f"{summary['mean']:.1f} ± {summary['std']:.1f}"

@@ -18,7 +18,7 @@ from pse_tf.config import ModelConfig
 from pse_tf.data import flat_float
 from pse_tf.evaluation import metrics
 from pse_tf.networks import MIN_SCALE
-from pse_tf.registry import get_model_class
+from pse_tf.models import get_model_class
 
 IMAGES = np.array([[[0, 255], [255, 0]],       # A
                    [[255, 0], [0, 255]],       # B

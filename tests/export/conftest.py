@@ -10,7 +10,7 @@ import tensorflow as tf
 
 from pse_tf import export
 from pse_tf.config import ModelConfig
-from pse_tf.registry import get_model_class
+from pse_tf.models import get_model_class
 
 TOL = 1e-4
 SIGNATURE_KEYS = ("serving_default", "annotate", "generate", "encode", "label_distributions")

@@ -9,7 +9,7 @@ import tensorflow as tf
 from pse_tf import export
 from pse_tf.export.text import WORD_SIGNATURES
 from pse_tf.config import ModelConfig
-from pse_tf.registry import get_model_class
+from pse_tf.models import get_model_class
 
 from .conftest import SIGNATURE_KEYS, TOL, keras_images, keras_probs, label_rows, tiny
 

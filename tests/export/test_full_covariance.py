@@ -10,7 +10,7 @@ import tensorflow as tf
 
 from pse_tf import export
 from pse_tf.config import ModelConfig
-from pse_tf.registry import get_model_class
+from pse_tf.models import get_model_class
 
 from .conftest import TOL, keras_images, keras_probs, random_images, randomise_weights
 
@@ -88,3 +88,26 @@ def test_every_model_with_a_label_encoder_saves_and_reloads_as_keras(name, tmp_p
     seed = tf.constant([1, 2])
     np.testing.assert_allclose(loaded.generate(model.label_vectors, seed).numpy(),
                                model.generate(model.label_vectors, seed).numpy(), atol=1e-6)
+
+
+def test_a_run_directory_reloads_the_full_covariance_prior_with_load_run(tmp_path):
+    from pse_tf.config import TrainConfig
+    from pse_tf.data import CLASS_NAMES
+    from pse_tf.labels import LabelEncoding
+    from pse_tf.models import create_model
+    from pse_tf.run_folder import CONFIG, FINAL_WEIGHTS
+    from pse_tf.runs import load_run
+
+    config = TrainConfig(dataset="mnist", label_encoding="onehot", steps=1, model=ModelConfig(
+        name="pse_star", latent_dim=3, hidden_units=(32, 16), classifier_units=(16,),
+        options=dict(FULL)))
+    model = create_model(config, LabelEncoding.build(CLASS_NAMES["mnist"], "onehot"))
+    randomise_weights(model, seed=5)
+    config.to_json(tmp_path / CONFIG)  # a run directory as `runs.train` leaves it, untrained
+    model.save_weights(tmp_path / FINAL_WEIGHTS)
+    loaded, saved, _ = load_run(tmp_path)
+    assert saved.model.options == FULL
+    assert type(loaded.label_distribution()).__name__ == "MultivariateNormalTriL"
+    images = random_images(model).reshape(6, -1)
+    np.testing.assert_allclose(loaded.annotation_log_likelihood(images).numpy(),
+                               model.annotation_log_likelihood(images).numpy(), rtol=1e-5)

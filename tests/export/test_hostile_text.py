@@ -23,7 +23,7 @@ from pse_tf.config import ModelConfig
 from pse_tf.inference.query import parse_query
 from pse_tf.labels import phrase_vector
 from pse_tf.labels.open_vocabulary import DEFAULT, knowledge_rows
-from pse_tf.registry import get_model_class
+from pse_tf.models import get_model_class
 
 from . import hostile_requests as hr
 from .conftest import TOL, Exported, randomise_weights

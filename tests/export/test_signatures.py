@@ -14,7 +14,7 @@ import tensorflow as tf
 
 from pse_tf import export
 from pse_tf.export.text import TEXT_SIGNATURES
-from pse_tf.registry import model_names
+from pse_tf.models import model_names
 
 from .conftest import (
     SIGNATURE_KEYS,

@@ -20,7 +20,7 @@ from pse_tf.export.text import TEXT_SIGNATURES, WORD_SIGNATURES
 from pse_tf.export.vocabulary import compound_words, vocabulary_words
 from pse_tf.labels import OOVError, phrase_tokens, phrase_vector
 from pse_tf.labels.open_vocabulary import DEFAULT
-from pse_tf.registry import get_model_class
+from pse_tf.models import get_model_class
 
 from .conftest import TOL, Exported, random_images, randomise_weights, tiny
 

@@ -28,7 +28,7 @@ def write_random_run(root: Path, vocabulary_size: int = 2000, latent_dim: int = 
     from pse_tf.data import CLASS_NAMES
     from pse_tf.export import export_model
     from pse_tf.labels import LabelEncoding
-    from pse_tf.registry import create_model
+    from pse_tf.models import create_model
     from pse_tf.runs import CONFIG, DATA_SUMMARY, FINAL_WEIGHTS
 
     shape = {} if image_shape is None else {"image_shape": tuple(image_shape),

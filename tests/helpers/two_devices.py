@@ -42,6 +42,12 @@ def config(strategy: str, **changes) -> TrainConfig:
     return dataclasses.replace(base, **changes)
 
 
+def built(c: TrainConfig, run_dir=None):
+    """(model, its RunContext) of config `c`, as `pse_tf.runs.train` makes them."""
+    context = distribute.RunContext.create(c, run_dir)
+    return build_model(c, ENCODING, context), context
+
+
 def weights(model) -> list[np.ndarray]:
     return [w.numpy() for w in model.weights]
 
@@ -69,12 +75,13 @@ def without_noise():
 def sgd_step(strategy_name: str, jit_compile: bool) -> list[np.ndarray]:
     """One SGD(1.0) step on the first global batch: w - g, so g is compared at full size (Adam
     would hide a gradient scaled by a constant)."""
-    model = build_model(config(strategy_name), ENCODING)
-    with distribute.scope(distribute.model_strategy(model)):
+    model, context = built(config(strategy_name))
+    with context.scope():
         model.compile(optimizer=keras.optimizers.SGD(1.0))
         model.optimizer.build(model.trainable_variables)
     before = weights(model)
-    InGraphLoop(model, DATA.train_images, DATA.train_labels, 100, 1, jit_compile).run(0, 1)
+    InGraphLoop(model, context, DATA.train_images, DATA.train_labels, 100, 1,
+                jit_compile).run(0, 1)
     return [b - a for a, b in zip(weights(model), before)]
 
 
@@ -86,7 +93,7 @@ def gradient(jit_compile: bool = False):
         one, two = sgd_step("none", jit_compile), sgd_step("mirrored", jit_compile)
         with replaced(base, "global_batch_loss", lambda loss: loss):
             unscaled = sgd_step("mirrored", jit_compile)
-    return {"replicas": distribute.replicas(distribute.create_strategy("mirrored")),
+    return {"replicas": distribute.RunContext(distribute.create_strategy("mirrored")).replicas,
             "max_gradient": max(float(np.max(np.abs(g))) for g in one),
             "difference": max(float(np.max(np.abs(a - b))) for a, b in zip(one, two)),
             "unscaled_difference": max(float(np.max(np.abs(a - b)))
@@ -106,9 +113,9 @@ def loop():
         models, logs = {}, {}
         for name in ("none", "mirrored"):
             c = config(name, jit_compile=jit)
-            models[name] = build_model(c, ENCODING)
-            run = InGraphLoop(models[name], DATA.train_images, DATA.train_labels, c.batch_size,
-                              c.seed, jit)
+            models[name], context = built(c)
+            run = InGraphLoop(models[name], context, DATA.train_images, DATA.train_labels,
+                              c.batch_size, c.seed, jit)
             with without_noise():
                 logs[name] = [run.run(0, 5), run.run(5, 5)][-1]
             result[f"xla_{name}_{jit}"] = run.xla
@@ -122,8 +129,8 @@ def two_steps_on_one_image(strategy: str, jit: bool):
     replicas is their noise alone."""
     images = np.repeat(DATA.train_images[:1], 100, axis=0)
     labels = np.repeat(DATA.train_labels[:1], 100)
-    model = build_model(config(strategy), ENCODING)
-    InGraphLoop(model, images, labels, 100, 1, jit).run(0, 2)
+    model, context = built(config(strategy))
+    InGraphLoop(model, context, images, labels, 100, 1, jit).run(0, 2)
     return model
 
 
@@ -153,11 +160,11 @@ def noise():
 def nonfinite():
     """A NaN in a row that replica 1 trains on stops both replicas at its step."""
     images = DATA.train_images.astype(np.float32) / 255.0
-    model = build_model(config("mirrored"), ENCODING)
-    run = InGraphLoop(model, images, DATA.train_labels, 100, 1)
+    model, context = built(config("mirrored"))
+    run = InGraphLoop(model, context, images, DATA.train_labels, 100, 1)
     step, row = 7, int(run.batches(7, 1)[0, 75])  # rows 50-99 of a batch are replica 1's
     images[row] = np.nan
-    run = InGraphLoop(model, images, DATA.train_labels, 100, 1)
+    run = InGraphLoop(model, context, images, DATA.train_labels, 100, 1)
     try:
         run.run(0, 10)
     except NonFiniteError as e:
@@ -169,7 +176,7 @@ def nonfinite():
 def batch():
     """A global batch that does not split over 2 replicas is refused."""
     try:
-        build_model(config("mirrored", batch_size=101), ENCODING)
+        built(config("mirrored", batch_size=101))
     except ConfigError as e:
         return {"error": str(e)}
     return {"error": None}
@@ -182,13 +189,14 @@ def resume():
     than these 40 steps."""
     full = config("mirrored", jit_compile=False)
     with tempfile.TemporaryDirectory() as tmp:
-        straight = build_model(full, ENCODING)
-        fit(straight, full, DATA, Path(tmp) / "a", verbose=0)
+        straight, context = built(full, Path(tmp) / "a")
+        fit(straight, full, DATA, context, verbose=0)
         (Path(tmp) / "b").mkdir()
-        fit(build_model(full, ENCODING), dataclasses.replace(full, steps=20), DATA,
-            Path(tmp) / "b", verbose=0)
-        resumed = build_model(full, ENCODING)
-        history = fit(resumed, full, DATA, Path(tmp) / "b", verbose=0)
+        half = dataclasses.replace(full, steps=20)
+        first, context = built(half, Path(tmp) / "b")
+        fit(first, half, DATA, context, verbose=0)
+        resumed, context = built(full, Path(tmp) / "b")
+        history = fit(resumed, full, DATA, context, verbose=0)
         return {"steps": history["step"], "difference": largest_difference(straight, resumed),
                 "validation": history["validation"][-1]}
 

@@ -8,7 +8,7 @@ import tensorflow as tf
 from conftest import make_model
 from pse_tf import objectives
 from pse_tf.config import ConfigError, ModelConfig
-from pse_tf.registry import get_model_class
+from pse_tf.models import get_model_class
 
 
 def build(name, **options):

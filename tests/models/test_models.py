@@ -7,7 +7,8 @@ import tensorflow as tf
 
 from conftest import make_model
 from pse_tf.config import ConfigError
-from pse_tf.registry import MODELS, get_model_class, model_names
+from pse_tf.models import get_model_class, model_names
+from pse_tf.registry import MODELS
 
 NAMES = model_names()
 # Every model, and each model with a label encoder again with the full-covariance q(z|l).

@@ -11,7 +11,7 @@ import tensorflow as tf
 from conftest import make_model
 from pse_tf.config import ModelConfig
 from pse_tf.evaluation.metrics import annotate, annotation_accuracy
-from pse_tf.registry import get_model_class, model_names
+from pse_tf.models import get_model_class, model_names
 
 NAMES = model_names()
 STEPS, EPOCHS = 100, 3  # 300 steps of batch 100 on real MNIST

@@ -1,6 +1,7 @@
 """reproduction.job: the plan of Tables 1-3, rows written as their seeds finish, the README's
 generated table, and scripts/reproduce.py (on local Ray) resuming after SIGKILL."""
 
+import dataclasses
 import json
 import os
 import signal
@@ -13,7 +14,8 @@ import pytest
 
 from reproduction import job as reproduction
 from reproduction import readme
-from reproduction.job import Spec, plan, run_dir, write_tables
+from pse_tf.run_folder import resolve_run_dir, run_name
+from reproduction.job import Spec, plan, write_tables
 from reproduction.readme import summary_table
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "reproduce.py"
@@ -22,7 +24,7 @@ SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "reproduce.py"
 def test_plan_trains_a_run_shared_by_two_tables_once_and_pse_rows_first(tmp_path):
     spec = Spec(tables=(1, 2, 3), seeds=3, out=str(tmp_path))
     jobs = plan(spec)
-    names = [run_dir(c).name for c in jobs]
+    names = [run_name(c) for c in jobs]
     assert len(names) == len(set(names))
     # Tables 1-2: 7 rows x 3 seeds (JMVAE twice: its default alpha and alpha = 1); Table 3 adds
     # word-vector PSE and PSE* (5 seeds each) and seeds 3-4 of its one-hot rows, which are
@@ -54,11 +56,16 @@ def _metrics(config, recon):
 def test_a_row_is_written_once_all_its_seeds_finish(tmp_path, monkeypatch):
     spec = Spec(tables=(1,), rows=("pse", "cvae"), seeds=3, out=str(tmp_path))
     done = {}
-    monkeypatch.setattr(reproduction, "finished_metrics", lambda c: done.get(run_dir(c).name))
+    monkeypatch.setattr(reproduction, "finished_metrics", lambda c: done.get(run_name(c)))
     for config in plan(spec):
         if config.model.name == "pse":
-            done[run_dir(config).name] = _metrics(config, 80.0 + config.seed)
-    done[run_dir(plan(spec)[-1]).name] = _metrics(plan(spec)[-1], 79.0)  # one CVAE seed
+            done[run_name(config)] = _metrics(config, 80.0 + config.seed)
+    done[run_name(plan(spec)[-1])] = _metrics(plan(spec)[-1], 79.0)  # one CVAE seed
+    # One run was trained validating every 1,000 steps: its config.json says so, not the plan.
+    first = next(c for c in plan(spec) if c.model.name == "pse")
+    resolve_run_dir(first).mkdir(parents=True)
+    other = dataclasses.replace(first, checkpoint_every=1000)
+    other.to_json(resolve_run_dir(first) / "config.json")
 
     assert write_tables(spec) == {1: 1}
     table = json.loads((tmp_path / "table1.json").read_text())
@@ -68,6 +75,9 @@ def test_a_row_is_written_once_all_its_seeds_finish(tmp_path, monkeypatch):
     assert summary["mean"] == pytest.approx(81.0)
     assert summary["std"] == pytest.approx(1.0)  # sample std of 80, 81, 82 (population: 0.816)
     assert table["pending"] == ["CVAE (1/3 seeds)"]
+    # Read from the runs' own configs (the plan's where a run has no config.json).
+    assert row["training"] == {"batch_size": [100], "validation_every": [1000, 5000],
+                               "strategy": ["none"], "nodes": []}
     assert "CVAE (1/3 seeds)" in (tmp_path / "table1.md").read_text()
 
 
@@ -77,16 +87,16 @@ def test_a_failing_run_is_logged_and_the_others_still_tabulated(tmp_path, monkey
     spec = Spec(tables=(1,), rows=("pse",), seeds=3, out=str(tmp_path))
     configs = plan(spec)
     done, lines, ended = {}, [], []
-    monkeypatch.setattr(reproduction, "finished_metrics", lambda c: done.get(run_dir(c).name))
+    monkeypatch.setattr(reproduction, "finished_metrics", lambda c: done.get(run_name(c)))
 
     def run(configs, out, on_run, **kwargs):  # what Ray returns when one run fails for good
         outcomes = []
         for config in configs:
-            outcome = grids.RunOutcome(config, run_dir(config), None)
+            outcome = grids.RunOutcome(config, resolve_run_dir(config), None)
             if config.seed == 1:
                 outcome.error = "TypeError: broken tracing"
             else:
-                outcome.metrics = done[run_dir(config).name] = _metrics(config, 80.0)
+                outcome.metrics = done[run_name(config)] = _metrics(config, 80.0)
             on_run(outcome)
             outcomes.append(outcome)
         return outcomes
@@ -94,7 +104,7 @@ def test_a_failing_run_is_logged_and_the_others_still_tabulated(tmp_path, monkey
     monkeypatch.setattr(grids, "run", run)
     failed = reproduction.run(spec, log=lines.append, on_run=ended.append)
 
-    assert failed == [str(run_dir(configs[1]))]
+    assert failed == [str(resolve_run_dir(configs[1]))]
     assert [o.config.seed for o in ended] == [0, 1, 2]
     (message,) = [m for m in lines if m.startswith("!!")]
     assert "TypeError: broken tracing" in message
@@ -199,3 +209,19 @@ def test_the_committed_readme_table_is_the_one_generated_from_the_committed_resu
     text = (root / "README.md").read_text()
     committed = text.split(readme.README_BEGIN, 1)[1].split(readme.README_END, 1)[0]
     assert committed == "\n" + summary_table(root / "results")
+
+
+def test_rows_beyond_the_paper_join_the_readme_table_from_their_own_layout(tmp_path):
+    runs = [{"seed": s, "reconstruction_error": 74.0 + s, "annotation_accuracy": 0.98,
+             "generation_accuracy": 0.97} for s in range(2)]
+    readme.write_beyond_the_paper(tmp_path, "study", [
+        {"table": 1, "paper_label": "PSE* (20D)", "label": "PSE* (20D), another prior",
+         "steps": 1000, "planned_seeds": 3, "runs": runs},
+        {"table": 2, "paper_label": "PSE (10D)", "label": "PSE, not run", "steps": 1000,
+         "planned_seeds": 3, "runs": []}])
+    lines = summary_table(tmp_path).splitlines()
+    (row,) = [line for line in lines if "another prior" in line]
+    assert row.startswith("| mnist | PSE* (20D), another prior | 1,000 | 2 of 3 | "
+                          "74.5 ± 0.7 (75.0) ✓")
+    assert any("PSE, not run | 1,000 | 0 of 3 | not finished yet" in line for line in lines)
+    assert "cells met" not in lines[-1]  # counted in no tally

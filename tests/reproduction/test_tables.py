@@ -10,7 +10,7 @@ from reproduction.tables import (TABLES, gap, paired_test, paper_values, summari
 
 
 def test_every_row_names_a_registered_model():
-    from pse_tf.registry import model_names
+    from pse_tf.models import model_names
 
     for dataset, rows in TABLES.values():
         assert dataset in ("mnist", "fashion_mnist")
@@ -103,3 +103,18 @@ def test_gap_is_how_far_behind_the_paper_at_its_precision():
     assert gap("reconstruction_error", 82.84, 82.8) == 0.0  # rounds to the paper's value: met
     assert gap("annotation_accuracy", 95.0, 96.3) == 1.3    # lower is worse
     assert gap("generation_accuracy", 96.0, 95.6) == -0.4   # beaten
+
+
+def test_the_notes_say_what_the_runs_were_trained_with_not_what_the_writer_assumes(tmp_path):
+    row = {"label": "PSE (10D)", "model": "pse", "steps": 300, "seeds": [0],
+           "generation_repeats": 1, "train_seconds": 1.0, "evaluation_seconds": 1.0,
+           "summary": {}, "paper": paper_values(1, "PSE (10D)"), "runs": [{}],
+           "training": {"batch_size": [50], "validation_every": [1000], "strategy": ["none"],
+                        "nodes": ["10.0.0.1", "10.0.0.2"]}}
+    write_table(1, [row], tmp_path / "t")
+    text = (tmp_path / "t.md").read_text()
+    assert "300 steps of batch 50 per run" in text and "validation every 1,000 steps" in text
+    assert "strategy none on 2 Ray node(s) (10.0.0.1, 10.0.0.2)" in text
+    write_table(1, [{**row, "training": {}}], tmp_path / "t")  # rows that recorded nothing
+    text = (tmp_path / "t.md").read_text()
+    assert "batch not recorded" in text and "CPU cores" not in text and "batch 100" not in text

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from pse_tf.config import ConfigError
-from pse_tf.runs import default_run_name
+from pse_tf.run_folder import run_name
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "train.py"
 
@@ -24,12 +24,12 @@ def test_flags_override_the_main_job(script):
                                    "--option", "alpha=1", "--option", "alpha=0.5"])
     assert (config.dataset, config.model.name, config.steps) == ("mnist", "jmvae", 500)
     assert config.model.options == {"alpha": 0.5}  # the last one wins
-    assert default_run_name(config) == "mnist-jmvae-word2vec-z10-seed0-alpha0.5"
+    assert run_name(config) == "mnist-jmvae-word2vec-z10-seed0-alpha0.5"
 
 
 def test_default_run_name_has_no_option_suffix(script):
     _, config = script.parse_args([])
-    assert default_run_name(config) == "fashion_mnist-pse_star-word2vec-z10-seed0"
+    assert run_name(config) == "fashion_mnist-pse_star-word2vec-z10-seed0"
 
 
 def test_malformed_option_is_a_config_error(script):
