@@ -37,16 +37,17 @@ NOT_THE_MODEL = ("out", "generation_repeats", "generation_samples_per_label", "c
 
 
 def default_run_name(config: TrainConfig) -> str:
-    """<dataset>-<model>-<labels>-z<latent>-seed<seed>, then any model options (-alpha1.0),
-    neighbour phrases and lexicon (-lexiconwordnet)."""
+    """<dataset>-<model>-<labels>-z<latent>[-<architecture>, unless mlp]-seed<seed>, then any
+    model options (-alpha1.0), neighbour phrases and lexicon (-lexiconwordnet)."""
     m = config.model
     options = "".join(f"-{k}{v}" for k, v in sorted(m.options.items()))
     neighbours = f"-neighbours{config.label_neighbours}" if config.label_neighbours else ""
     if config.label_neighbours and config.label_name_share is not None:
         neighbours += f"-share{config.label_name_share:g}"
     lexicon = f"-lexicon{config.lexicon}" if config.lexicon != "none" else ""
+    architecture = f"-{m.architecture}" if m.architecture != "mlp" else ""
     return (f"{slug(config.dataset)}-{m.name}-{config.label_encoding}-z{m.latent_dim}"
-            f"-seed{config.seed}{options}{neighbours}{lexicon}")
+            f"{architecture}-seed{config.seed}{options}{neighbours}{lexicon}")
 
 
 class ExportError(RuntimeError):
