@@ -175,7 +175,7 @@ class ImageLogits(keras.layers.Layer):
             h, w, c = self.image_shape
             raise ValueError(f"architecture {self.architecture!r}: the decoder must give logits "
                              f"[N, {h}, {w}, {c}] or [N, {self.image_dim}], got "
-                             f"{list(input_shape)}")
+                             f"[N, {', '.join(map(str, input_shape[1:]))}]")
         self.built = True
 
     def call(self, logits):
