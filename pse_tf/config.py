@@ -29,8 +29,6 @@ KERNEL_INITIALIZERS = ("glorot_uniform", "glorot_normal", "he_uniform", "he_norm
                        "lecun_uniform", "lecun_normal", "pytorch")
 SCALE_FUNCTIONS = ("softplus", "exp")
 STRATEGIES = ("none", "mirrored", "multi_worker")  # pse_tf.distribute builds them
-# The built-in image networks (`pse_tf.architectures`; a test keeps them equal to the registry's).
-ARCHITECTURES_BUILT_IN = ("mlp", "conv")
 
 
 class ConfigError(ValueError):
@@ -92,11 +90,11 @@ class ModelConfig:
                               ("scale_function", SCALE_FUNCTIONS)):
             if getattr(self, name) not in allowed:
                 raise ConfigError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}")
-        from pse_tf.registry import ARCHITECTURES  # pure: registered names, no TensorFlow
-
-        known = sorted({*ARCHITECTURES_BUILT_IN, *ARCHITECTURES})
-        if self.architecture not in known:
-            raise ConfigError(f"architecture must be one of {known}, got {self.architecture!r}")
+        # The name is checked against the registry (your own architectures too) by
+        # `pse_tf.registry.get_architecture`, which `check_options` calls before anything is built.
+        if not isinstance(self.architecture, str) or not self.architecture:
+            raise ConfigError(f"architecture must be a registered name ('mlp', 'conv', ...), "
+                              f"got {self.architecture!r}")
         if int(self.kl_warmup_steps) < 0:
             raise ConfigError(f"kl_warmup_steps must be >= 0, got {self.kl_warmup_steps}")
         self.hidden_units = tuple(int(u) for u in self.hidden_units)

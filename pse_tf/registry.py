@@ -73,11 +73,11 @@ def get_architecture(name: str):
     """An instance of the architecture registered under `name`."""
     import pse_tf.architectures  # noqa: F401  (importing registers the built-in ones)
 
-    try:
-        return ARCHITECTURES[name]()
-    except KeyError:
-        raise KeyError(f"unknown architecture {name!r}; registered: {sorted(ARCHITECTURES)}") \
-            from None
+    if name not in ARCHITECTURES:
+        from pse_tf.config import ConfigError
+
+        raise ConfigError(f"architecture must be one of {sorted(ARCHITECTURES)}, got {name!r}")
+    return ARCHITECTURES[name]()
 
 
 def architecture_names() -> list[str]:

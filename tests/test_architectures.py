@@ -12,7 +12,7 @@ from conftest import make_model
 from pse_tf import registry
 from pse_tf.architectures import Architecture
 from pse_tf.data.images import flat_float
-from pse_tf.config import ARCHITECTURES_BUILT_IN, ConfigError, ModelConfig, TrainConfig
+from pse_tf.config import ConfigError, ModelConfig, TrainConfig
 from pse_tf.registry import architecture_names, get_model_class, register_architecture
 from pse_tf.runs import default_run_name
 
@@ -28,16 +28,19 @@ def own_registry(monkeypatch):
 def test_the_built_in_architectures_are_the_registry_s_and_the_cli_s():
     from scripts.train import parse_args
 
-    assert set(ARCHITECTURES_BUILT_IN) <= set(architecture_names())
+    assert architecture_names() == ["conv", "mlp"]
     assert parse_args(["--architecture", "conv"])[1].model.architecture == "conv"
     with pytest.raises(SystemExit):
         parse_args(["--architecture", "resnet"])
 
 
-def test_config_refuses_an_unknown_architecture_and_round_trips():
+def test_an_unknown_architecture_is_refused_before_anything_is_built_and_config_round_trips():
+    config = ModelConfig(name="pse", architecture="convolutional")
     with pytest.raises(ConfigError, match=r"architecture must be one of \['conv', 'mlp'\], "
                                           r"got 'convolutional'"):
-        ModelConfig(architecture="convolutional")
+        get_model_class("pse").check_options(config)
+    with pytest.raises(ConfigError, match="architecture must be a registered name"):
+        ModelConfig(architecture=None)
     config = TrainConfig(model=ModelConfig(architecture="conv"))
     assert TrainConfig.from_json(config.to_json()) == config
 

@@ -6,14 +6,15 @@ import pytest
 import tensorflow as tf
 
 from conftest import make_model
-from pse_tf.config import ARCHITECTURES_BUILT_IN, ConfigError
-from pse_tf.registry import MODELS, get_model_class, model_names
+from pse_tf.config import ConfigError
+from pse_tf.registry import MODELS, architecture_names, get_model_class, model_names
 
 NAMES = model_names()
+ARCHITECTURES = architecture_names()
 # Every model with each built-in architecture, and each model with a label encoder again with
 # the full-covariance q(z|l) (on the convolutional networks too).
-VARIANTS = [(name, {}, arch) for arch in ARCHITECTURES_BUILT_IN for name in NAMES] + [
-    (name, {"label_covariance": "full"}, arch) for arch in ARCHITECTURES_BUILT_IN
+VARIANTS = [(name, {}, arch) for arch in ARCHITECTURES for name in NAMES] + [
+    (name, {"label_covariance": "full"}, arch) for arch in ARCHITECTURES
     for name in NAMES
     if "label_covariance" in get_model_class(name).declared_options]
 VARIANT_IDS = [name + ("-full" if options else "") + ("" if arch == "mlp" else f"-{arch}")
