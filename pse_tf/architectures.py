@@ -137,8 +137,9 @@ class ImageFeatures(keras.layers.Layer):
         features = self.trunk(images)
         size = features.shape[1:]
         if None in size or not size:
-            raise ValueError(f"the trunk must map images [N, {', '.join(map(str, self.image_shape))}] "
-                             f"to features of a fixed size per image, got {features.shape}")
+            shape = ", ".join(map(str, self.image_shape))
+            raise ValueError(f"the trunk must map images [N, {shape}] to features of a fixed "
+                             f"size per image, got {features.shape}")
         features = keras.ops.reshape(features, (-1, math.prod(size)))
         if inputs.shape[-1] == self.image_dim:
             return features
