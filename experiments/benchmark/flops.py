@@ -33,9 +33,17 @@ def _flop_ops(graph: tf.Graph):
         if op.type in _CALL_OPS:
             raise ValueError(f"{op.type} {op.name!r}: the graph calls a function body that "
                              "matmul_flops does not walk; its FLOPs would be missed")
-        if op.type not in MATMUL_OPS + ("Conv2D",):
+        if op.type not in MATMUL_OPS + ("Conv2D", "Conv2DBackpropInput"):
             continue
         a = op.inputs[0].shape
+        if op.type == "Conv2DBackpropInput":  # a transposed convolution's forward pass
+            kernel, x = op.inputs[1].shape, op.inputs[2].shape
+            elements = 1
+            for i in range(x.rank):
+                elements *= _dim(x, i, op)
+            k = _dim(kernel, 0, op) * _dim(kernel, 1, op) * _dim(kernel, 2, op)
+            yield op, 2 * elements * k
+            continue
         if op.type == "MatMul":
             k = _dim(a, 0 if op.get_attr("transpose_a") else 1, op)
         elif op.type == "Conv2D":
@@ -52,7 +60,8 @@ def _flop_ops(graph: tf.Graph):
 
 def matmul_flops(graph: tf.Graph) -> int:
     """2*m*n*k summed over every MatMul / BatchMatMul in `graph` (static shapes), plus
-    2 * (output elements) * kh * kw * c_in for each Conv2D (the evaluators').
+    2 * (output elements) * kh * kw * c_in for each Conv2D (the evaluators', the conv trunks'),
+    and 2 * (input elements) * kh * kw * c_out for each transposed one (Conv2DBackpropInput).
 
     A batched matmul counts 2 * (elements of its output) * k, so broadcast batch dimensions are
     counted as executed. Raises ValueError on an unknown dimension, and on a function-call or

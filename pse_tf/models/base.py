@@ -16,6 +16,7 @@ from pse_tf.config import ModelConfig
 from pse_tf.data.images import flat_float
 from pse_tf.models.options import resolve_options
 from pse_tf.models.phrases import TrainingPhrases
+from pse_tf.registry import get_architecture
 
 tfd = tfp.distributions
 
@@ -140,7 +141,9 @@ class LatentModel(keras.Model):
     @classmethod
     def check_options(cls, config: ModelConfig) -> dict:
         """`config.options` resolved against `declared_options` (ConfigError if they don't fit);
-        callable before any network is built, so a CLI can refuse a bad option up front."""
+        callable before any network is built, so a CLI can refuse a bad option up front; and
+        `config.architecture` against the registry."""
+        get_architecture(config.architecture)
         return resolve_options(config.name, cls.declared_options, config.options)
 
     @property

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from pse_tf import networks, objectives
+from pse_tf import architectures, objectives
 from pse_tf.models.base import PriorLabelModel
 from pse_tf.registry import register
 
@@ -29,8 +29,8 @@ class CVAE(PriorLabelModel):
 
     def __init__(self, config, label_vectors, class_names, label_encoding, seed=0, **kwargs):
         super().__init__(config, label_vectors, class_names, label_encoding, seed, **kwargs)
-        self.encoder = networks.image_encoder(config, name="encoder")
-        self.decoder = networks.image_decoder(config)
+        self.encoder = architectures.image_encoder(config, name="encoder")
+        self.decoder = architectures.image_decoder(config)
 
     def encode(self, images):
         raise NotImplementedError(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from pse_tf import networks, objectives
+from pse_tf import architectures, networks, objectives
 from pse_tf.models.base import LatentModel
 
 
@@ -21,10 +21,10 @@ class JointModel(LatentModel):
 
     def __init__(self, config, label_vectors, class_names, label_encoding, seed=0, **kwargs):
         super().__init__(config, label_vectors, class_names, label_encoding, seed, **kwargs)
-        self.joint_encoder = networks.image_encoder(config, name="joint_encoder")
-        self.image_encoder = networks.image_encoder(config)
+        self.joint_encoder = architectures.image_encoder(config, name="joint_encoder")
+        self.image_encoder = architectures.image_encoder(config)
         self.label_encoder = self.new_label_encoder()
-        self.decoder = networks.image_decoder(config)
+        self.decoder = architectures.image_decoder(config)
         self.label_decoder = networks.label_decoder(config, self.label_dim)
 
     def encode_joint(self, images, label_vectors):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from pse_tf import networks, objectives
+from pse_tf import architectures, objectives
 from pse_tf.models.base import LatentModel
 from pse_tf.models.options import LABEL_DISTRIBUTION, Option
 from pse_tf.registry import register
@@ -49,9 +49,9 @@ class PSE(LatentModel):
 
     def __init__(self, config, label_vectors, class_names, label_encoding, seed=0, **kwargs):
         super().__init__(config, label_vectors, class_names, label_encoding, seed, **kwargs)
-        self.image_encoder = networks.image_encoder(config)
+        self.image_encoder = architectures.image_encoder(config)
         self.label_encoder = self.new_label_encoder()
-        self.decoder = networks.image_decoder(config)
+        self.decoder = architectures.image_decoder(config)
 
     def _forward(self, images, labels, training=False):
         label_vectors = self.training_label_vectors(labels, training)
@@ -87,7 +87,7 @@ class PSEStar(PSE):
 
     def __init__(self, config, label_vectors, class_names, label_encoding, seed=0, **kwargs):
         super().__init__(config, label_vectors, class_names, label_encoding, seed, **kwargs)
-        self.classifier = networks.classifier(config, self.label_dim)
+        self.classifier = architectures.classifier(config, self.label_dim)
 
     def predict_label(self, z):
         return self.classifier(tf.sigmoid(self.decode_logits(z)))

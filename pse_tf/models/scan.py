@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from pse_tf import networks, objectives
+from pse_tf import architectures, networks, objectives
 from pse_tf.models.base import LatentModel
 from pse_tf.models.options import LABEL_DISTRIBUTION, Option
 from pse_tf.registry import register
@@ -46,8 +46,8 @@ class SCAN(LatentModel):
         super().__init__(config, label_vectors, class_names, label_encoding, seed, **kwargs)
         self.beta = self.option_values["beta"]
         self.symbol_steps = self.option_values["symbol_steps"]
-        self.image_encoder = networks.image_encoder(config)
-        self.decoder = networks.image_decoder(config)
+        self.image_encoder = architectures.image_encoder(config)
+        self.decoder = architectures.image_decoder(config)
         self.label_encoder = self.new_label_encoder()
         # Built now: `trainable = False` only covers variables that already exist.
         self.image_encoder.build((None, config.image_dim))

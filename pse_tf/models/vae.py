@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from pse_tf import networks, objectives
+from pse_tf import architectures, objectives
 from pse_tf.models.base import PriorLabelModel
 from pse_tf.registry import register
 
@@ -24,8 +24,8 @@ class VAE(PriorLabelModel):
 
     def __init__(self, config, label_vectors, class_names, label_encoding, seed=0, **kwargs):
         super().__init__(config, label_vectors, class_names, label_encoding, seed, **kwargs)
-        self.image_encoder = networks.image_encoder(config)
-        self.decoder = networks.image_decoder(config)
+        self.image_encoder = architectures.image_encoder(config)
+        self.decoder = architectures.image_decoder(config)
 
     def compute_terms(self, images, labels, training=False):
         q_z_x = self.encode(images)

@@ -41,10 +41,10 @@ def build_pse_star(encoding):
     return model
 
 
-def tiny(name="pse_star", num_classes=4, image_dim=784):
+def tiny(name="pse_star", num_classes=4, image_dim=784, architecture="mlp"):
     """A small built model of the registry, onehot labels."""
     config = ModelConfig(name=name, latent_dim=3, image_dim=image_dim, hidden_units=(32, 16),
-                         classifier_units=(16,))
+                         classifier_units=(16,), architecture=architecture)
     vectors = np.eye(num_classes, dtype=np.float32)
     names = [f"label_{i}" for i in range(num_classes)]
     return get_model_class(name)(config, vectors, names, "onehot", seed=0).build_all()

@@ -115,3 +115,15 @@ def test_tflite_generator_matches_keras(exported):
     # The next seed draws other images from the same labels.
     other = runner(label_vectors=rows, seed=np.array(12346, np.int64))["images"]
     assert np.abs(other - drawn[12345]).max() > 1e-3
+
+
+def test_tflite_files_of_a_convolutional_model_match_keras(tmp_path, images):
+    model = tiny("pse_star", architecture="conv")
+    result = export.export_model(model, "conv", tmp_path)
+    annotate = _interpreter(result.tflite_paths["annotator"]).get_signature_runner("annotate")
+    np.testing.assert_allclose(annotate(images=images)["label_probs"],
+                               keras_probs(model, images)[0], atol=TOL)
+    generate = _interpreter(result.tflite_paths["generator"]).get_signature_runner("generate")
+    rows = label_rows(model)
+    out = generate(label_vectors=rows, seed=np.array(7, np.int64))["images"]
+    np.testing.assert_allclose(out, keras_images(model, rows, 7), atol=TOL)

@@ -210,10 +210,13 @@ def test_image_shape_comes_from_the_model(tmp_path):
 OMITTED = {"cvae": {"encode"}}
 
 
-@pytest.mark.parametrize("name", [n for n in model_names() if n != "pse_star"])
-def test_every_registered_model_exports(name, tmp_path, images):
-    """SavedModel only (pse_star and TFLite are covered above): annotate, generate match Keras."""
-    model = tiny(name)
+@pytest.mark.parametrize("name, architecture",
+                         [(n, "mlp") for n in model_names() if n != "pse_star"]
+                         + [(n, "conv") for n in model_names()])
+def test_every_registered_model_exports(name, architecture, tmp_path, images):
+    """SavedModel only (mlp pse_star and TFLite are covered above): annotate, generate match
+    Keras, with either architecture."""
+    model = tiny(name, architecture=architecture)
     vectors = model.label_vectors.numpy()
     randomise_weights(model, seed=4)
     with warnings.catch_warnings(record=True) as caught:

@@ -10,7 +10,7 @@ import numpy as np
 
 def write_random_run(root: Path, vocabulary_size: int = 2000, latent_dim: int = 4,
                      export: bool = True, dataset: str = "fashion_mnist", class_names=None,
-                     image_shape=None):
+                     image_shape=None, architecture: str = "mlp"):
     """A PSE* with word-vector labels and seeded random weights far from the initialisation
     (as a trained model's are): (run directory, export version folder or None without
     `export`).
@@ -20,6 +20,7 @@ def write_random_run(root: Path, vocabulary_size: int = 2000, latent_dim: int = 
         class_names: list of str or None (the data set's). Written to dataset.json, as
             `runs.train` does, so `load_run` needs no data.
         image_shape: tuple or None (28 x 28 grey). (H, W) or (H, W, C).
+        architecture: str. The image networks (`ModelConfig.architecture`).
     """
     import json
     import math
@@ -36,7 +37,7 @@ def write_random_run(root: Path, vocabulary_size: int = 2000, latent_dim: int = 
     config = TrainConfig(dataset=dataset, label_encoding="word2vec", steps=1,
                          model=ModelConfig(name="pse_star", latent_dim=latent_dim,
                                            hidden_units=(32, 16), classifier_units=(16,),
-                                           **shape))
+                                           architecture=architecture, **shape))
     class_names = list(class_names or CLASS_NAMES[dataset])
     model = create_model(config, LabelEncoding.build(class_names, "word2vec"))
     rng = np.random.default_rng(0)

@@ -8,20 +8,27 @@ import tensorflow as tf
 from conftest import make_model
 from pse_tf.config import ConfigError
 from pse_tf.models import get_model_class, model_names
-from pse_tf.registry import MODELS
+from pse_tf.registry import MODELS, architecture_names
 
 NAMES = model_names()
-# Every model, and each model with a label encoder again with the full-covariance q(z|l).
-VARIANTS = [(name, {}) for name in NAMES] + [
-    (name, {"label_covariance": "full"}) for name in NAMES
-    if "label_covariance" in get_model_class(name).declared_options]
-VARIANT_IDS = [name + ("-full" if options else "") for name, options in VARIANTS]
+ARCHITECTURES = architecture_names()
+# Every model with each built-in architecture, and each model with a label encoder again with
+# the full-covariance q(z|l) (on the convolutional networks too).
+VARIANTS = [(name, {}, arch) for arch in ARCHITECTURES for name in NAMES] + [
+    (name, {"label_covariance": "full"}, arch) for arch in ARCHITECTURES
+    for name in NAMES
+    if "label_covariance" in get_model_class(name).declared_options] + [
+    (name, {"label_components": 3}, "mlp") for name in NAMES
+    if "label_components" in get_model_class(name).declared_options]
+VARIANT_IDS = [name + {"label_covariance": "-full", "label_components": "-mixture"}.get(
+    next(iter(options), ""), "") + ("" if arch == "mlp" else f"-{arch}")
+               for name, options, arch in VARIANTS]
 
 
-@pytest.mark.parametrize("name, options", VARIANTS, ids=VARIANT_IDS)
+@pytest.mark.parametrize("name, options, architecture", VARIANTS, ids=VARIANT_IDS)
 @pytest.mark.parametrize("encoding", ["onehot", "word2vec"])
-def test_terms_are_per_example_and_named(name, options, encoding, tiny_batch):
-    model = make_model(name, encoding, options=options)
+def test_terms_are_per_example_and_named(name, options, architecture, encoding, tiny_batch):
+    model = make_model(name, encoding, options=options, architecture=architecture)
     terms = model.compute_terms(*tiny_batch, training=True)
     assert tuple(terms) == model.term_names
     for value in terms.values():
@@ -29,9 +36,10 @@ def test_terms_are_per_example_and_named(name, options, encoding, tiny_batch):
         assert np.all(np.isfinite(value.numpy()))
 
 
-@pytest.mark.parametrize("name, options", VARIANTS, ids=VARIANT_IDS)
-def test_distribution_shapes(name, options, tiny_batch):
-    model = make_model(name, latent_dim=4, num_classes=3, options=options)
+@pytest.mark.parametrize("name, options, architecture", VARIANTS, ids=VARIANT_IDS)
+def test_distribution_shapes(name, options, architecture, tiny_batch):
+    model = make_model(name, latent_dim=4, num_classes=3, options=options,
+                       architecture=architecture)
     if name != "cvae":  # CVAE has no image-only encoder (tests/models/test_baselines.py)
         q_z_x = model.encode(tiny_batch[0])
         assert q_z_x.batch_shape == (6,) and q_z_x.event_shape == (4,)
@@ -39,6 +47,8 @@ def test_distribution_shapes(name, options, tiny_batch):
     assert q_z_l.batch_shape == (3,) and q_z_l.event_shape == (4,)
     if options.get("label_covariance") == "full":
         assert type(q_z_l).__name__ == "MultivariateNormalTriL"
+    if options.get("label_components"):
+        assert q_z_l.components_distribution.batch_shape == (3, 3)
     assert model.annotation_log_likelihood(tiny_batch[0]).shape == (6, 3)
     assert model.generate(model.label_vectors, tf.constant([1, 2])).shape == (3, 784)
     label_vectors = tf.gather(model.label_vectors, tiny_batch[1])
@@ -46,9 +56,9 @@ def test_distribution_shapes(name, options, tiny_batch):
         == (6, 784)
 
 
-@pytest.mark.parametrize("name, options", VARIANTS, ids=VARIANT_IDS)
-def test_train_step_moves_weights_and_test_step_does_not(name, options, tiny_batch):
-    model = make_model(name, options=options)
+@pytest.mark.parametrize("name, options, architecture", VARIANTS, ids=VARIANT_IDS)
+def test_train_step_moves_weights_and_test_step_does_not(name, options, architecture, tiny_batch):
+    model = make_model(name, options=options, architecture=architecture)
     model.compile(optimizer=keras.optimizers.Adam(1e-2))
     before = [w.numpy().copy() for w in model.trainable_weights]
     logs = model.test_step(tiny_batch)
@@ -60,9 +70,9 @@ def test_train_step_moves_weights_and_test_step_does_not(name, options, tiny_bat
     assert all(moved), [w.path for w, m in zip(model.trainable_weights, moved) if not m]
 
 
-@pytest.mark.parametrize("name, options", VARIANTS, ids=VARIANT_IDS)
-def test_generation_is_deterministic_for_a_seed(name, options):
-    model = make_model(name, options=options)
+@pytest.mark.parametrize("name, options, architecture", VARIANTS, ids=VARIANT_IDS)
+def test_generation_is_deterministic_for_a_seed(name, options, architecture):
+    model = make_model(name, options=options, architecture=architecture)
     a = model.generate(model.label_vectors, tf.constant([3, 4]))
     b = model.generate(model.label_vectors, tf.constant([3, 4]))
     c = model.generate(model.label_vectors, tf.constant([5, 4]))
@@ -70,12 +80,12 @@ def test_generation_is_deterministic_for_a_seed(name, options):
     assert not np.allclose(a.numpy(), c.numpy())
 
 
-@pytest.mark.parametrize("name, options", VARIANTS, ids=VARIANT_IDS)
-def test_weights_reload_equal(name, options, tmp_path, tiny_batch):
-    model = make_model(name, seed=1, options=options)
+@pytest.mark.parametrize("name, options, architecture", VARIANTS, ids=VARIANT_IDS)
+def test_weights_reload_equal(name, options, architecture, tmp_path, tiny_batch):
+    model = make_model(name, seed=1, options=options, architecture=architecture)
     path = tmp_path / "w.weights.h5"
     model.save_weights(path)
-    other = make_model(name, seed=2, options=options)
+    other = make_model(name, seed=2, options=options, architecture=architecture)
     other.load_weights(path)
     np.testing.assert_allclose(other.annotation_log_likelihood(tiny_batch[0]).numpy(),
                                model.annotation_log_likelihood(tiny_batch[0]).numpy(), rtol=1e-6)
@@ -139,7 +149,7 @@ def test_kl_warmup_weights_every_kl_term_by_the_step_fraction(name, tiny_batch):
     np.testing.assert_allclose(model.warmed_up(terms)["kl"], 1.0)
 
 
-@pytest.mark.parametrize("name", [n for n, o in VARIANTS if o])
+@pytest.mark.parametrize("name", sorted({n for n, o, _ in VARIANTS if o}))
 def test_label_covariance_refuses_other_values_naming_the_choices(name):
     with pytest.raises(ConfigError, match=r"label_covariance.*\['diag', 'full'\].*'dense'"):
         make_model(name, options={"label_covariance": "dense"})

@@ -12,16 +12,19 @@ from tests.own_data.builders import write_folder
 
 
 @pytest.mark.slow
-def test_folder_run_trains_evaluates_and_exports(tmp_path):
+@pytest.mark.parametrize("architecture", ["mlp", "conv"])
+def test_folder_run_trains_evaluates_and_exports(architecture, tmp_path):
     folder = write_folder(tmp_path / "clothes", per_class=30)
     config = TrainConfig(
         dataset=f"folder:{folder}", label_encoding="word2vec", steps=60, batch_size=32,
         steps_per_execution=20, checkpoint_every=60, jit_compile=False, generation_repeats=1,
         generation_samples_per_label=20, out=str(tmp_path / "runs"),
-        model=ModelConfig(latent_dim=2, hidden_units=(32, 16), classifier_units=(32, 16)))
+        model=ModelConfig(latent_dim=2, hidden_units=(32, 16), classifier_units=(32, 16),
+                          architecture=architecture))
     result = train(config, verbose=0, export_dir=tmp_path / "exported")
     run_dir = result.run_dir
-    assert run_dir.name == "folder-clothes-pse_star-word2vec-z2-seed0"
+    assert run_dir.name == "folder-clothes-pse_star-word2vec-z2" + \
+        ("-conv" if architecture == "conv" else "") + "-seed0"
     metrics = json.loads((run_dir / "metrics.json").read_text())
     assert 0 <= metrics["generation_accuracy"] <= 1 and metrics["evaluator_test_accuracy"] > 0.5
     assert (run_dir / "evaluator.keras").is_file() and (run_dir / "samples.png").is_file()

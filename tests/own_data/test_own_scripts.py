@@ -13,14 +13,15 @@ from tests.own_data.builders import CLASSES, write_folder
 NAMES = sorted(name.replace("_", " ") for name in CLASSES.values())
 
 
-@pytest.fixture(scope="module")
-def colour_run(tmp_path_factory):
+@pytest.fixture(scope="module", params=["mlp", "conv"])
+def colour_run(tmp_path_factory, request):
     """(image folder, run directory): a hand-written colour run (random weights) whose config
-    names the folder, as `runs.train` writes it."""
+    names the folder, as `runs.train` writes it; with either architecture."""
     root = tmp_path_factory.mktemp("colour")
     folder = write_folder(root / "clothes", per_class=2)
     run_dir, _ = write_random_run(root / "model", export=False, dataset=f"folder:{folder}",
-                                  class_names=NAMES, image_shape=(32, 32, 3))
+                                  class_names=NAMES, image_shape=(32, 32, 3),
+                                  architecture=request.param)
     return folder, run_dir
 
 

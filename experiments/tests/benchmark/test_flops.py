@@ -70,6 +70,15 @@ def test_matmul_flops_counts_a_convolution_by_its_kernel():
     assert matmul_flops(graph) == 2 * (2 * 8 * 8 * 4) * (3 * 3 * 3)
 
 
+def test_matmul_flops_counts_a_transposed_convolution_by_its_input():
+    def fn(x, k):  # [2, 4, 4, 3] -> [2, 8, 8, 5], kernel [3, 3, 5 out, 3 in]
+        return tf.nn.conv2d_transpose(x, k, [2, 8, 8, 5], 2, "SAME")
+
+    graph = tf.function(fn).get_concrete_function(
+        tf.TensorSpec([2, 4, 4, 3]), tf.TensorSpec([3, 3, 5, 3])).graph
+    assert matmul_flops(graph) == 2 * (2 * 4 * 4 * 3) * (3 * 3 * 5)
+
+
 def test_matmul_flops_refuses_unknown_shapes():
     graph = tf.function(tf.matmul).get_concrete_function(
         tf.TensorSpec([None, 3]), tf.TensorSpec([3, 2])).graph

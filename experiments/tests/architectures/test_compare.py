@@ -1,0 +1,24 @@
+"""The comparison's arithmetic: summaries per architecture and differences paired by seed."""
+
+import pytest
+
+from experiments.architectures.compare import compare, markdown
+
+
+def _run(arch, seed, reconstruction, annotation=0.8, generation=0.7):
+    return {"dataset": "fashion_mnist", "label_encoding": "onehot", "architecture": arch,
+            "seed": seed, "parameters": 10 if arch == "mlp" else 20, "ms_per_step": 5.0,
+            "reconstruction_error": reconstruction, "annotation_accuracy": annotation,
+            "generation_accuracy": generation}
+
+
+def test_differences_pair_runs_of_the_same_seed_only():
+    runs = [_run("mlp", 0, 230.0), _run("mlp", 1, 232.0), _run("conv", 0, 220.0),
+            _run("conv", 2, 100.0)]  # seed 2 has no mlp partner: not paired
+    (row,) = compare(runs)
+    assert row["paired_seeds"] == [0]
+    assert row["paired"]["reconstruction_error"] == {"mean": -10.0, "sd": None, "n": 1}
+    assert row["architectures"]["mlp"]["reconstruction_error"]["mean"] == 231.0
+    assert row["architectures"]["mlp"]["reconstruction_error"]["sd"] == pytest.approx(2 ** 0.5)
+    assert row["architectures"]["conv"]["parameters"] == 20
+    assert "| paired | | | -10.00 (n=1) |" in markdown([row])
