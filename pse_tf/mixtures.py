@@ -151,8 +151,7 @@ def monte_carlo_kl(q, p, samples: int, seed) -> tf.Tensor:
 
 def _draws(distribution, samples: int, seed) -> tf.Tensor:
     """`samples` reparameterised draws [S, *batch, Z] of a Gaussian."""
-    seeds = tf.random.experimental.stateless_split(seed, samples)
-    return tf.stack([networks.rsample(distribution, seeds[i]) for i in range(samples)])
+    return networks.rsample(distribution, seed, samples)
 
 
 def _expand(distribution):

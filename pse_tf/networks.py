@@ -170,17 +170,20 @@ def standard_normal(batch_size, latent_dim: int) -> tfd.MultivariateNormalDiag:
     return tfd.MultivariateNormalDiag(loc=tf.zeros(shape), scale_diag=tf.ones(shape))
 
 
-def rsample(distribution, seed) -> tf.Tensor:
+def rsample(distribution, seed, samples: int | None = None) -> tf.Tensor:
     """One reparameterised draw z = loc + scale @ eps, eps ~ N(0, I), from a stateless `seed`, of
-    a MultivariateNormalDiag or MultivariateNormalTriL (scale: sigma, or the Cholesky factor).
+    a MultivariateNormalDiag or MultivariateNormalTriL (scale: sigma, or the Cholesky factor);
+    with `samples`, that many at once, [samples, *batch, Z].
 
     The same draw `distribution.sample(seed=...)` makes, with the Philox generator named
     explicitly: TFP's seed handling and default algorithm cost far more inside XLA on CPU (see
     docs/measurements.md).
     """
     # Philox, not the faster threefry: TF's non-XLA CPU kernel supports only Philox.
-    eps = tf.random.stateless_normal(tf.shape(distribution.loc), seed=seed,
-                                     dtype=distribution.dtype, alg="philox")
+    shape = tf.shape(distribution.loc)
+    if samples is not None:
+        shape = tf.concat([[samples], shape], axis=0)
+    eps = tf.random.stateless_normal(shape, seed=seed, dtype=distribution.dtype, alg="philox")
     if isinstance(distribution, tfd.MultivariateNormalTriL):
         return distribution.loc + tf.linalg.matvec(distribution.scale_tril, eps)
     return distribution.loc + distribution.stddev() * eps

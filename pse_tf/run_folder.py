@@ -26,6 +26,10 @@ EVALUATION_KEYS = ("reconstruction_error", "annotation_accuracy", "generation_ac
                    "generation_accuracy_std", "generation_accuracy_repeats", "generation_repeats",
                    "generation_samples_per_label", "evaluator_test_accuracy",
                    "evaluation_seconds")
+# What it writes besides, only for grouped labels or a mixture q(z|l); kept when reused.
+OPTIONAL_EVALUATION_KEYS = ("in_set_generation_by_label", "coverage_distance_by_label",
+                            "in_set_generation_grouped", "coverage_distance",
+                            "generation_counts", "label_mixture_weights")
 # Settings that do not change the trained model: a run directory made with other values of these
 # is the same run.
 NOT_THE_MODEL = ("out", "generation_repeats", "generation_samples_per_label", "checkpoint_every",
@@ -37,15 +41,19 @@ NAMED_SETTINGS = (
     lambda c: (c.label_neighbours and c.label_name_share is not None
                and f"share{c.label_name_share:g}"),
     lambda c: c.lexicon != "none" and f"lexicon{c.lexicon}",
+    lambda c: c.label_groups and "groups" + hashlib.sha256(
+        json.dumps(c.label_groups, sort_keys=True).encode()).hexdigest()[:8],
 )
 
 
 def run_name(config: TrainConfig) -> str:
-    """<dataset>-<model>-<labels>-z<latent>-seed<seed>, then each model option (-alpha1.0) and
-    each of `NAMED_SETTINGS` that is set (-neighbours4-share0.5, -lexiconwordnet)."""
+    """<dataset>-<model>-<labels>-z<latent>[-<architecture>, unless mlp]-seed<seed>, then each
+    model option (-alpha1.0) and
+    each of `NAMED_SETTINGS` that is set (-neighbours4-share0.5, -lexiconwordnet,
+    -groups<hash of the label groups>)."""
     m = config.model
     parts = [slug(config.dataset), m.name, config.label_encoding, f"z{m.latent_dim}",
-             f"seed{config.seed}", *(f"{k}{v}" for k, v in sorted(m.options.items())),
+             *([m.architecture] if m.architecture != "mlp" else []), f"seed{config.seed}", *(f"{k}{v}" for k, v in sorted(m.options.items())),
              *(part for named in NAMED_SETTINGS if (part := named(config)))]
     return "-".join(parts)
 
@@ -131,7 +139,8 @@ def reusable_evaluation(run_dir: Path, config: TrainConfig) -> dict | None:
             or previous.get("generation_samples_per_label") != config.generation_samples_per_label
             or any(k not in previous for k in EVALUATION_KEYS)):
         return None
-    return {k: previous[k] for k in EVALUATION_KEYS}
+    return {k: previous[k] for k in (*EVALUATION_KEYS, *OPTIONAL_EVALUATION_KEYS)
+            if k in previous}
 
 
 def finished_run(config: TrainConfig) -> Path | None:

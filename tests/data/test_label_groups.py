@@ -88,7 +88,7 @@ def test_groups_name_the_classes_left_after_held_out_ones():
 
 
 def test_the_run_name_tells_groupings_apart():
-    from pse_tf.runs import default_run_name
+    from pse_tf.run_folder import run_name as default_run_name
 
     a = TrainConfig(dataset="mnist", label_groups={"x": ["zero", "one"]})
     b = TrainConfig(dataset="mnist", label_groups={"x": ["zero", "two"]})

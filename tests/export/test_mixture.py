@@ -10,7 +10,7 @@ import tensorflow as tf
 
 from pse_tf import export, mixtures
 from pse_tf.config import ModelConfig
-from pse_tf.registry import get_model_class
+from pse_tf.models import get_model_class
 
 from .conftest import TOL, keras_images, keras_probs, random_images, randomise_weights
 

@@ -37,7 +37,8 @@ def test_malformed_option_is_a_config_error(script):
         script.parse_args(["--option", "alpha"])
 
 
-@pytest.mark.parametrize("model,option,allowed", [("pse", "alpha=1", "label_covariance, label_weight_decay"),
+@pytest.mark.parametrize("model,option,allowed", [
+    ("pse", "alpha=1", "kl_samples, label_components, label_covariance, label_weight_decay"),
                                                   ("jmvae", "beta=2", "alpha"),
                                                   ("scan", "beta=high", None)])
 def test_bad_option_exits_with_a_one_line_message(script, capsys, tmp_path, model, option,
