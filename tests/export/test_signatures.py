@@ -34,7 +34,7 @@ NP_DTYPE = {"float32": tf.float32, "int32": tf.int32, "int64": tf.int64, "string
 def _sizes(model):
     height, width = export.image_shape(model)
     return {"N": None, "H": height, "W": width, "C": model.num_classes, "L": model.label_dim,
-            "Z": model.model_config.latent_dim}
+            "Z": model.model_config.latent_dim, "K": model.label_components}
 
 
 def test_signatures_names_dtypes_shapes(exported):
