@@ -113,8 +113,15 @@ def test_generation_accuracy_is_the_fraction_the_evaluator_gives_their_label():
     evaluator.layers[-1].set_weights([kernel, np.array([0.0, -0.6, 0.4], np.float32)])
     result = metrics.generation_accuracy(model, evaluator, samples_per_label=50, repeats=3,
                                          batch_size=64)
+    counts = result.pop("counts")
     assert result == {"mean": pytest.approx(1 / 3), "std": pytest.approx(0.0),
                       "repeats": [pytest.approx(1 / 3)] * 3}
+    # how often each label's images went to each class, over the repeats
+    np.testing.assert_array_equal(counts, [[0, 0, 150], [0, 150, 0], [150, 0, 0]])
+    # the same images judged against groups of classes: l0 -> {0, 2} and l2 -> {0} hit
+    grouped = metrics.generation_accuracy(model, evaluator, samples_per_label=50, repeats=3,
+                                          batch_size=64, members=[(0, 2), (1,), (0,)])
+    assert grouped["mean"] == pytest.approx(1.0)
 
 
 def test_reconstruction_error_mean_reading_decodes_the_mean_of_q_z_x():
