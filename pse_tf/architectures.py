@@ -15,7 +15,7 @@ import math
 import keras
 
 from pse_tf import networks
-from pse_tf.registry import get_architecture, register_architecture
+from pse_tf.registry import architecture_names, get_architecture, register_architecture  # noqa: F401
 
 
 class Architecture:

@@ -70,9 +70,8 @@ def register_architecture(name: str):
 
 
 def get_architecture(name: str):
-    """An instance of the architecture registered under `name`."""
-    import pse_tf.architectures  # noqa: F401  (importing registers the built-in ones)
-
+    """An instance of the architecture registered under `name` (look it up through
+    `pse_tf.architectures`, whose import registers the built-in ones)."""
     if name not in ARCHITECTURES:
         from pse_tf.config import ConfigError
 
@@ -81,6 +80,5 @@ def get_architecture(name: str):
 
 
 def architecture_names() -> list[str]:
-    import pse_tf.architectures  # noqa: F401
-
+    """The registered architectures (through `pse_tf.architectures`, as `get_architecture`)."""
     return sorted(ARCHITECTURES)

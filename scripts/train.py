@@ -25,7 +25,7 @@ def parse_args(argv=None):
     from pse_tf.data import DATASETS
     from pse_tf.data.label_groups import parse as parse_groups
     from pse_tf.models import model_names
-    from pse_tf.registry import architecture_names
+    from pse_tf.architectures import architecture_names
 
     d = TrainConfig()
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])

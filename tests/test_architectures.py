@@ -13,8 +13,10 @@ from pse_tf import registry
 from pse_tf.architectures import Architecture
 from pse_tf.data.images import flat_float
 from pse_tf.config import ConfigError, ModelConfig, TrainConfig
-from pse_tf.registry import architecture_names, get_model_class, register_architecture
-from pse_tf.runs import default_run_name
+from pse_tf.architectures import architecture_names
+from pse_tf.models import get_model_class
+from pse_tf.registry import register_architecture
+from pse_tf.run_folder import run_name as default_run_name
 
 ROOT = Path(__file__).resolve().parents[1]
 

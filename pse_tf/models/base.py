@@ -16,7 +16,7 @@ from pse_tf.config import ModelConfig
 from pse_tf.data.images import flat_float
 from pse_tf.models.options import resolve_options
 from pse_tf.models.phrases import TrainingPhrases
-from pse_tf.registry import get_architecture
+from pse_tf.architectures import get_architecture
 
 tfd = tfp.distributions
 

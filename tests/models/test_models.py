@@ -8,7 +8,8 @@ import tensorflow as tf
 from conftest import make_model
 from pse_tf.config import ConfigError
 from pse_tf.models import get_model_class, model_names
-from pse_tf.registry import MODELS, architecture_names
+from pse_tf.architectures import architecture_names
+from pse_tf.registry import MODELS
 
 NAMES = model_names()
 ARCHITECTURES = architecture_names()
