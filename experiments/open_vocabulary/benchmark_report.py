@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import json
 import math
 import os
 import sys
@@ -82,7 +81,7 @@ def measure(run_dir: str, export_dir: str, samples: int, annotate_images: int,
     from pse_tf.data.datasets import load_dataset
     from pse_tf.evaluation.evaluators import classify, load_evaluator
     from pse_tf.inference import load
-    from pse_tf.labels.benchmark import benchmark_words, denominator
+    from pse_tf.labels.benchmark import benchmark_words
 
     run, export = load(run_dir), load(export_dir)
     dataset = run.dataset
@@ -117,6 +116,7 @@ def measure(run_dir: str, export_dir: str, samples: int, annotate_images: int,
     mapped["export.generate_text"] = mapped["export.phrase_vectors"]
 
     data = load_dataset(dataset)
+    top5_share = None
     if "export.annotate_words" in paths:
         classes["export.annotate_words"], top5_share = annotate_path(
             export, export_dir, data, names, words, annotate_images)
@@ -170,6 +170,8 @@ def annotate_path(export, export_dir, data, names, words, annotate_images):
 def score_path(path, classes, mapped, positives, negatives, names, npos, top5_share, dataset,
                version):
     """Per-word rows and the summary per half of one path."""
+    from pse_tf.labels.benchmark import denominator
+
     per_word = []
     for i, w in enumerate(positives):
         got = int(classes[path][i])
