@@ -220,7 +220,8 @@ class OpenVocabulary:
         if self.mapping == "raw" and not self.taught:
             return vectors
         kv = encoding.word_vectors()
-        table = None
+        # taught words are checked on first use, whatever the phrases
+        table = self.word_classes(kv, names) if self.taught else None
         for i, phrase in enumerate(normalised):
             if phrase in names:
                 continue
