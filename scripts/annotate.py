@@ -41,6 +41,10 @@ def parse_args(argv=None):
     p.add_argument("--top-k", type=int, default=5, help="words printed per image (default 5)")
     p.add_argument("--resize", action="store_true", help="scale pictures of another size")
     p.add_argument("--invert", action="store_true", help="use 1 - pixel (dark strokes on light)")
+    p.add_argument("--taught-words", metavar="FILE",
+                   help="a run only: words you teach, one 'word<TAB>class' per line (e.g. "
+                        "'skorts<TAB>trouser'); an export holds the taught words it was exported "
+                        "with (scripts/export.py --taught-words)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     return p.parse_args(argv)
 
@@ -50,7 +54,7 @@ def main(argv=None) -> int:
     from pse_tf.inference import load, read_images, read_word_file
 
     try:
-        predictor = load(args.model)
+        predictor = load(args.model, args.taught_words)
         images, names = read_images(args.images, predictor.image_shape, args.resize, args.invert)
         vocabulary = read_word_file(args.words) if args.words else \
             predictor.vocabulary(args.vocabulary_size)

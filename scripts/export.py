@@ -9,6 +9,7 @@ The SavedModel of a word-vector run carries every word of its word vectors (or t
 `phrase_vectors`, `generate_text` and `annotate_words` signatures (`pse_tf.export.text`); 0 leaves
 them out; `--sizes all 50000` measures the default against a smaller vocabulary.
 `--sizes` exports once per size (SavedModel only) and prints the size of each export.
+`--taught-words FILE` stores words you teach (`word<TAB>class` lines) with the knowledge table.
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ def parse_args(argv=None):
     p.add_argument("--top-k", type=int, default=DEFAULT_TOP_K,
                    help=f"words per image from annotate_words (default {DEFAULT_TOP_K})")
     p.add_argument("--export-dir", default="exported")
+    p.add_argument("--taught-words", metavar="FILE",
+                   help="words you teach, one 'word<TAB>class' per line: stored in the export's "
+                        "word -> class table beside the knowledge table")
     p.add_argument("--no-tflite", action="store_true")
     p.add_argument("--sizes", type=_size, nargs="+",
                    help="measure: one export per vocabulary size ('all': every word)")
@@ -54,10 +58,12 @@ def main(argv=None) -> int:
     import tensorflow as tf
 
     from pse_tf.export import export_model
+    from pse_tf.labels.open_vocabulary import DEFAULT
     from pse_tf.runs import export_name, load_run
 
     try:
         model, config, _ = load_run(args.run_dir)
+        rule = DEFAULT.teach(args.taught_words) if args.taught_words else DEFAULT
         sizes = args.sizes if args.sizes is not None else [args.vocabulary_size]
         rows = []
         for size in sizes:
@@ -65,7 +71,8 @@ def main(argv=None) -> int:
                                   tflite=not (args.no_tflite or args.sizes),
                                   text_options={"word_vectors": config.word_vectors,
                                                 "lexicon": config.lexicon,
-                                                "vocabulary_size": size, "top_k": args.top_k})
+                                                "vocabulary_size": size, "top_k": args.top_k,
+                                                "normalisation": rule})
             saved_model = directory_bytes(result.path) - sum(
                 p.stat().st_size for p in result.tflite_paths.values())
             start = time.perf_counter()

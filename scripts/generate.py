@@ -8,6 +8,7 @@ A query is phrases joined by `+` / `-` standing alone between spaces; its label 
 signed sum of the phrase vectors (each the mean of its words' vectors), and the images are
 decoded from z ~ q(z|l) of that vector. `--interpolate A B` decodes l_t = (1 - t) l_A + t l_B at
 `--steps` evenly spaced t in [0, 1]. Each row shows `--samples` draws (Bernoulli means).
+`--taught-words FILE` adds words that name a class (`word<TAB>class` lines) to the default rule.
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ def parse_args(argv=None):
     p.add_argument("--samples", type=int, default=8, help="images per row (default 8)")
     p.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
     p.add_argument("--out", default="generated.png", help="PNG to write (default generated.png)")
+    p.add_argument("--taught-words", metavar="FILE",
+                   help="a run only: words you teach, one 'word<TAB>class' per line (e.g. "
+                        "'skorts<TAB>trouser'); an export holds the taught words it was exported "
+                        "with (scripts/export.py --taught-words)")
     p.add_argument("--array", help="also save the images as .npy: float32 [rows, samples, "
                    "*image_shape] in [0, 1]")
     args = p.parse_args(argv)
@@ -45,7 +50,7 @@ def main(argv=None) -> int:
     from pse_tf.inference import load
 
     try:
-        predictor = load(args.model)
+        predictor = load(args.model, args.taught_words)
         if args.interpolate:
             a, b = args.interpolate
             vectors = predictor.interpolation_vectors(a, b, args.steps)

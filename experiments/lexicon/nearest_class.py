@@ -31,7 +31,8 @@ def score_words(encodings: dict, entries: list[dict]) -> list[dict]:
         encodings: {lexicon: word-vector LabelEncoding}, all over the same class names.
         entries: [{"word", "class", "why"}] (`pse_tf.labels.unseen_words`).
     """
-    from pse_tf.labels.open_vocabulary import DEFAULT, nearest_class
+    from experiments.open_vocabulary.mappings import nearest_class
+    from pse_tf.labels.open_vocabulary import DEFAULT
 
     first = next(iter(encodings.values()))
     names = first.class_names
@@ -85,7 +86,7 @@ def render(state: dict) -> str:
 
 METHOD = (
     "Method: for each word of pse_tf/labels/unseen_words.json, the class whose name vector has "
-    "the highest cosine with the word vector (geometry.class_scores / open_vocabulary.nearest_class). "
+    "the highest cosine with the word vector (geometry.class_scores / mappings.nearest_class). "
     "'raw': GloVe 6B 50-d; 'retrofitted': the same vectors retrofitted to WordNet 3.0 "
     "(Faruqui et al., 2015; synonyms, direct hypernyms and hyponyms; 10 steps, alpha = 1, "
     "beta = 1/degree; pse_tf.labels.lexicon), class names and words from the same table. Words "
@@ -101,7 +102,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     from pse_tf.data import CLASS_NAMES
-    from pse_tf.labels import LabelEncoding, unseen_words
+    from experiments.open_vocabulary.mappings import unseen_words
+    from pse_tf.labels import LabelEncoding
 
     results = ResultsFile(args.out, "lexicon_nearest_class", {}, render)
     results.state = {"method": METHOD, "datasets": {}}

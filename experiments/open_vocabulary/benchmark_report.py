@@ -2,6 +2,7 @@
 """The open-vocabulary benchmark (pse_tf/labels/benchmark_words.json) through every path, per run.
 
     python -m experiments.open_vocabulary.benchmark_report RUN=EXPORT [RUN=EXPORT ...]
+    python -m experiments.open_vocabulary.benchmark_report --benchmark v2 RUN=EXPORT ...
 
 Each RUN is a finished word-vector run directory, EXPORT its export with every annotation word
 returned (`scripts/export.py RUN --top-k 100000 --no-tflite`: the words that name a class share
@@ -25,14 +26,16 @@ Also reported, on the test images: annotation with the default vocabulary (top-1
 the knowledge table vs the image's class, beside closed-set annotation; benchmark negatives in
 the top 5; the most frequent top-1 words), through Python and through the export.
 
-Writes results/open_vocabulary_benchmark.{json,md}.
+Writes results/open_vocabulary_benchmark.{json,md}. With `--benchmark v2`
+(pse_tf/labels/benchmark_words_v2.json, every word a test word, to be scored once): the
+`python`, `export.phrase_vectors` and `export.generate_text` paths only (the annotation
+vocabulary holds v1's words, not v2's), into results/open_vocabulary_benchmark_v2.{json,md}.
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
-import json
 import math
 import os
 import sys
@@ -40,10 +43,14 @@ from pathlib import Path
 
 import numpy as np
 
+from pse_tf.atomic import write_json, write_text
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 ROOT = Path(__file__).resolve().parents[2]
-OUT = ROOT / "results" / "open_vocabulary_benchmark"
+OUT = {"v1": ROOT / "results" / "open_vocabulary_benchmark",
+       "v2": ROOT / "results" / "open_vocabulary_benchmark_v2"}
 PATHS = ("python", "export.phrase_vectors", "export.generate_text", "export.annotate_words")
+V2_PATHS = PATHS[:3]
 
 
 def wilson(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
@@ -67,21 +74,23 @@ def generate_python(predictor, vectors, samples: int, seed: int) -> np.ndarray:
                      for v in np.asarray(vectors)])
 
 
-def measure(run_dir: str, export_dir: str, samples: int, annotate_images: int) -> dict:
+def measure(run_dir: str, export_dir: str, samples: int, annotate_images: int,
+            version: str = "v1") -> dict:
     import tensorflow as tf
 
     from pse_tf.data.datasets import load_dataset
     from pse_tf.evaluation.evaluators import classify, load_evaluator
     from pse_tf.inference import load
-    from pse_tf.labels.benchmark import benchmark_words, denominator
+    from pse_tf.labels.benchmark import benchmark_words
 
     run, export = load(run_dir), load(export_dir)
     dataset = run.dataset
     names = list(run.class_names)
     evaluator = load_evaluator(dataset)
     classify_fn = lambda x: np.asarray(classify(evaluator, x))  # noqa: E731
-    positives = benchmark_words(dataset)
-    negatives = benchmark_words("negative")
+    positives = benchmark_words(dataset, version=version)
+    negatives = benchmark_words("negative", version=version)
+    paths = PATHS if version == "v1" else V2_PATHS
     words = [w["word"] for w in positives + negatives]
     class_rows = run.backend.class_vectors()
 
@@ -106,8 +115,28 @@ def measure(run_dir: str, export_dir: str, samples: int, annotate_images: int) -
     mapped = {p: row_class(vectors[p]) for p in ("python", "export.phrase_vectors")}
     mapped["export.generate_text"] = mapped["export.phrase_vectors"]
 
-    # annotation on test images: the word's best class, negatives' top-5 share
     data = load_dataset(dataset)
+    top5_share = None
+    if "export.annotate_words" in paths:
+        classes["export.annotate_words"], top5_share = annotate_path(
+            export, export_dir, data, names, words, annotate_images)
+    result = {"run": run_dir, "export": export_dir, "dataset": dataset, "samples": samples,
+              "benchmark": version, "same_vectors_python_export": same_vectors, "paths": {}}
+    npos = len(positives)
+    for path in paths:
+        result["paths"][path] = score_path(path, classes, mapped, positives, negatives, names,
+                                           npos, top5_share if path.endswith("annotate_words")
+                                           else None, dataset, version)
+    if version == "v1":  # annotation with the default vocabulary on the whole test set
+        test_x = data.test_images.astype(np.float32) / 255.0
+        result["annotation"] = annotation_figures(run, export, test_x, data.test_labels)
+    return result
+
+
+def annotate_path(export, export_dir, data, names, words, annotate_images):
+    """On test images: each word's best class by annotate_words, and its top-5 share."""
+    import tensorflow as tf
+
     per_class = annotate_images // len(names)
     index = np.concatenate([np.flatnonzero(data.test_labels == c)[:per_class]
                             for c in range(len(names))])
@@ -133,61 +162,59 @@ def measure(run_dir: str, export_dir: str, samples: int, annotate_images: int) -
             continue
         means = [full[labels == c, j].mean() for c in range(len(names))]
         ann_class.append(int(np.argmax(means)))
-    classes["export.annotate_words"] = np.array(ann_class)
     top5 = np.argsort(-full, axis=1, kind="stable")[:, :5]
-    top5_share = {w: float(np.mean((top5 == where[w]).any(1))) if w in where else 0.0
-                  for w in words}
+    return np.array(ann_class), {w: float(np.mean((top5 == where[w]).any(1))) if w in where
+                                 else 0.0 for w in words}
 
-    result = {"run": run_dir, "export": export_dir, "dataset": dataset, "samples": samples,
-              "same_vectors_python_export": same_vectors, "paths": {}}
-    npos = len(positives)
-    for path in PATHS:
-        per_word = []
-        for i, w in enumerate(positives):
-            got = int(classes[path][i])
-            per_word.append({"word": w["word"], "half": w["half"], "intended": w["classes"],
-                             "got": names[got] if got >= 0 else None,
-                             "named_by_table": (names[mapped[path][i]] if path in mapped
-                                                and mapped[path][i] >= 0 else None),
-                             "landed": got >= 0 and names[got] in w["classes"]})
-        neg_rows = []
-        for i, w in enumerate(negatives):
-            j = npos + i
-            if path == "export.annotate_words":
-                ok = top5_share[w["word"]] <= 0.01
-                got = f"in the top 5 of {top5_share[w['word']]:.1%} of test images"
-            else:
-                ok = mapped[path][j] < 0
-                got = (f"its own word vector (images classed {names[classes[path][j]]})" if ok
-                       else f"the class row of {names[mapped[path][j]]}")
-            neg_rows.append({"word": w["word"], "half": w["half"], "abstained": bool(ok),
-                             "got": got})
-        summary = {}
-        for half in ("test", "development"):
-            k = sum(r["landed"] for r in per_word if r["half"] == half)
-            n = denominator(dataset, half)
-            lo, hi = wilson(k, n)
-            kn = sum(r["abstained"] for r in neg_rows if r["half"] == half)
-            nn = denominator("negative", half)
-            summary[half] = {"landed": k, "words": n, "hit_rate": k / n, "wilson95": [lo, hi],
-                             "negatives_abstained": kn, "negatives": nn,
-                             "negative_precision": kn / nn,
-                             "negative_wilson95": list(wilson(kn, nn))}
-            by_class = collections.defaultdict(lambda: [0, 0])
-            for r in per_word:
-                if r["half"] == half:
-                    key = r["intended"][0] if len(r["intended"]) == 1 else "several"
-                    by_class[key][0] += r["landed"]
-                    by_class[key][1] += 1
-            summary[half]["by_class"] = {c: f"{a}/{b}" for c, (a, b) in sorted(by_class.items())}
-        result["paths"][path] = {"summary": summary, "per_word": per_word, "negatives": neg_rows}
-        print(dataset, path, {h: (s["landed"], s["words"], round(s["negative_precision"], 3))
-                              for h, s in summary.items()}, flush=True)
 
-    # annotation with the default vocabulary on the whole test set
-    test_x = data.test_images.astype(np.float32) / 255.0
-    result["annotation"] = annotation_figures(run, export, test_x, data.test_labels)
-    return result
+def score_path(path, classes, mapped, positives, negatives, names, npos, top5_share, dataset,
+               version):
+    """Per-word rows and the summary per half of one path."""
+    from pse_tf.labels.benchmark import denominator
+
+    per_word = []
+    for i, w in enumerate(positives):
+        got = int(classes[path][i])
+        per_word.append({"word": w["word"], "half": w["half"], "intended": w["classes"],
+                         "got": names[got] if got >= 0 else None,
+                         "named_by_table": (names[mapped[path][i]] if path in mapped
+                                            and mapped[path][i] >= 0 else None),
+                         "landed": got >= 0 and names[got] in w["classes"]})
+    neg_rows = []
+    for i, w in enumerate(negatives):
+        j = npos + i
+        if top5_share is not None:
+            ok = top5_share[w["word"]] <= 0.01
+            got = f"in the top 5 of {top5_share[w['word']]:.1%} of test images"
+        else:
+            ok = mapped[path][j] < 0
+            got = (f"its own word vector (images classed {names[classes[path][j]]})" if ok
+                   else f"the class row of {names[mapped[path][j]]}")
+        neg_rows.append({"word": w["word"], "half": w["half"], "abstained": bool(ok),
+                         "got": got})
+    summary = {}
+    for half in ("test", "development"):
+        k = sum(r["landed"] for r in per_word if r["half"] == half)
+        n = denominator(dataset, half, version)
+        lo, hi = wilson(k, n)
+        kn = sum(r["abstained"] for r in neg_rows if r["half"] == half)
+        nn = denominator("negative", half, version)
+        if n == 0:  # v2 has no development half
+            continue
+        summary[half] = {"landed": k, "words": n, "hit_rate": k / n, "wilson95": [lo, hi],
+                         "negatives_abstained": kn, "negatives": nn,
+                         "negative_precision": kn / nn,
+                         "negative_wilson95": list(wilson(kn, nn))}
+        by_class = collections.defaultdict(lambda: [0, 0])
+        for r in per_word:
+            if r["half"] == half:
+                key = r["intended"][0] if len(r["intended"]) == 1 else "several"
+                by_class[key][0] += r["landed"]
+                by_class[key][1] += 1
+        summary[half]["by_class"] = {c: f"{a}/{b}" for c, (a, b) in sorted(by_class.items())}
+    print(dataset, path, {h: (s["landed"], s["words"], round(s["negative_precision"], 3))
+                          for h, s in summary.items()}, flush=True)
+    return {"summary": summary, "per_word": per_word, "negatives": neg_rows}
 
 
 def annotation_figures(run, export, images, labels, batch: int = 500) -> dict:
@@ -234,12 +261,17 @@ def annotation_figures(run, export, images, labels, batch: int = 500) -> dict:
     return out
 
 
-def markdown(results: list[dict]) -> str:
-    lines = ["# Open-vocabulary benchmark", "",
+def markdown(results: list[dict], version: str = "v1") -> str:
+    from pse_tf.labels.benchmark import FILES
+
+    v2 = version == "v2"
+    lines = ["# Open-vocabulary benchmark" + (" v2 (scored once)" if v2 else ""), "",
              "Written by `experiments/open_vocabulary/benchmark_report.py` (module docstring: the "
-             "paths and the scores). Benchmark: `pse_tf/labels/benchmark_words.json`; denominators "
+             f"paths and the scores). Benchmark: `pse_tf/labels/{FILES[version]}`; denominators "
              "from the file. Hit = the majority class of the images is an intended class; "
-             "negatives: the share that abstains. Intervals: Wilson 95 %.", "",
+             "negatives: the share that abstains. Intervals: Wilson 95 %."
+             + (" Every v2 word is a test word; v2 was committed before the last rule change "
+                "and is scored once, after it." if v2 else ""), "",
              "## Test half", "",
              "| data set | run | path | landed | hit rate [95 % CI] | negatives abstained | "
              "precision [95 % CI] |", "|---|---|---|---|---|---|---|"]
@@ -252,9 +284,9 @@ def markdown(results: list[dict]) -> str:
                          f"{s['negatives_abstained']}/{s['negatives']} | "
                          f"{s['negative_precision']:.1%} [{s['negative_wilson95'][0]:.1%}, "
                          f"{s['negative_wilson95'][1]:.1%}] |")
-    lines += ["", "## Development half", "", "| data set | run | path | landed | hit rate | "
-              "negative precision |", "|---|---|---|---|---|---|"]
-    for r in results:
+    lines += [] if v2 else ["", "## Development half", "", "| data set | run | path | landed | "
+                            "hit rate | negative precision |", "|---|---|---|---|---|---|"]
+    for r in [] if v2 else results:
         for path, p in r["paths"].items():
             s = p["summary"]["development"]
             lines.append(f"| {r['dataset']} | {Path(r['run']).name} | {path} | "
@@ -264,11 +296,11 @@ def markdown(results: list[dict]) -> str:
     for r in results:
         lines.append(f"- {r['dataset']} {Path(r['run']).name}: " + ", ".join(
             f"{c} {v}" for c, v in r["paths"]["python"]["summary"]["test"]["by_class"].items()))
-    lines += ["", "## Annotation with the default vocabulary (whole test set)", "",
-              "| data set | run | vocabulary | path | top-1 word's class | closed set | "
-              "negative in top 5 | most frequent top-1 words |",
-              "|---|---|---|---|---|---|---|---|"]
-    for r in results:
+    lines += [] if v2 else ["", "## Annotation with the default vocabulary (whole test set)", "",
+                            "| data set | run | vocabulary | path | top-1 word's class | "
+                            "closed set | negative in top 5 | most frequent top-1 words |",
+                            "|---|---|---|---|---|---|---|---|"]
+    for r in [] if v2 else results:
         a = r["annotation"]
         for name in ("python", "export"):
             lines.append(f"| {r['dataset']} | {Path(r['run']).name} | {a['vocabulary']:,} | "
@@ -293,6 +325,8 @@ def markdown(results: list[dict]) -> str:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("pairs", nargs="+", help="RUN=EXPORT")
+    p.add_argument("--benchmark", choices=tuple(OUT), default="v1",
+                   help="v1 (benchmark_words.json) or v2 (benchmark_words_v2.json, scored once)")
     p.add_argument("--samples", type=int, default=100, help="images per word (default 100)")
     p.add_argument("--annotate-images", type=int, default=300,
                    help="test images for the annotate_words path (default 300, 30 a class)")
@@ -300,10 +334,11 @@ def main(argv=None) -> int:
     results = []
     for pair in args.pairs:
         run_dir, _, export_dir = pair.partition("=")
-        results.append(measure(run_dir, export_dir, args.samples, args.annotate_images))
-        OUT.parent.mkdir(parents=True, exist_ok=True)
-        OUT.with_suffix(".json").write_text(json.dumps(results, indent=1, default=int) + "\n")
-        OUT.with_suffix(".md").write_text(markdown(results))
+        results.append(measure(run_dir, export_dir, args.samples, args.annotate_images,
+                               args.benchmark))
+        out = OUT[args.benchmark]
+        write_json(out.with_suffix(".json"), results, indent=1, default=int)
+        write_text(out.with_suffix(".md"), markdown(results, args.benchmark))
     return 0
 
 

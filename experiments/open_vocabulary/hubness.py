@@ -26,7 +26,7 @@ def nearest(encoding, vectors, similarity, vocabulary):
     """Index of the best class of each vector under `similarity`, [N]."""
     import numpy as np
 
-    from pse_tf.labels import geometry, open_vocabulary as ov
+    from experiments.open_vocabulary import geometry, mappings as ov
 
     if similarity in geometry.SIMILARITIES:
         penalty = ov.csls_penalty(encoding) if similarity == "csls" else None
@@ -48,7 +48,8 @@ def measure(dataset):
     from experiments.open_vocabulary.vocabulary import landed_counts, word_groups
     from pse_tf.data import CLASS_NAMES
     from pse_tf.labels import LabelEncoding
-    from pse_tf.labels.open_vocabulary import DEFAULT, unseen_words
+    from experiments.open_vocabulary.mappings import unseen_words
+    from pse_tf.labels.open_vocabulary import DEFAULT
 
     names = CLASS_NAMES[dataset]
     encoding = LabelEncoding.build(names, "word2vec")

@@ -30,7 +30,7 @@ DATASETS = ("fashion_mnist", "mnist")
 
 
 def rules():
-    from pse_tf.labels.knowledge import Rule
+    from experiments.open_vocabulary.study_rules import StudyRule as Rule
 
     # the rules of the first round, without the later additions (now on by default)
     before = {"number_senses": False, "number_affixes": 0, "other_senses": False, "heads": False,

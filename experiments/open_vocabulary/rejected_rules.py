@@ -89,7 +89,7 @@ def gloss_words_class(decide, word, k=6):
     noun sense's definition, or -1."""
     senses = decide.reader.synsets(word, "n")[:1]
     for token in (_TOKEN.findall(senses[0].definition().lower())[:k] if senses else ()):
-        c = decide.english(token)
+        c = decide.english_class(token)
         if c >= 0:
             return c
     return -1
@@ -186,12 +186,12 @@ def margin_keeps(decide, word, c):
 def candidates(reader, kv, names, counted, values):
     """{rule: apply(word, default class) -> class} over one set of class names, and the
     default table's decider."""
-    from pse_tf.labels.knowledge import DEFAULT_RULE, _Decider
+    from pse_tf.labels.knowledge import DEFAULT_RULE, ClassNamer
     from pse_tf.labels.synonyms import synonym_class, thesaurus_class
 
     digits = {values[n]: c for c, n in enumerate(names) if n in values}
-    decide = _Decider(reader, tuple(names), DEFAULT_RULE)
-    plain = _Decider(reader, tuple(names), dataclasses.replace(DEFAULT_RULE, thesaurus=False))
+    decide = ClassNamer(reader, tuple(names), DEFAULT_RULE)
+    plain = ClassNamer(reader, tuple(names), dataclasses.replace(DEFAULT_RULE, thesaurus=False))
     glosses = GlossPrototypes(decide, kv)
     return decide, {
         "default": lambda w, c: c,

@@ -38,20 +38,21 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 def options():
     """The options measured, in table order; the last one named `default` is the chosen default."""
-    from pse_tf.labels.open_vocabulary import DEFAULT, OpenVocabulary
+    from experiments.open_vocabulary.mappings import Mapping
+    from pse_tf.labels.open_vocabulary import DEFAULT
 
     text = dict(plurals="labels", numerals=True)
     grid = [
-        OpenVocabulary(),
-        OpenVocabulary(plurals="labels"),
-        OpenVocabulary(**text),
-        OpenVocabulary(mapping="project"),
-        OpenVocabulary(mapping="project", **text),
-        OpenVocabulary(mapping="soft_assign", similarity="cosine", **text),
-        OpenVocabulary(mapping="soft_assign", similarity="centred", **text),
-        OpenVocabulary(mapping="soft_assign", similarity="csls", **text),
-        OpenVocabulary(mapping="soft_assign", similarity="csls", temperature=0.05, **text),
-        OpenVocabulary(mapping="lexicon", **text),
+        Mapping(),
+        Mapping(plurals="labels"),
+        Mapping(**text),
+        Mapping(mapping="project"),
+        Mapping(mapping="project", **text),
+        Mapping(mapping="soft_assign", similarity="cosine", **text),
+        Mapping(mapping="soft_assign", similarity="centred", **text),
+        Mapping(mapping="soft_assign", similarity="csls", **text),
+        Mapping(mapping="soft_assign", similarity="csls", temperature=0.05, **text),
+        Mapping(mapping="wordnet_wup", **text),
     ]
     return grid if DEFAULT in grid else [*grid, DEFAULT]
 
@@ -147,7 +148,8 @@ def main(argv=None) -> int:
     from experiments.open_vocabulary.vocabulary import score_words
     from experiments.results_file import ResultsFile
     from pse_tf.evaluation.evaluators import classify, load_evaluator
-    from pse_tf.labels.open_vocabulary import DEFAULT, nearest_class, unseen_words
+    from experiments.open_vocabulary.mappings import nearest_class, unseen_words
+    from pse_tf.labels.open_vocabulary import DEFAULT
 
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     add_run_arguments(p)

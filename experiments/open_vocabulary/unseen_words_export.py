@@ -49,7 +49,8 @@ def row_for(dataset: str, seed: int, steps: int, samples: int, runs: str) -> dic
     from experiments.open_vocabulary.vocabulary import rewritten_into_label, word_scores
     from pse_tf import export
     from pse_tf.evaluation.evaluators import classify, load_evaluator
-    from pse_tf.labels.open_vocabulary import DEFAULT, unseen_words
+    from experiments.open_vocabulary.mappings import unseen_words
+    from pse_tf.labels.open_vocabulary import DEFAULT
 
     model, encoding, metrics = model_run(dataset, steps, seed, runs)
     words = unseen_words(dataset)

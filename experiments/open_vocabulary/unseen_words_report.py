@@ -152,7 +152,7 @@ def training_name(row) -> str:
 def with_halves(dataset, words) -> list[dict]:
     """`words` (a results file's list) with each word's half, joined by word from the committed
     list when the file predates the split."""
-    from pse_tf.labels.open_vocabulary import unseen_words
+    from experiments.open_vocabulary.mappings import unseen_words
 
     if all("half" in w for w in words):
         return words

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from pse_tf.labels.open_vocabulary import HALVES
+from experiments.open_vocabulary.mappings import UNSEEN_HALVES as HALVES
 
 
 def word_predictions(model, label_vectors: np.ndarray, classify: Callable[[np.ndarray], np.ndarray],
@@ -75,7 +75,7 @@ def score_words(model, encoding, vocabulary, words: Sequence[dict], classify, sa
         model: a trained LatentModel with word-vector labels.
         encoding: its LabelEncoding.
         vocabulary: OpenVocabulary. How each word becomes a label vector.
-        words: [{"word", "class", ...}], as `pse_tf.labels.open_vocabulary.unseen_words`.
+        words: [{"word", "class", ...}], as `experiments.open_vocabulary.mappings.unseen_words`.
         classify: images [M, D] -> int [M] (the fixed evaluator).
         samples, seed: as `word_predictions`.
 

@@ -26,7 +26,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # How an unseen name becomes a label vector: its phrase vector (the paper); that vector projected
 # onto the affine span of the seen names' vectors; or the library's default open-vocabulary rule
 # (`pse_tf.labels.open_vocabulary.DEFAULT`: the knowledge table over the *seen* names).
-MAPPINGS = ("raw", "project", "lexicon")
+MAPPINGS = ("raw", "project", "default")
 
 
 def _log_likelihoods(model, images, vectors, batch_size=2000):
@@ -52,14 +52,14 @@ def unseen_vectors(mapping, full, encoding, held_out, seen):
     """[C, L] label vectors of every class: seen rows as trained, held-out rows by `mapping`."""
     import numpy as np
 
-    from pse_tf.labels.geometry import project_onto_span
+    from experiments.open_vocabulary.geometry import project_onto_span
     from pse_tf.labels.open_vocabulary import encode_default
 
     vectors = np.array(full.vectors)
     names = [full.class_names[c] for c in held_out]
     if mapping == "project":
         vectors[list(held_out)] = project_onto_span(vectors[list(held_out)], vectors[list(seen)])
-    elif mapping == "lexicon":
+    elif mapping == "default":
         vectors[list(held_out)] = encode_default(encoding, names)
     return vectors
 
@@ -168,7 +168,7 @@ def summarise(rows, devise):
              "seen-unseen curve over all gammas (no choice). Generation: images from "
              "q(z | unseen name) classified by the fixed evaluator. Unseen name -> label "
              "vector: `raw` its phrase vector (the paper); `project` projected onto the affine "
-             "span of the seen names' vectors; `lexicon` the library's default open-vocabulary "
+             "span of the seen names' vectors; `default` the library's default open-vocabulary "
              "rule among the seen names (the knowledge table over the seen names: a held-out "
              "name that it maps to a seen class, as a synonym or hyponym, gets that class's "
              "vector; every other keeps its phrase vector). DeViSE-style: ridge map "
@@ -221,10 +221,10 @@ def summarise(rows, devise):
 
     lines += ["", "## Per split", "",
               "| data set | split | held out | seed | seen: split / full | ZSL raw | H raw | "
-              "H stacked raw | gen. raw | ZSL lexicon | H lexicon | train s |",
+              "H stacked raw | gen. raw | ZSL default | H default | train s |",
               "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in sorted(rows, key=lambda r: (r["dataset"], r["split"], r["seed"])):
-        a, x = r["raw"], r["lexicon"]
+        a, x = r["raw"], r["default"]
         lines.append(f"| {r['dataset']} | {r['split']} | {', '.join(r['held_out_names'])} | "
                      f"{r['seed']} | {100 * r['seen']['split_model']:.1f} / "
                      f"{100 * r['seen']['full_model']:.1f} | {100 * a['zsl_top1']:.1f} | "

@@ -6,7 +6,7 @@ classes per data set), the knowledge table is computed over the *seen* class nam
 each held-out class name is looked up: a name the table maps to a seen class would be encoded
 by that class's row, so its images would be drawn as the seen class (the collapse the previous
 Wu-Palmer rule showed: every digit is a sibling of every other). Beside it, the previous rule
-(`pse_tf.labels.lexical_classes`, Wu-Palmer >= 0.8) on the same names.
+(`experiments.open_vocabulary.lexical_classes`, Wu-Palmer >= 0.8) on the same names.
 
     python -m experiments.open_vocabulary.zero_shot_collapse
 
@@ -27,7 +27,7 @@ def main() -> int:
 
     from pse_tf.data import CLASS_NAMES
     from pse_tf.labels.knowledge import DEFAULT_RULE, word_classes
-    from pse_tf.labels.lexical_classes import lexical_classes
+    from experiments.open_vocabulary.lexical_classes import lexical_classes
     from pse_tf.labels.lexicon import wordnet
 
     reader = wordnet()

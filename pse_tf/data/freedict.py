@@ -29,7 +29,7 @@ from typing import Sequence
 
 from pse_tf.data.datasets import cache_dir, stage_missing
 from pse_tf.data.idx import DataError
-from pse_tf.data.sources import DebPackage, Source
+from pse_tf.data.sources import DebPackage, Source, verified
 
 NAME = "freedict"
 LANGUAGES = ("spa", "deu", "fra", "ita")
@@ -118,7 +118,7 @@ def fetch(data_dir: str | os.PathLike | None = None, verbose: bool = True,
         wanted = list(files(pair))
         for file in wanted:
             path = target / file
-            if path.is_file() and not _good(path):
+            if path.is_file() and not verified(path, verify):
                 path.unlink(missing_ok=True)
         package = f"dict-freedict-{pair}"
         missing = stage_missing((DebPackage(package, _DEBIAN_DIR, suffix=""), DebianPool(package)),
@@ -130,14 +130,6 @@ def fetch(data_dir: str | os.PathLike | None = None, verbose: bool = True,
     return target
 
 
-def _good(path: Path) -> bool:
-    try:
-        verify(path.name, path.read_bytes())
-    except (DataError, OSError):
-        return False
-    return True
-
-
 def folder(data_dir: str | os.PathLike | None = None) -> Path:
     """The verified FreeDict folder, fetched quietly first if a file is missing or bad; checked
     once per process and cache root."""
@@ -147,7 +139,7 @@ def folder(data_dir: str | os.PathLike | None = None) -> Path:
 @functools.lru_cache(maxsize=4)
 def _verified(root: str) -> Path:
     target = Path(root) / NAME
-    if all(_good(target / f) for pair in PAIRS for f in files(pair)):
+    if all(verified(target / f, verify) for pair in PAIRS for f in files(pair)):
         return target
     return fetch(root, verbose=False)
 

@@ -27,6 +27,15 @@ from pse_tf.data.tfds_images import load_tfds_images, restore_generation_order
 _SUBPROCESS_TIMEOUT_S = 600
 
 
+def verified(path: Path, verify) -> bool:
+    """Whether the file at `path` exists and `verify(name, bytes)` accepts it."""
+    try:
+        verify(path.name, path.read_bytes())
+    except (DataError, OSError):
+        return False
+    return True
+
+
 def _tail(text: str, lines: int = 3) -> str:
     kept = [line for line in text.strip().splitlines() if line.strip()][-lines:]
     return " | ".join(kept) or "(no output)"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import sys
 import tempfile
 import zipfile
@@ -24,7 +25,7 @@ from typing import Sequence
 
 from pse_tf.data.datasets import _log, cache_dir, stage_missing
 from pse_tf.data.idx import DataError
-from pse_tf.data.sources import DebPackage, Source, _run
+from pse_tf.data.sources import DebPackage, Source, _run, verified
 
 NAME = "wordnet"
 _POS = ("noun", "verb", "adj", "adv")
@@ -33,6 +34,9 @@ DATABASE_FILES = (*(f"{kind}.{pos}" for kind in ("data", "index") for pos in _PO
 SENSE_INDEX = "index.sense"
 LEXNAMES = "lexnames"
 FILES = (*DATABASE_FILES, SENSE_INDEX, LEXNAMES)
+# A token that can be a WordNet lemma (lower case, "_" for a space); the rest (numbers,
+# punctuation, other scripts) has no senses and is skipped without asking the reader.
+WORDLIKE = re.compile(r"[a-z][a-z'._\-]*")
 
 # lexnames(5WN): file number, lexicographer file name; the category follows from the name.
 LEXICOGRAPHER_FILES = (
@@ -137,14 +141,6 @@ def verify(file: str, data: bytes) -> None:
                         f"({len(data)} bytes; corrupt or not the WordNet 3.0 file)")
 
 
-def _good(path: Path) -> bool:
-    try:
-        verify(path.name, path.read_bytes())
-    except (DataError, OSError):
-        return False
-    return True
-
-
 def fetch(data_dir: str | os.PathLike | None = None, verbose: bool = True, *,
           sources: Sequence[Source] | None = None) -> Path:
     """Ensures the WordNet 3.0 files are cached and verified; returns their folder.
@@ -169,7 +165,7 @@ def fetch(data_dir: str | os.PathLike | None = None, verbose: bool = True, *,
     failures = []
     for file in FILES:
         path = target / file
-        if path.is_file() and not _good(path):
+        if path.is_file() and not verified(path, verify):
             _log(verbose, f"{NAME}/{file}: fails its sha256; removing {path}")
             failures.append(f"cache {path}: bad sha256 (removed)")
             path.unlink(missing_ok=True)
@@ -187,6 +183,6 @@ def fetch(data_dir: str | os.PathLike | None = None, verbose: bool = True, *,
 def folder(data_dir: str | os.PathLike | None = None) -> Path:
     """The verified WordNet folder, fetched quietly first if any file is missing or bad."""
     target = cache_dir(data_dir) / NAME
-    if all(_good(target / f) for f in FILES):
+    if all(verified(target / f, verify) for f in FILES):
         return target
     return fetch(data_dir, verbose=False)

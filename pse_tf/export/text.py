@@ -34,7 +34,8 @@ Before tokenisation a phrase gets the text normalisation of `pse_tf.labels.open_
 (numerals spelt out, plurals of class-name words made singular: "trousers" -> "trouser"), as the
 Python path (`pse_tf.inference`) does; after it, a one-word phrase that the knowledge table
 (`pse_tf.labels.knowledge`, stored as one int8 per vocabulary word) maps to a class gets that
-class's stored row. That normalisation is a finite token map
+class's stored row (`OpenVocabulary.word_classes`, which also holds the words a user taught).
+That normalisation is a finite token map
 (`OpenVocabulary.replacements`), stored here as a second lookup table and applied token by token
 (`algebra.normalise_phrases`): the rule lives in one place, the graph only looks it up.
 
@@ -59,7 +60,7 @@ import tensorflow as tf
 from pse_tf import mixtures
 from pse_tf.export import algebra
 from pse_tf.export.signatures import ServingFunctions, resolve_spec
-from pse_tf.export.vocabulary import compound_words, vocabulary_words, wordnet_words
+from pse_tf.export.vocabulary import ExportVocabulary
 
 VOCABULARY_ASSET = "vocabulary.txt"
 # None: every word of the word vectors, so every word the Python encoder accepts works here too
@@ -102,9 +103,9 @@ class TextFunctions:
         source: str. Where the vectors came from (for error messages).
         replacements: dict str -> str. The text normalisation (`OpenVocabulary.replacements`);
             empty: none.
-        word_classes: int64 [K] or None. The class each word names, -1 for none (the knowledge
-            table, `pse_tf.labels.knowledge`); a one-word phrase that names a class gets that
-            class's stored row (`OpenVocabulary(mapping="knowledge")`). None: no such map.
+        word_classes: int64 [K] or None. The class each word names, -1 for none
+            (`OpenVocabulary.word_classes`: taught words, the knowledge table); a one-word phrase
+            that names a class gets that class's stored row. None: no such map.
         annotation_words: list of str or None. The words `annotate_words` ranks
             (`pse_tf.labels.annotation_vocabulary`); None: every vocabulary word, raw vectors.
         annotation_file: str or None. A file with `annotation_words`, one per line: stored as
@@ -208,7 +209,7 @@ class TextFunctions:
             tf.logical_not(tf.reduce_any(missing)),
             ["word `", word, "` of phrase `", phrase, "` is outside the vocabulary of this export "
              f"(the {self.size} words of {VOCABULARY_ASSET}: the most frequent of "
-             f"{self.source or 'the word vectors'}, the class-name words, the lexicon words and the "
+             f"{self.source or 'the word vectors'}, the class-name words, the WordNet words and the "
              "compound words); "
              "if the word vectors of the run have it, export the run again with a larger "
              "vocabulary: python scripts/export.py RUN_DIR --vocabulary-size 400000"])
@@ -220,8 +221,8 @@ class TextFunctions:
             if self.word_classes is not None:  # a one-word phrase that names a class
                 named = tf.cast(tf.reduce_max(tf.gather(self.word_classes, tf.maximum(rows, 0)),
                                               axis=1), tf.int64)
-                lexical = tf.logical_and(tf.equal(rows.row_lengths(), 1), named >= 0)
-                means = tf.where(lexical[:, None],
+                one_word = tf.logical_and(tf.equal(rows.row_lengths(), 1), named >= 0)
+                means = tf.where(one_word[:, None],
                                  tf.gather(label_rows, tf.maximum(named, 0)), means)
             stored = tf.gather(label_rows, tf.maximum(class_index, 0))
             return tf.where(is_class[:, None], stored, means)
@@ -268,9 +269,9 @@ def add_text_endpoints(archive, model, staging_dir, word_vectors=None,
         vocabulary_size: int. How many of the most frequent words the export knows; 0 exports
             no word signatures.
         top_k: int. Words per image returned by annotate_words.
-        normalisation: OpenVocabulary or None (`open_vocabulary.DEFAULT`). Its text
-            normalisation runs before tokenisation; of the mappings, "raw" and "lexicon" (each
-            word's WordNet class, computed here over the vocabulary) fit in the graph.
+        normalisation: OpenVocabulary or None (`open_vocabulary.DEFAULT`): the rule the graph
+            runs, stored whole: its text normalisation (a token map) and its `word_classes`
+            (the knowledge table and any taught words, one class per vocabulary word).
         lexicon: str. The run's `TrainConfig.lexicon`: "wordnet" stores the retrofitted vectors
             the run encodes phrases with, so the export answers as the run does.
         lexicon_words: bool. Also keep every word that is a WordNet lemma, whatever its
@@ -278,85 +279,76 @@ def add_text_endpoints(archive, model, staging_dir, word_vectors=None,
 
     Returns:
         (omitted, info): {signature: reason} for the signatures left out, and the metadata entry
-        {"vocabulary_size", "vocabulary_file", "top_k", "word_vectors"} ({} when omitted).
+        {"vocabulary_size", "vocabulary_file", "top_k", "word_vectors", ...} ({} when omitted).
     """
-    serving = ServingFunctions(model)
-    omitted = {}
-    label_vectors = tf.TensorSpec(None, tf.float32, name="label_vectors")
-    try:
-        traced = _function(embed_labels(serving), label_vectors)
-        traced.get_concrete_function()
-        archive.add_endpoint("embed_labels", traced)
-    except NotImplementedError as error:
-        omitted["embed_labels"] = str(error)
+    omitted = _add_embed_labels(archive, model)
     if model.label_encoding != "word2vec" or vocabulary_size == 0:
         reason = (f"{model.label_encoding} labels have no word vectors"
                   if model.label_encoding != "word2vec" else "exported with vocabulary_size=0")
         omitted.update({key: reason for key in WORD_SIGNATURES})
         return omitted, {}
-
-    from pse_tf.labels import DEFAULT_SOURCE, load_word_vectors
     from pse_tf.labels.open_vocabulary import DEFAULT
 
     normalisation = DEFAULT if normalisation is None else normalisation
-    if normalisation.mapping not in ("raw", "lexicon", "knowledge"):
-        raise ValueError(f"the export holds text normalisation and a word -> class table only "
-                         f"(mapping 'raw', 'lexicon' or 'knowledge'), got {normalisation.name!r}")
+    vocabulary = ExportVocabulary(model, word_vectors, vocabulary_size, lexicon, lexicon_words,
+                                  [w for w, _, _ in normalisation.taught])
+    word_classes = normalisation.word_classes(vocabulary.kv, model.class_names)[vocabulary.rows]
+    annotation = vocabulary.annotation_words() if normalisation.mapping == "knowledge" else None
+    vocabulary_file = _write_lines(staging_dir, VOCABULARY_ASSET, vocabulary.words)
+    annotation_file = (None if annotation is None else
+                       _write_lines(staging_dir, ANNOTATION_ASSET, annotation))
     replacements = normalisation.replacements(model.class_names)
+    text = TextFunctions(model, vocabulary.words, vocabulary.vectors, vocabulary_file, top_k,
+                         vocabulary.source, replacements, word_classes, annotation,
+                         annotation_file)
+    _add_text_signatures(archive, text)
+    info = vocabulary.metadata(vocabulary_size, f"assets/{VOCABULARY_ASSET}")
+    info.update(top_k=text.top_k, annotation_vocabulary_file=(
+        None if annotation is None else f"assets/{ANNOTATION_ASSET}"),
+        annotation_vocabulary_size=len(vocabulary.words if annotation is None else annotation),
+        normalisation={"option": normalisation.name, "replacements": len(replacements),
+                       "word_classes": _classes_note(normalisation, word_classes),
+                       "taught_words": [{"word": w, "class": c, "from": where}
+                                        for w, c, where in normalisation.taught]},
+        **GRAPH_NOTES)
+    return omitted, info
 
-    kv = (load_word_vectors(word_vectors, lexicon=lexicon)
-          if isinstance(word_vectors, (str, os.PathLike, type(None))) else word_vectors)
-    if vocabulary_size is None or vocabulary_size >= len(kv.index_to_key):
-        extra, extra_note, compounds = (), "every word of the word vectors is kept", []
-    else:
-        extra, extra_note = wordnet_words(kv) if lexicon_words else ((), "not asked for")
-        compounds = compound_words(kv)
-    words = vocabulary_words(kv, vocabulary_size, model.class_names, [*extra, *compounds])
-    if kv.vectors.shape[1] != model.label_dim:
-        raise ValueError(f"word vectors have {kv.vectors.shape[1]} dimensions but the model's "
-                         f"label vectors have {model.label_dim}")
-    vectors = kv.vectors[[kv.key_to_index[w] for w in words]]
-    path = os.path.join(staging_dir, VOCABULARY_ASSET)
+
+def _add_embed_labels(archive, model) -> dict:
+    """Adds `embed_labels` (every label encoding has it); {key: reason} if it cannot be traced."""
+    try:
+        traced = _function(embed_labels(ServingFunctions(model)),
+                           tf.TensorSpec(None, tf.float32, name="label_vectors"))
+        traced.get_concrete_function()
+        archive.add_endpoint("embed_labels", traced)
+    except NotImplementedError as error:
+        return {"embed_labels": str(error)}
+    return {}
+
+
+def _write_lines(folder, name: str, lines) -> str:
+    path = os.path.join(folder, name)
     with open(path, "w", encoding="utf-8") as f:
-        f.write("\n".join(words) + "\n")
-    source = (DEFAULT_SOURCE if word_vectors is None else
-              os.fspath(word_vectors) if isinstance(word_vectors, (str, os.PathLike)) else
-              f"in-memory {type(word_vectors).__name__}")
-    word_classes = classes_note = annotation = None
-    if normalisation.mapping == "knowledge":
-        from pse_tf.labels.annotation_vocabulary import annotation_words
-        from pse_tf.labels.knowledge import DEFAULT_RULE, knowledge_table
+        f.write("\n".join(lines) + "\n")
+    return path
 
-        table = knowledge_table(kv, model.class_names)
-        word_classes = table[[kv.key_to_index[w] for w in words]]
-        classes_note = (f"{int((word_classes >= 0).sum())} words name a class (the knowledge "
-                        f"table, pse_tf.labels.knowledge, rule {DEFAULT_RULE.name}); a one-word "
-                        "phrase that names one gets its class's label vector")
-        kept = set(words)  # a smaller export ranks the annotation words it holds
-        annotation = [w for w in annotation_words(kv, model.class_names)
-                      if all(t in kept for t in w.split())]
-    elif normalisation.mapping == "lexicon":
-        from pse_tf.labels.lexical_classes import lexical_classes
-        from pse_tf.labels.lexicon import wordnet
 
-        word_classes = lexical_classes(wordnet(), words, model.class_names, vectors,
-                                       model.label_vectors.numpy())
-        classes_note = (f"{int((word_classes >= 0).sum())} words name a class in WordNet "
-                        "(pse_tf.labels.lexical_classes); a one-word phrase that names one "
-                        "gets its class's label vector")
-    annotation_path = None
-    if annotation is not None:
-        annotation_path = os.path.join(staging_dir, ANNOTATION_ASSET)
-        with open(annotation_path, "w", encoding="utf-8") as f:
-            f.write("\n".join(annotation) + "\n")
-    text = TextFunctions(model, words, vectors, path, top_k, source, replacements, word_classes,
-                         annotation, annotation_path)
-    if annotation is not None:
-        archive.track(text.annotation_table)
-    archive.track(text.table)
-    archive.track(text.classes)
-    if text.replacements is not None:
-        archive.track(text.replacements)
+def _classes_note(normalisation, word_classes) -> str:
+    from pse_tf.labels.knowledge import DEFAULT_RULE
+
+    source = (f"the knowledge table, pse_tf.labels.knowledge, rule {DEFAULT_RULE.name}"
+              if normalisation.mapping == "knowledge" else "no knowledge table")
+    return (f"{int((word_classes >= 0).sum())} words name a class ({source}; "
+            f"{len(normalisation.taught)} taught words); a one-word phrase that names one gets "
+            "its class's label vector")
+
+
+def _add_text_signatures(archive, text: TextFunctions) -> None:
+    """Traces the three word signatures and keeps their tables and assets in the SavedModel."""
+    for table in (getattr(text, "annotation_table", None), text.table, text.classes,
+                  text.replacements):
+        if table is not None:
+            archive.track(table)
     phrases = tf.TensorSpec(None, tf.string, name="phrases")
     for key, traced in (
             ("phrase_vectors", _function(text.phrase_vectors, phrases)),
@@ -368,37 +360,22 @@ def add_text_endpoints(archive, model, staging_dir, word_vectors=None,
         archive.add_endpoint(key, traced)
     # keep the asset alive in the SavedModel object graph (the table references it)
     archive._pse_text_asset = text.asset
-    return omitted, {"vocabulary_size": len(words), "vocabulary_file": f"assets/{VOCABULARY_ASSET}",
-                     "annotation_vocabulary_file": (f"assets/{ANNOTATION_ASSET}"
-                                                    if annotation is not None else None),
-                     "annotation_vocabulary_size": (len(annotation) if annotation is not None
-                                                    else len(words)),
-                     "most_frequent_words": (len(words) if vocabulary_size is None
-                                             else int(vocabulary_size)), "top_k": text.top_k,
-                     "word_vectors": source, "lexicon": lexicon,
-                     "lexicon_words": extra_note,
-                     "compound_words": f"{len(compounds)} words with '-' or '/' kept whatever "
-                                       "their frequency (a phrase splits only where the run "
-                                       "splits it)",
-                     "normalisation": {"option": normalisation.name,
-                                       "replacements": len(replacements),
-                                       "word_classes": classes_note},
-                     "query_grammar": "pse_tf.inference.query (in the graph: "
-                                      "pse_tf.export.algebra): phrases joined by + or - "
-                                      "standing alone between spaces; label vector = signed "
-                                      "sum of the phrase vectors",
-                     "tokenisation": "normalise (a token whose lowercase form is a key of the "
-                                     "normalisation map is replaced: "
-                                     "pse_tf.labels.open_vocabulary); "
-                                     "split on whitespace; each token looked up as given, then "
-                                     "lowercased; a missing token is split on '-' and '/' and "
-                                     "each part looked up the same way; phrase vector = mean of "
-                                     "its words' vectors (pse_tf.labels.phrase_tokens)",
-                     "annotate_words": "scores = softmax over the annotation vocabulary "
-                                       "(pse_tf.labels.annotation_vocabulary) of "
-                                       "log q(mean of q(z|x) | l_word), l_word as phrase_vectors "
-                                       "gives it (a word that names a class: its class's row); "
-                                       "the top_k words"}
+
+
+GRAPH_NOTES = {
+    "query_grammar": "pse_tf.inference.query (in the graph: pse_tf.export.algebra): phrases "
+                     "joined by + or - standing alone between spaces; label vector = signed sum "
+                     "of the phrase vectors",
+    "tokenisation": "normalise (a token whose lowercase form is a key of the normalisation map "
+                    "is replaced: pse_tf.labels.open_vocabulary); split on whitespace; each token "
+                    "looked up as given, then lowercased; a missing token is split on '-' and '/' "
+                    "and each part looked up the same way; phrase vector = mean of its words' "
+                    "vectors (pse_tf.labels.phrase_tokens)",
+    "annotate_words": "scores = softmax over the annotation vocabulary "
+                      "(pse_tf.labels.annotation_vocabulary) of log q(mean of q(z|x) | l_word), "
+                      "l_word as phrase_vectors gives it (a word that names a class: its class's "
+                      "row); the top_k words",
+}
 
 
 def resolved_text_signatures(model, top_k: int) -> dict:

@@ -34,10 +34,16 @@ from pse_tf.inference.predictor import DEFAULT_VOCABULARY_SIZE, Predictor
 from pse_tf.inference.query import InputError, parse_query
 
 
-def load(path) -> Predictor:
+def load(path, taught_words=None) -> Predictor:
     """A `Predictor` over a run directory (config.json + model.weights.h5) or an export
-    directory (exported/<name> or exported/<name>/<version>)."""
-    return Predictor(open_backend(Path(path)))
+    directory (exported/<name> or exported/<name>/<version>).
+
+    Args:
+        taught_words: for a run, words that name a class beyond the default rule: a file of
+            `word<TAB>class` lines or {word: class} (`OpenVocabulary.teach`). An export holds
+            the taught words it was exported with.
+    """
+    return Predictor(open_backend(Path(path), taught_words))
 
 
 __all__ = ["DEFAULT_VOCABULARY_SIZE", "InputError", "Predictor", "check_images",

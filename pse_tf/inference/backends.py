@@ -3,7 +3,8 @@
 Both offer the same primitives, and `pse_tf.inference.predictor` computes everything else:
 
     phrase_vectors(phrases)       label vectors l [N, L] of plain phrases (no operators)
-                                  run: open_vocabulary.encode_default; export: `phrase_vectors`
+                                  run: open_vocabulary.encode_default (with any taught words);
+                                  export: `phrase_vectors`
     label_distribution(vectors)   mean, stddev of q(z|l)       run: model; export: `embed_labels`
     label_components(vectors)     weights [R, K], means and stddevs [R, K, Z] of q(z|l)'s
                                   components (K = 1: the Gaussian itself)
@@ -53,7 +54,7 @@ class RunBackend:
 
     kind = "run"
 
-    def __init__(self, run_dir):
+    def __init__(self, run_dir, taught_words=None):
         from pse_tf.export import image_shape
         from pse_tf.runs import load_run
 
@@ -63,9 +64,11 @@ class RunBackend:
         self.label_encoding = self.encoding.encoding
         self.image_shape = image_shape(self.model)
         self.dataset = self.config.dataset
+        # the run's rule: the default, plus the words a user taught (a file or {word: class})
+        self.rule = DEFAULT if taught_words is None else DEFAULT.teach(taught_words)
 
     def phrase_vectors(self, phrases):
-        return encode_default(self.encoding, phrases)
+        return encode_default(self.encoding, phrases, self.rule)
 
     def class_vectors(self):
         return np.asarray(self.encoding.vectors, np.float32)
@@ -77,8 +80,9 @@ class RunBackend:
         from pse_tf.labels.annotation_vocabulary import annotation_words
 
         kv = self.encoding.word_vectors()
-        return [w for w in annotation_words(kv, self.class_names)
-                if all(t in kv.key_to_index for t in w.split())]
+        words = [w for w in annotation_words(kv, self.class_names)
+                 if all(t in kv.key_to_index for t in w.split())]
+        return words + taught_extra(words, self.rule)
 
     def label_distribution(self, vectors):
         q = self.model.label_distribution(np.asarray(vectors, np.float32))
@@ -241,11 +245,22 @@ def clean_error(message: str) -> InputError:
     return InputError(text.replace("\\'", "'"))
 
 
-def open_backend(path):
-    """A `RunBackend` for a run directory (config.json), else an `ExportBackend`."""
+def taught_extra(words, rule) -> list[str]:
+    """The taught words of `rule` not among `words`: annotation ranks them too."""
+    have = set(words)
+    return [w for w in dict.fromkeys(w for w, _, _ in rule.taught) if w not in have]
+
+
+def open_backend(path, taught_words=None):
+    """A `RunBackend` for a run directory (config.json), else an `ExportBackend`; taught words
+    (a `word<TAB>class` file or {word: class}) only for a run: an export holds its own."""
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist")
     if (path / "config.json").is_file():
-        return RunBackend(path)
+        return RunBackend(path, taught_words)
+    if taught_words is not None:
+        raise InputError(f"{path} is an export: its taught words were fixed when it was "
+                         "exported; export the run again with them (python scripts/export.py "
+                         "RUN_DIR --taught-words FILE)")
     return ExportBackend(path)

@@ -3,7 +3,7 @@ optionally retrofitted to WordNet (`lexicon`)."""
 
 from pse_tf.labels.encoding import ENCODINGS, LabelEncoding, label_matrix
 from pse_tf.labels.lexicon import LEXICONS
-from pse_tf.labels.open_vocabulary import OpenVocabulary, unseen_words
+from pse_tf.labels.open_vocabulary import OpenVocabulary, read_taught_words
 from pse_tf.labels.vectors import (
     DEFAULT_SOURCE,
     OOVError,
@@ -25,5 +25,5 @@ __all__ = [
     "load_word_vectors",
     "phrase_tokens",
     "phrase_vector",
-    "unseen_words",
+    "read_taught_words",
 ]

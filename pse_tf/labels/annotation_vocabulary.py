@@ -24,6 +24,8 @@ import re
 
 import numpy as np
 
+from pse_tf.data.wordnet import WORDLIKE
+
 SIZE = 10_000
 # Nats added to the annotation score of a word that names a class (its label vector is the class's
 # stored row): a log prior that favours words the knowledge table vouches for. Chosen on
@@ -75,7 +77,7 @@ def _annotation_words(kv, class_names: tuple, size: int) -> tuple:
             break
         if i in keep or not isinstance(word, str) or not _WORD.match(word) or not word[0].isalpha():
             continue
-        senses = reader.synsets(word, "n") if re.fullmatch(r"[a-z][a-z'.\-]*", word) else []
+        senses = reader.synsets(word, "n") if WORDLIKE.fullmatch(word) else []
         if senses and senses[0].lexname() in VISUAL_LEXNAMES:
             keep.add(i)
     # the class names first: among the words of a class, which share its score, the name wins

@@ -1,5 +1,7 @@
-"""The frozen open-vocabulary benchmark (benchmark_words.json; provenance in its `_about` and in
-experiments/open_vocabulary/make_benchmark.py, which wrote it once).
+"""The frozen open-vocabulary benchmarks: v1 (benchmark_words.json, written by
+experiments/open_vocabulary/make_benchmark.py) and v2 (benchmark_words_v2.json, written by
+make_benchmark_v2.py after v1's test half had been used to choose rules; scored once, all of it
+a test half). Provenance in each file's `_about`.
 
 Per data set: words that stay unseen after the text normalisation, each with its intended class
 ("several" with the classes it fits), and a "negative" list of words that name no class of
@@ -15,21 +17,25 @@ import json
 
 HALVES = ("development", "test")
 KEYS = ("fashion_mnist", "mnist", "negative")
+FILES = {"v1": "benchmark_words.json", "v2": "benchmark_words_v2.json"}
 
 
-@functools.lru_cache(maxsize=1)
-def _table() -> dict:
-    text = (importlib.resources.files("pse_tf.labels") / "benchmark_words.json").read_text(
+@functools.lru_cache(maxsize=2)
+def _table(version: str = "v1") -> dict:
+    if version not in FILES:
+        raise ValueError(f"version must be one of {tuple(FILES)}, got {version!r}")
+    text = (importlib.resources.files("pse_tf.labels") / FILES[version]).read_text(
         encoding="utf-8")
     return json.loads(text)
 
 
-def benchmark_words(key: str, half: str | None = None) -> list[dict]:
-    """Words of the benchmark.
+def benchmark_words(key: str, half: str | None = None, version: str = "v1") -> list[dict]:
+    """Words of a benchmark.
 
     Args:
         key: "fashion_mnist", "mnist" or "negative".
-        half: None (both), "development" or "test".
+        half: None (both), "development" or "test" (all of v2).
+        version: "v1" or "v2".
 
     Returns:
         list of {"word", "half"} (+ "class" and "classes" for a data set's words).
@@ -38,14 +44,14 @@ def benchmark_words(key: str, half: str | None = None) -> list[dict]:
         raise ValueError(f"key must be one of {KEYS}, got {key!r}")
     if half is not None and half not in HALVES:
         raise ValueError(f"half must be one of {HALVES} or None, got {half!r}")
-    return [dict(w) for w in _table()[key]["words"] if half is None or w["half"] == half]
+    return [dict(w) for w in _table(version)[key]["words"] if half is None or w["half"] == half]
 
 
-def denominator(key: str, half: str | None = None) -> int:
+def denominator(key: str, half: str | None = None, version: str = "v1") -> int:
     """The number of words written in the file for `key` and `half` (never recomputed)."""
     if key not in KEYS:
         raise ValueError(f"key must be one of {KEYS}, got {key!r}")
-    return int(_table()[key]["denominator"]["all" if half is None else half])
+    return int(_table(version)[key]["denominator"]["all" if half is None else half])
 
 
 def all_words() -> list[str]:

@@ -17,8 +17,6 @@ A class stands for some of the WordNet 3.0 senses of its name (`pse_tf.labels.cl
   it: siblings ("six" and "seven" under digit) name nothing. With `parent`, a class also stands
   for the direct hypernym of its sense when that hypernym subsumes no other class (pullover's
   sweater.n.01, so "sweater" and "cardigan" name it); or
-- with `compounds`, it is the first part of WordNet compound lemmas that all name the same class
-  ("tee" of "tee_shirt", the T-shirt synset) and it names nothing by its own senses;
 - with `number_senses`, it shares the first adjective or adverb sense of a number form of c's
   name ("secondly" with "second", "half-dozen" with "six") or is an adverb that pertains to one
   ("fifthly"); with `number_affixes`, it is a cardinal class name followed by a suffix that
@@ -38,9 +36,7 @@ A class stands for some of the WordNet 3.0 senses of its name (`pse_tf.labels.cl
   last word.
 
 When a word's senses name several classes, the earliest sense (WordNet orders a word's senses by
-frequency) decides, then the more specific class (t-shirt below shirt). The abstain margin
-`max_sense` keeps a word only when that sense is among its `max_sense` most frequent noun
-senses, so a word whose usual meanings name nothing abstains.
+frequency) decides, then the more specific class (t-shirt below shirt).
 
 `-1` is "abstain": the word keeps its own word vector.
 """
@@ -49,50 +45,39 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import hashlib
-import os
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 
 from pse_tf.labels.class_senses import below, class_senses, name_senses
 from pse_tf.labels.number_words import ABSTAIN, NumberAffixes, number_forms, number_senses
-from pse_tf.labels.synonyms import (WORDLIKE as _WORDLIKE, counted_lemmas as _counted_lemmas,
-                                    synonym_class, thesaurus_class, used_in_english)
+from pse_tf.data.wordnet import WORDLIKE
+from pse_tf.labels.synonyms import (counted_lemmas, synonym_class, thesaurus_class,
+                                    used_in_english)
+from pse_tf.labels.table_cache import cached_table, table_path, wordnet_root
 
-SENSE_CHOICES = ("first", "coherent", "coherent_ties")
-FOREIGN_CHOICES = ("all", "uncounted")
 # Bump when any rule changes: cached tables of the old rule are then unused.
 RULE_VERSION = "knowledge-v5"
 
 
 @dataclasses.dataclass(frozen=True)
 class Rule:
-    """Options of the knowledge table (module docstring).
+    """Which of the knowledge table's rules (module docstring) decide a word's class.
+
+    `DEFAULT_RULE` has every one on; switching one off measures what it adds
+    (experiments/open_vocabulary/knowledge_rules.py, where the variants that only studies use
+    live: `StudyRule`).
 
     Args:
-        senses: str. "first" (a class stands for the first noun sense of its name),
-            "coherent" (its most coherent sense, the first in WordNet's order among ties, and
-            the other senses of the name with the same direct hypernym: bag.n.01 and the
-            handbag bag.n.04, both containers) or "coherent_ties" (every sense within
-            `sense_tolerance` of the most coherent).
-        sense_tolerance: float. See `senses`.
         parent: int. Also the direct hypernym of a class sense when it subsumes no other class
             and at most this many synsets (sweater.n.01 for "pullover": 5); 0 for never.
-        compounds: bool. First parts of compound lemmas that all name one class.
         numbers: bool. `inflect`'s ordinal forms of number-word class names.
-        max_sense: int. A word names a class only through one of its `max_sense` most frequent
-            noun senses; 0 for no limit.
-        dictionaries: bool. A word the English rules leave unnamed, that is a headword of the
-            FreeDict dictionaries into English (`pse_tf.data.freedict`: Spanish, German, French,
-            Italian), names class c when its translations that name a class all name c
-            ("cinq" -> five, "manteau" -> cloak, mantle, coat, overcoat -> coat).
-        foreign: str. Which words the dictionaries read: "all" (every word the English rules
-            leave unnamed) or "uncounted" (only words none of whose WordNet senses occurs in
-            SemCor's sense counts: English uses "man", "on", "due" and "film", so they are not
-            read as German "man" = one, French "on" = one, Italian "due" = two or German "Film" =
-            coating, while "cinq", "dos" and "cero" still are).
+        dictionaries: bool. A word the English rules leave unnamed and English does not use (no
+            WordNet sense of it occurs in SemCor's sense counts, so "man", "on", "due" and "film"
+            are not read as German "man" = one, French "on" = one, Italian "due" = two),
+            that is a headword of the FreeDict dictionaries into English
+            (`pse_tf.data.freedict`: Spanish, German, French, Italian), names class c when its
+            translations that name a class all name c ("cinq" -> five, "manteau" -> coat).
         number_senses: bool. Adjective and adverb senses of number forms (module docstring).
         number_affixes: int. Cardinal name + a suffix productive on at least this many
             number-word class names in WordNet; 0 for never.
@@ -104,32 +89,34 @@ class Rule:
             FreeDict's English-German dictionary lists (module docstring).
     """
 
-    senses: str = "coherent"
-    sense_tolerance: float = 0.0
     parent: int = 10
-    compounds: bool = False
     numbers: bool = True
-    max_sense: int = 0
     dictionaries: bool = True
-    foreign: str = "uncounted"
     number_senses: bool = True
     number_affixes: int = 5
     affix_senses: bool = True
     other_senses: bool = True
     heads: bool = True
     thesaurus: bool = True
+    # What the library's rule always does; `StudyRule` (experiments) makes them options.
+    senses = "coherent"  # a class stands for its name's most coherent sense (class_senses)
+    sense_tolerance = 0.0
+    compounds = False
+    max_sense = 0
+    foreign = "uncounted"
 
     def __post_init__(self):
-        if self.senses not in SENSE_CHOICES:
-            raise ValueError(f"senses must be one of {SENSE_CHOICES}, got {self.senses!r}")
-        if self.foreign not in FOREIGN_CHOICES:
-            raise ValueError(f"foreign must be one of {FOREIGN_CHOICES}, got {self.foreign!r}")
-        for field in ("max_sense", "number_affixes"):
+        for field in ("parent", "number_affixes"):
             if getattr(self, field) < 0:
                 raise ValueError(f"{field} must be >= 0, got {getattr(self, field)}")
 
+    def namer(self, reader, class_names) -> ClassNamer:
+        """The `ClassNamer` that decides words under this rule."""
+        return ClassNamer(reader, class_names, self)
+
     @property
     def name(self) -> str:
+        """The options as one string, in export metadata and result files."""
         parts = [self.senses + (f"{self.sense_tolerance:g}" if self.senses == "coherent_ties"
                                 else "")]
         parts += [f"parent{self.parent}"] if self.parent else []
@@ -149,7 +136,14 @@ DEFAULT_RULE = Rule()
 
 
 # -- the table ------------------------------------------------------------------------------------
-class _Decider:
+class ClassNamer:
+    """Decides which training class, if any, a word names under a `Rule` (module docstring).
+
+    Built once per (WordNet, class names, rule): the tables every word is checked against (the
+    synsets below each class sense, number forms, words derived from number senses and from the
+    class names' other senses). `namer(word)` is the class index or ABSTAIN.
+    """
+
     def __init__(self, reader, class_names, rule):
         self.reader = reader
         self.rule = rule
@@ -163,7 +157,6 @@ class _Decider:
                     if name not in self.owner or self.owner[name][1] < depth:
                         self.owner[name] = (c, depth)
         self.numbers = number_forms(class_names) if rule.numbers else {}
-        self.compound = self._compounds() if rule.compounds else {}
         self.derived: dict[str, int] = {}
         if rule.number_senses:
             self.derived.update(number_senses(reader, class_names))
@@ -180,19 +173,9 @@ class _Decider:
                 self.derived.setdefault(word, c)
         self.lemmas = ({lemma.lower() for lemma in reader.all_lemma_names()}
                        if rule.heads else set())
-        self.english_words = (_counted_lemmas(reader) if rule.thesaurus or (
-            rule.dictionaries and rule.foreign == "uncounted") else set())
-        self._core: dict[str, int] = {}
-
-    def _compounds(self) -> dict[str, int]:
-        seen: dict[str, set] = {}
-        for synset in self.reader.all_synsets("n"):
-            owner = self.owner.get(synset.name(), (None,))[0]
-            for lemma in synset.lemma_names():
-                parts = lemma.lower().split("_")
-                if len(parts) == 2 and parts[0]:
-                    seen.setdefault(parts[0], set()).add(owner)
-        return {w: next(iter(o)) for w, o in seen.items() if len(o) == 1 and None not in o}
+        self.counted_words = (counted_lemmas(reader) if rule.thesaurus or rule.dictionaries
+                              else set())
+        self._meanings: dict[str, int] = {}
 
     def _other_senses(self, class_names) -> dict[str, int]:
         names = {n.lower().replace(" ", "_") for n in class_names}
@@ -211,21 +194,21 @@ class _Decider:
         return {w: next(iter(cs)) for w, cs in out.items() if len(cs) == 1}
 
     def head_class(self, word: str) -> int:
+        """The class the head of a compound WordNet does not know names ("trenchcoat")."""
         # a bound on the splits tried: a word this long is no compound of two words
         if not word.isalpha() or len(word) > 40 or self.reader.synsets(word):
             return ABSTAIN
-        named = {self.core(word[i:]) for i in range(3, len(word) - 3)
+        named = {self.meaning_class(word[i:]) for i in range(3, len(word) - 3)
                  if word[:i] in self.lemmas}
         named.discard(ABSTAIN)
         return named.pop() if len(named) == 1 else ABSTAIN
 
     def sense_class(self, word: str, max_sense: int | None = None) -> int:
-        if not _WORDLIKE.fullmatch(word):
+        """The class of the word's earliest noun sense (of its first `max_sense`; None: all)
+        that is or lies below a class sense."""
+        if not WORDLIKE.fullmatch(word):
             return ABSTAIN
-        senses = self.reader.synsets(word, "n")
-        limit = self.rule.max_sense if max_sense is None else max_sense
-        if limit:
-            senses = senses[:limit]
+        senses = self.reader.synsets(word, "n")[:max_sense]
         for s in senses:
             hit = self.owner.get(s.name())
             if hit is not None:
@@ -233,49 +216,53 @@ class _Decider:
         return ABSTAIN
 
     def __call__(self, word) -> int:
+        """The class `word` names: English first, then the dictionaries, then the thesaurus."""
         if not isinstance(word, str) or not word:
             return ABSTAIN
         lower = word.lower()
-        c = self.english(lower)
-        if c == ABSTAIN and self.rule.dictionaries and not (
-                self.rule.foreign == "uncounted" and lower in self.english_words):
+        c = self.english_class(lower)
+        if c == ABSTAIN and self.rule.dictionaries and self.reads_dictionaries(lower):
             from pse_tf.data.freedict import translations
 
-            named = {self.english(t.replace(" ", "_")) for t in translations(lower)} - {ABSTAIN}
+            named = {self.english_class(t.replace(" ", "_")) for t in translations(lower)} - {ABSTAIN}
             if len(named) == 1:
                 return named.pop()
         if c == ABSTAIN and self.rule.thesaurus and not used_in_english(
-                self.reader, self.english_words, lower):
+                self.reader, self.counted_words, lower):
             return thesaurus_class(lower, functools.partial(
                 synonym_class, self.reader, self.usual_class))
         return c
 
-    def core(self, lower: str) -> int:
-        """The word's class by the name's senses, number forms and derived words (cached: heads
-        look up the same endings again and again)."""
-        if lower not in self._core:
-            self._core[lower] = self._core_class(lower)
-        return self._core[lower]
+    def reads_dictionaries(self, lower: str) -> bool:
+        """Whether the dictionaries may name the word: English does not use it."""
+        return lower not in self.counted_words
+
+    def meaning_class(self, lower: str) -> int:
+        """The word's class by its English meaning: the class senses, number forms and derived
+        words, no compound heads or dictionaries (cached: heads look up the same endings again
+        and again)."""
+        if lower not in self._meanings:
+            self._meanings[lower] = self._meaning_class(lower)
+        return self._meanings[lower]
 
     def usual_class(self, lower: str) -> int:
         """The class of the word in its usual meaning, as a synonym is read: only its first noun
         sense, and not another sense of a class name ("club" is no nine)."""
-        return self._core_class(lower, usual=True)
+        return self._meaning_class(lower, usual=True)
 
-    def _core_class(self, lower: str, usual: bool = False) -> int:
+    def _meaning_class(self, lower: str, usual: bool = False) -> int:
         if lower in self.numbers:
             return self.numbers[lower]
         c = self.sense_class(lower, 1 if usual else None)
-        if c == ABSTAIN and lower in self.compound:
-            return self.compound[lower]
         if c == ABSTAIN and lower in self.derived and not (usual and lower in self.other_words):
             return self.derived[lower]
         if c == ABSTAIN and self.affixes is not None:
             return self.affixes(lower)
         return c
 
-    def english(self, lower: str) -> int:
-        c = self.core(lower)
+    def english_class(self, lower: str) -> int:
+        """`meaning_class`, else (with `heads`) the class a compound's head names."""
+        c = self.meaning_class(lower)
         if c == ABSTAIN and self.rule.heads:
             return self.head_class(lower)
         return c
@@ -284,15 +271,16 @@ class _Decider:
 def word_classes(reader, words: Sequence[str], class_names: Sequence[str],
                  rule: Rule = DEFAULT_RULE) -> np.ndarray:
     """The class each word names, or -1 (abstain): int64 [N], for any words (uncached)."""
-    decide = _Decider(reader, tuple(class_names), rule)
-    return np.array([decide(w) for w in words], np.int64)
+    namer = rule.namer(reader, tuple(class_names))
+    return np.array([namer(w) for w in words], np.int64)
 
 
 def knowledge_table(kv, class_names: Sequence[str], rule: Rule = DEFAULT_RULE) -> np.ndarray:
     """`word_classes` of every word of the word vectors `kv`, in row order: int64 [V].
 
-    Cached per process, and on disk beside WordNet (one .npy per hash of the words, the class
-    names, the WordNet files and the rule); about a minute to compute for GloVe's 400,000 words.
+    Cached per process, and on disk beside WordNet (`pse_tf.labels.table_cache`: one .npy per
+    hash of the words, the class names, the WordNet files and the rule); about a minute to
+    compute for GloVe's 400,000 words.
     """
     from pse_tf.labels.lexicon import wordnet
 
@@ -301,39 +289,13 @@ def knowledge_table(kv, class_names: Sequence[str], rule: Rule = DEFAULT_RULE) -
 
 @functools.lru_cache(maxsize=8)
 def _table(reader, words: tuple, class_names: tuple, rule: Rule) -> np.ndarray:
-    path = _cache_path(reader, words, class_names, rule)
-    if path is not None and path.is_file():
-        try:
-            table = np.load(path)
-            if table.shape == (len(words),):
-                return table.astype(np.int64)
-        except (OSError, ValueError):
-            pass  # a torn file: compute it again and replace it
-    table = word_classes(reader, words, class_names, rule)
-    if path is not None:
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        try:
-            with open(tmp, "wb") as f:
-                np.save(f, table.astype(np.int8 if len(class_names) < 127 else np.int64))
-            os.replace(tmp, path)
-        except OSError:
-            pass  # a read-only cache: the table is still returned
-    return table
-
-
-def _cache_path(reader, words: tuple, class_names: tuple, rule: Rule):
-    root = Path(str(getattr(getattr(reader, "root", None), "path", "")))
-    if not root.name or not root.is_dir():
-        return None
-    from pse_tf.data import wordnet as wordnet_files
-
-    h = hashlib.sha256(f"{RULE_VERSION}|{rule}|".encode())
+    parts = [RULE_VERSION, rule]
     if rule.dictionaries or rule.thesaurus:
         from pse_tf.data import freedict
 
-        h.update(f"freedict {freedict.VERSION}|".encode())
-    for name in wordnet_files.FILES:
-        h.update(hashlib.sha256((root / name).read_bytes()).digest())
-    h.update("\n".join(class_names).encode() + b"\0")
-    h.update("\n".join(w if isinstance(w, str) else repr(w) for w in words).encode())
-    return root / f"knowledge-{h.hexdigest()[:20]}.npy"
+        parts.append(f"freedict {freedict.VERSION}")
+    parts += ["\n".join(class_names), "\n".join(w if isinstance(w, str) else repr(w)
+                                                 for w in words)]
+    path = table_path(wordnet_root(reader), "knowledge", parts)
+    return cached_table(path, (len(words),), lambda: word_classes(reader, words, class_names, rule),
+                        np.int8 if len(class_names) < 127 else np.int64).astype(np.int64)

@@ -18,16 +18,16 @@ vectors, their words, the WordNet files, the iterations and this rule's version)
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
-import re
 import time
 import warnings
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from pse_tf.data.wordnet import WORDLIKE
+from pse_tf.labels.table_cache import cached_table, table_path
 
 if TYPE_CHECKING:
     from gensim.models import KeyedVectors
@@ -36,8 +36,6 @@ if TYPE_CHECKING:
 LEXICONS = ("none", "wordnet")
 # Bump when the graph rule or the update changes: cached tables of the old rule are then unused.
 RULE_VERSION = "wordnet-syn-hyper-hypo-v1"
-# Tokens that can be WordNet words; the rest (numbers, punctuation, other scripts) are skipped.
-_WORDLIKE = re.compile(r"[a-z][a-z'.\-]*")
 
 
 def check_lexicon(lexicon: str) -> str:
@@ -99,7 +97,7 @@ def relation_graph(reader: WordNetCorpusReader, words: Sequence[str]):
     column = {s.name(): k for k, s in enumerate(synsets)}
     rows, cols = [], []
     for i, word in enumerate(words):
-        if isinstance(word, str) and _WORDLIKE.fullmatch(word):
+        if isinstance(word, str) and WORDLIKE.fullmatch(word):
             for s in reader.synsets(word):
                 rows.append(i)
                 cols.append(column[s.name()])
@@ -114,17 +112,6 @@ def relation_graph(reader: WordNetCorpusReader, words: Sequence[str]):
     graph.setdiag(0)
     graph.eliminate_zeros()
     return graph.astype(bool)
-
-
-def _digest(kv: KeyedVectors, wordnet_root: Path, iterations: int) -> str:
-    from pse_tf.data import wordnet as wordnet_files
-
-    h = hashlib.sha256(f"{RULE_VERSION}|{iterations}|".encode())
-    for name in wordnet_files.FILES:
-        h.update(hashlib.sha256((wordnet_root / name).read_bytes()).digest())
-    h.update("\n".join(map(str, kv.index_to_key)).encode())
-    h.update(np.ascontiguousarray(kv.vectors, np.float32).tobytes())
-    return h.hexdigest()
 
 
 def retrofitted_matrix(kv: KeyedVectors, data_dir: str | os.PathLike | None = None,
@@ -144,28 +131,21 @@ def retrofitted_matrix(kv: KeyedVectors, data_dir: str | os.PathLike | None = No
     iterations = ITERATIONS if iterations is None else int(iterations)
     root = wordnet_files.folder(data_dir)
     reader = _reader(str(root))
-    path = root / f"retrofitted-{_digest(kv, root, iterations)[:20]}.npy"
-    if path.is_file():
-        try:
-            matrix = np.load(path)
-            if matrix.shape == kv.vectors.shape:
-                return matrix
-        except (OSError, ValueError):
-            pass  # a torn file: compute it again and replace it
-    t0 = time.perf_counter()
-    graph = relation_graph(reader, kv.index_to_key)
-    t1 = time.perf_counter()
-    matrix = retrofit(kv.vectors, graph, iterations)
-    t2 = time.perf_counter()
-    if verbose:
-        print(f"[pse_tf.labels] WordNet graph over {len(kv)} words ({graph.nnz} links, "
-              f"{int((graph.getnnz(axis=1) > 0).sum())} linked words): {t1 - t0:.1f} s; "
-              f"{iterations} retrofitting steps: {t2 - t1:.1f} s")
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as f:
-        np.save(f, matrix)
-    os.replace(tmp, path)
-    return matrix
+    parts = [RULE_VERSION, iterations, "\n".join(map(str, kv.index_to_key)),
+             np.ascontiguousarray(kv.vectors, np.float32).tobytes()]
+
+    def compute() -> np.ndarray:
+        t0 = time.perf_counter()
+        graph = relation_graph(reader, kv.index_to_key)
+        t1 = time.perf_counter()
+        matrix = retrofit(kv.vectors, graph, iterations)
+        if verbose:
+            print(f"[pse_tf.labels] WordNet graph over {len(kv)} words ({graph.nnz} links, "
+                  f"{int((graph.getnnz(axis=1) > 0).sum())} linked words): {t1 - t0:.1f} s; "
+                  f"{iterations} retrofitting steps: {time.perf_counter() - t1:.1f} s")
+        return matrix
+
+    return cached_table(table_path(root, "retrofitted", parts), kv.vectors.shape, compute)
 
 
 def lexicon_vectors(kv: KeyedVectors, lexicon: str) -> KeyedVectors:

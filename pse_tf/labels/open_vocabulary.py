@@ -4,71 +4,47 @@ A PSE label encoder is one dense layer, q(z|l) = N(W l + b, softplus(V l + c)). 
 class vectors in an L-dimensional word space (C = 10, L = 50 here), gradient descent only ever
 moves W inside the span of those C vectors: the other L - C directions of W keep their random
 initialisation. A new word's vector has most of its length outside that span, so its q(z|word)
-is mostly set by untrained weights. Second, in GloVe 50-d some class vectors are hubs (nearest to
-many words: "shirt" on Fashion-MNIST), so even the word vectors' own nearest class is often wrong.
+is mostly set by untrained weights, and in GloVe 50-d some class vectors are hubs, so even the
+word vectors' own nearest class is often wrong.
 
-The fixes here are pure functions of vectors, applied when a new phrase is encoded; the class
-names keep their stored rows, so the trained model and the paper's three metrics are unchanged:
+The rule here (`DEFAULT`, measured on the frozen benchmarks `pse_tf.labels.benchmark`,
+docs/open-vocabulary.md) changes no trained weight and none of the paper's metrics:
 
-- `singular_tokens`: plural -> singular when the singular is a word of a class name
-  ("sandals" -> "sandal"); restricted to class-name words so "jeans" does not become "jean".
-- `project_onto_span`: the vector's orthogonal projection onto the affine span of the class
-  vectors, i.e. the input a minimum-norm label encoder sees (`W P = W_min-norm`).
-- `class_scores` with `similarity="csls"`: cross-domain similarity local scaling (Conneau et al.,
-  2018, "Word translation without parallel data"): 2 cos(w, c) - r(c), r(c) the mean cosine of
-  class c to its k nearest vocabulary words, which penalises hubs.
-- `soft_assign`: sum_c softmax(score / temperature)_c l_c, a word expressed as a mixture of class
-  vectors by its (hub-corrected) similarities: the model then sees only inputs it was trained on.
+1. text normalisation: numerals 0-20 spelt out, plurals of class-name words made singular
+   ("sandals" -> "sandal"; only towards class-name words, so "jeans" does not become "jean");
+2. a phrase that is (or normalises to) a class name gets the class's stored row;
+3. a one-word phrase that names a class gets that class's row: the words a user taught
+   (`read_taught_words`, `OpenVocabulary.teach`), else the knowledge table
+   (`pse_tf.labels.knowledge`);
+4. any other phrase keeps its own vector (the mean of its words' vectors), as in the paper.
 
-`OpenVocabulary` chains them; `DEFAULT` is the measured default: the text normalisation, then
-the knowledge table's class for a one-word phrase (`pse_tf.labels.knowledge`; measured on the
-frozen benchmark `pse_tf.labels.benchmark`, docs/open-vocabulary.md).
+`OpenVocabulary.word_classes` is steps 3's table over every word of the word vectors; Python
+(`encode`) and the export (`pse_tf.export.text`, which stores the same table and the
+normalisation's `replacements`) both read it: one rule, two places to run it. The mappings this
+rule superseded (projection, soft assignment, Wu-Palmer) live with their studies in
+experiments/open_vocabulary/mappings.py.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
-import importlib.resources
-import json
-from collections.abc import Sequence
+import os
+import re
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from pse_tf.labels.geometry import (CSLS_K, SIMILARITIES, class_scores, hub_penalty,
-                                    project_onto_span, soft_assign)
 from pse_tf.labels.vectors import phrase_tokens
 
-MAPPINGS = ("raw", "project", "soft_assign", "lexicon", "knowledge")
+MAPPINGS = ("raw", "knowledge")
 PLURALS = ("off", "labels")
 NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
                 "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen",
                 "seventeen", "eighteen", "nineteen", "twenty")
-# Vocabulary words (most frequent first) among which CSLS finds a class's neighbours.
-CSLS_VOCABULARY = 50000
-
-
-HALVES = ("development", "held_out")
-
-
-def unseen_words(dataset: str, half: str | None = None) -> list[dict]:
-    """The committed list of words outside `dataset`'s training labels (unseen_words.json).
-
-    Args:
-        half: None (every word), "development" (where options are chosen) or "held_out" (only
-            reported); the split rule is in the file's `_about`.
-
-    Returns:
-        list of {"word": str, "class": str (a class name), "why": str, "half": str}.
-    """
-    if half is not None and half not in HALVES:
-        raise ValueError(f"half must be one of {HALVES} or None, got {half!r}")
-    text = (importlib.resources.files("pse_tf.labels") / "unseen_words.json").read_text()
-    table = json.loads(text)
-    if dataset not in table:
-        raise ValueError(f"no unseen words for data set {dataset!r}; have "
-                         f"{sorted(k for k in table if not k.startswith('_'))}")
-    return [w for w in table[dataset] if half is None or w["half"] == half]
+# One token that starts with a letter: what a taught word may be (the query grammar reads it as
+# one phrase; "anti-" or "7" would not be a word).
+TAUGHT_WORD = re.compile(r"[^\W\d_]([\w'.-]*[\w'.])?")
 
 
 # -- text normalisation ---------------------------------------------------------------------------
@@ -118,59 +94,70 @@ def plural_forms(target: str) -> set[str]:
     return forms
 
 
-# -- the chain ------------------------------------------------------------------------------------
+# -- the rule -------------------------------------------------------------------------------------
 @dataclasses.dataclass(frozen=True)
 class OpenVocabulary:
-    """How a phrase that is not a class name becomes a label vector.
+    """How a phrase that is not a class name becomes a label vector (module docstring).
 
     Args:
         plurals: str. "off" or "labels" (`singular_tokens` towards class-name words).
         numerals: bool. Spell out numbers 0..20 first (`spell_numerals`).
-        mapping: str. "raw" (the phrase vector, the paper), "project" (`project_onto_span`),
-            "soft_assign" (`soft_assign` of the `similarity` scores), "lexicon" (a one-word
-            phrase that names a class by Wu-Palmer similarity in WordNet gets that class's row:
-            `lexical_rows`; the previous default) or "knowledge" (a one-word phrase that the
-            knowledge table, `pse_tf.labels.knowledge`, maps to a class gets that class's row:
-            `knowledge_rows`).
-        similarity: str. Scores for "soft_assign": "cosine", "centred" or "csls".
-        temperature: float. Softmax temperature of "soft_assign"; 0 is the nearest class.
+        mapping: str. "raw" (every other phrase keeps its phrase vector, the paper) or
+            "knowledge" (a one-word phrase the knowledge table maps to a class gets that class's
+            row).
+        taught: ((word, class name, where), ...). Words a user taught (`teach`); they name their
+            class whatever the mapping, and before the knowledge table. `where` says where the
+            pair came from ("file:line"), for error messages.
     """
 
     plurals: str = "off"
     numerals: bool = False
     mapping: str = "raw"
-    similarity: str = "cosine"
-    temperature: float = 0.0
+    taught: tuple = ()
 
     def __post_init__(self):
-        for name, allowed in (("plurals", PLURALS), ("mapping", MAPPINGS),
-                              ("similarity", SIMILARITIES)):
+        for name, allowed in (("plurals", PLURALS), ("mapping", MAPPINGS)):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}")
-        if self.temperature < 0:
-            raise ValueError(f"temperature must be >= 0, got {self.temperature}")
 
     @property
     def name(self) -> str:
         parts = [self.mapping]
-        if self.mapping == "soft_assign":
-            parts.append(f"{self.similarity}-t{self.temperature:g}")
         if self.plurals != "off":
             parts.append(f"plurals-{self.plurals}")
         if self.numerals:
             parts.append("numerals")
+        if self.taught:
+            parts.append(f"taught{len(self.taught)}")
         return "+".join(parts)
 
     @property
     def normalises_text(self) -> bool:
         return self.numerals or self.plurals != "off"
 
+    def teach(self, words) -> OpenVocabulary:
+        """This rule with more taught words.
+
+        Args:
+            words: {word: class name}, or a path to a file of `word<TAB>class` lines
+                (`read_taught_words`).
+
+        Raises:
+            TaughtWordsError: a bad file line or pair (one line naming the file and line).
+        """
+        if isinstance(words, (str, os.PathLike)):
+            pairs = read_taught_words(words)
+        else:
+            pairs = tuple(_checked_pair(w, c, f"taught word {i + 1}")
+                          for i, (w, c) in enumerate(dict(words).items()))
+        return dataclasses.replace(self, taught=self.taught + pairs)
+
     def replacements(self, class_names: Sequence[str]) -> dict[str, str]:
         """The text normalisation as a finite map: lowercased token -> the token it becomes.
 
         Every token the normalisation changes is a key (numerals 0..20, and `plural_forms` of the
         class-name words), so `normalise` is this map applied token by token; the SavedModel
-        holds the same map as a lookup table (pse_tf.export.text). One rule, two places to run it.
+        holds the same map as a lookup table (pse_tf.export.text).
         """
         if not self.normalises_text:
             return {}
@@ -198,10 +185,31 @@ class OpenVocabulary:
         table = _replacements(self, tuple(class_names))
         return " ".join(table.get(t.lower(), t) for t in phrase.split())
 
+    def word_classes(self, kv, class_names: Sequence[str]) -> np.ndarray:
+        """The class each word of the word vectors `kv` names under this rule, -1 for none:
+        int64 [V] in row order. Taught words first, then (mapping "knowledge") the knowledge
+        table. Python's `encode` and the export's stored table both read this.
+
+        Raises:
+            TaughtWordsError: a taught class is not a class name, or a taught word is not one
+                word of the word vectors.
+        """
+        if self.mapping == "knowledge":
+            from pse_tf.labels.knowledge import knowledge_table
+
+            table = knowledge_table(kv, class_names)
+            table = table.copy() if self.taught else table
+        else:
+            table = np.full(len(kv.index_to_key), -1, np.int64)
+        for word, name, where in self.taught:
+            table[_taught_row(kv, class_names, word, name, where)] = list(class_names).index(name)
+        return table
+
     def encode(self, encoding, phrases: Sequence[str]) -> np.ndarray:
         """Label vectors [N, L] for `phrases` under a word-vector `LabelEncoding`.
 
-        A phrase that is (or normalises to) a class name gets that class's stored row.
+        A phrase that is (or normalises to) a class name gets that class's stored row; a
+        one-word phrase that names a class by `word_classes`, that class's row.
         """
         if encoding.encoding != "word2vec":
             raise ValueError("open vocabulary needs a word-vector label encoding, "
@@ -209,33 +217,25 @@ class OpenVocabulary:
         names = encoding.class_names
         normalised = [self.normalise(p, names) for p in phrases]
         vectors = encoding.encode(normalised)
-        is_class = np.array([p in names for p in normalised])
-        new = ~is_class
-        if not new.any() or self.mapping == "raw":
+        if self.mapping == "raw" and not self.taught:
             return vectors
-        if self.mapping == "knowledge":
-            index = np.flatnonzero(new)
-            vectors[index] = knowledge_rows(encoding.word_vectors(), names, encoding.vectors,
-                                            [normalised[i] for i in index], vectors[index])
-            return vectors
-        if self.mapping == "lexicon":
-            index = np.flatnonzero(new)
-            vectors[index] = lexical_rows(encoding.word_vectors(), names, encoding.vectors,
-                                          [normalised[i] for i in index], vectors[index])
-            return vectors
-        if self.mapping == "project":
-            vectors[new] = project_onto_span(vectors[new], encoding.vectors)
-            return vectors
-        penalty = (csls_penalty(encoding) if self.similarity == "csls" else None)
-        scores = class_scores(vectors[new], encoding.vectors, self.similarity, penalty)
-        vectors[new] = soft_assign(scores, encoding.vectors, self.temperature)
+        kv = encoding.word_vectors()
+        # taught words are checked on first use, whatever the phrases
+        table = self.word_classes(kv, names) if self.taught else None
+        for i, phrase in enumerate(normalised):
+            if phrase in names:
+                continue
+            keys = phrase_tokens(kv, phrase)
+            if len(keys) == 1:
+                table = self.word_classes(kv, names) if table is None else table
+                c = table[kv.key_to_index[keys[0]]]
+                if c >= 0:
+                    vectors[i] = encoding.vectors[c]
         return vectors
 
 
 # The measured default (docs/open-vocabulary.md): text normalisation, then a one-word phrase that
-# the knowledge table maps to a class (a synonym or hyponym in WordNet, an ordinal by inflect)
-# gets its row. The trained model and the paper's metrics are unchanged: the class rows are the
-# same.
+# the knowledge table maps to a class gets its row.
 DEFAULT = OpenVocabulary(plurals="labels", numerals=True, mapping="knowledge")
 
 
@@ -244,82 +244,69 @@ def _replacements(vocabulary: OpenVocabulary, class_names: tuple) -> dict[str, s
     return vocabulary.replacements(class_names)
 
 
-def encode_default(encoding, phrases: Sequence[str]) -> np.ndarray:
-    """Label vectors [N, L] of a user's phrases: `DEFAULT`'s normalisation, then the encoding
-    (word vectors: `DEFAULT.encode`; one-hot: the class rows of the normalised phrases)."""
+def encode_default(encoding, phrases: Sequence[str], vocabulary: OpenVocabulary = DEFAULT
+                   ) -> np.ndarray:
+    """Label vectors [N, L] of a user's phrases under `vocabulary` (default `DEFAULT`): its
+    normalisation, then the encoding (word vectors: `vocabulary.encode`; one-hot: the class rows
+    of the normalised phrases)."""
     if encoding.encoding != "word2vec":
-        return encoding.encode([DEFAULT.normalise(p, encoding.class_names) for p in phrases])
-    return DEFAULT.encode(encoding, phrases)
+        return encoding.encode([vocabulary.normalise(p, encoding.class_names) for p in phrases])
+    return vocabulary.encode(encoding, phrases)
 
 
-def lexical_rows(kv, class_names: Sequence[str], class_vectors: np.ndarray,
-                 phrases: Sequence[str], vectors: np.ndarray) -> np.ndarray:
-    """`vectors` [N, L] of `phrases`, where a phrase of one word of `kv` that names a class in
-    WordNet (`pse_tf.labels.lexical_classes`) gets that class's row of `class_vectors` instead."""
-    from pse_tf.labels.lexical_classes import lexical_classes
-    from pse_tf.labels.lexicon import wordnet
-
-    keys = [phrase_tokens(kv, p) for p in phrases]
-    single = [i for i, k in enumerate(keys) if len(k) == 1]
-    out = np.array(vectors, np.float32, copy=True)
-    if single:
-        words = [keys[i][0] for i in single]
-        named = lexical_classes(wordnet(), words, class_names,
-                                kv.vectors[[kv.key_to_index[w] for w in words]], class_vectors)
-        for i, c in zip(single, named):
-            if c >= 0:
-                out[i] = class_vectors[c]
-    return out
+# -- words a user teaches -------------------------------------------------------------------------
+class TaughtWordsError(ValueError):
+    """A taught word, its class or its file line is not what was expected."""
 
 
-def knowledge_rows(kv, class_names: Sequence[str], class_vectors: np.ndarray,
-                   phrases: Sequence[str], vectors: np.ndarray) -> np.ndarray:
-    """`vectors` [N, L] of `phrases`, where a phrase of one word of `kv` that the knowledge table
-    (`pse_tf.labels.knowledge.knowledge_table`) maps to a class gets that class's row of
-    `class_vectors` instead."""
-    from pse_tf.labels.knowledge import knowledge_table
-
-    out = np.array(vectors, np.float32, copy=True)
-    keys = [phrase_tokens(kv, p) for p in phrases]
-    single = [i for i, k in enumerate(keys) if len(k) == 1]
-    if single:
-        table = knowledge_table(kv, class_names)
-        for i in single:
-            c = table[kv.key_to_index[keys[i][0]]]
-            if c >= 0:
-                out[i] = class_vectors[c]
-    return out
+def _checked_pair(word, name, where: str) -> tuple[str, str, str]:
+    if not isinstance(word, str) or not TAUGHT_WORD.fullmatch(word):
+        raise TaughtWordsError(f"{where}: {word!r} is not a word (one token that starts with a "
+                               "letter, e.g. 'skorts')")
+    if not isinstance(name, str) or not name.strip():
+        raise TaughtWordsError(f"{where}: the class of {word!r} is empty; expected a class name")
+    return word, name.strip(), where
 
 
-def csls_penalty(encoding, vocabulary_size: int = CSLS_VOCABULARY, k: int = CSLS_K) -> np.ndarray:
-    """`hub_penalty` of an encoding's class vectors over its word vectors' `vocabulary_size` most
-    frequent words (cached per encoding)."""
-    return _csls_penalty(encoding, vocabulary_size, k)
+def read_taught_words(path) -> tuple[tuple[str, str, str], ...]:
+    """The (word, class name, "file:line") pairs of a file of `word<TAB>class` lines.
 
+    Blank lines and lines starting with "#" are skipped. The class names are checked against
+    the run's classes when the rule is used (`OpenVocabulary.word_classes`).
 
-@functools.lru_cache(maxsize=8)
-def _csls_penalty(encoding, vocabulary_size: int, k: int) -> np.ndarray:
-    kv = encoding.word_vectors()
-    return hub_penalty(encoding.vectors, kv.vectors[:vocabulary_size], k)
-
-
-def nearest_class(encoding, phrases: Sequence[str], similarity: str = "cosine",
-                  plurals: str = "off", numerals: bool = False) -> np.ndarray:
-    """The word vectors' own guess: index of the class whose phrase vector scores highest, [N].
-
-    The baseline that says how much of an open-vocabulary score the word vectors already give.
+    Raises:
+        TaughtWordsError: a line without exactly two tab-separated columns, a word that is not a
+            word, or one word taught two classes; the message names the file and line.
+        FileNotFoundError: no such file.
     """
-    vocab = OpenVocabulary(plurals=plurals, numerals=numerals)
-    normalised = [vocab.normalise(p, encoding.class_names) for p in phrases]
-    vectors = encoding.encode(normalised)
-    penalty = csls_penalty(encoding) if similarity == "csls" else None
-    return np.argmax(class_scores(vectors, encoding.vectors, similarity, penalty), axis=1)
+    out, seen = [], {}
+    text = open(path, encoding="utf-8").read()
+    for number, line in enumerate(text.splitlines(), 1):
+        where = f"{os.fspath(path)}:{number}"
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        columns = line.split("\t")
+        if len(columns) != 2:
+            raise TaughtWordsError(f"{where}: expected 'word<TAB>class', got {len(columns)} "
+                                   f"tab-separated column(s): {line!r}")
+        word, name, _ = _checked_pair(columns[0].strip(), columns[1], where)
+        if seen.get(word.lower(), name) != name:
+            raise TaughtWordsError(f"{where}: {word!r} is taught both {seen[word.lower()]!r} "
+                                   f"and {name!r}")
+        seen[word.lower()] = name
+        out.append((word, name, where))
+    return tuple(out)
 
 
-def tokens_known(kv, phrase: str) -> bool:
-    """Whether every word of `phrase` is in the word vectors' vocabulary."""
+def _taught_row(kv, class_names: Sequence[str], word: str, name: str, where: str) -> int:
+    if name not in class_names:
+        raise TaughtWordsError(f"{where}: unknown class {name!r} for {word!r}; expected one of "
+                               f"{list(class_names)}")
     try:
-        phrase_tokens(kv, phrase)
+        keys = phrase_tokens(kv, word)
     except ValueError:
-        return False
-    return True
+        keys = []
+    if len(keys) != 1:
+        raise TaughtWordsError(f"{where}: {word!r} is not one word of the word vectors, so no "
+                               "phrase can reach it")
+    return kv.key_to_index[keys[0]]

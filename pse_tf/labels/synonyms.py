@@ -3,12 +3,10 @@ dictionary lists for them: the knowledge table's `thesaurus` rule (`pse_tf.label
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
+from pse_tf.data.wordnet import WORDLIKE
 from pse_tf.labels.number_words import ABSTAIN
-
-WORDLIKE = re.compile(r"[a-z][a-z'._\-]*")
 
 
 def counted_lemmas(reader) -> set[str]:

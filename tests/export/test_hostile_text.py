@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 from pse_tf import export
 from pse_tf.config import ModelConfig
 from pse_tf.inference.query import parse_query
-from pse_tf.labels import phrase_vector
-from pse_tf.labels.open_vocabulary import DEFAULT, knowledge_rows
+from pse_tf.labels import phrase_tokens, phrase_vector
+from pse_tf.labels.open_vocabulary import DEFAULT
 from pse_tf.models import get_model_class
 
 from . import hostile_requests as hr
@@ -82,9 +82,11 @@ def _python_vector(text_export, text):
     total = np.zeros(rows.shape[1], np.float32)
     for sign, phrase in parse_query(text):
         phrase = DEFAULT.normalise(phrase, names)
-        vector = (rows[names.index(phrase)] if phrase in names
-                  else knowledge_rows(text_export.kv, names, rows, [phrase],
-                                      phrase_vector(text_export.kv, phrase)[None])[0])
+        keys = phrase_tokens(text_export.kv, phrase)
+        named = (DEFAULT.word_classes(text_export.kv, names)[text_export.kv.key_to_index[keys[0]]]
+                 if len(keys) == 1 else -1)
+        vector = (rows[names.index(phrase)] if phrase in names else rows[named] if named >= 0
+                  else phrase_vector(text_export.kv, phrase))
         total = total + sign * vector
     return total
 

@@ -311,34 +311,34 @@ def test_onehot_export_skips_word_signatures(tmp_path):
 
 
 @pytest.mark.slow
-def test_the_lexicon_mapping_is_served_as_the_python_path_encodes_it(tmp_path):
-    """OpenVocabulary(mapping="lexicon") in the graph: each vocabulary word's WordNet class is
-    stored, and phrase_vectors gives the Python encoder's vectors, algebra included."""
+def test_taught_words_are_served_as_the_python_path_encodes_them(tmp_path):
+    """The rule with taught words in the graph: the export stores `word_classes` (taught words
+    over the knowledge table), keeps a rare taught word in a small vocabulary, and
+    phrase_vectors gives the Python encoder's vectors, algebra included."""
     from pse_tf.data import CLASS_NAMES
     from pse_tf.labels import LabelEncoding
-    from pse_tf.labels.open_vocabulary import OpenVocabulary
 
     classes = tuple(CLASS_NAMES["fashion_mnist"])
     encoding = LabelEncoding.build(classes, "word2vec")
     model = word_model(encoding.word_vectors(), classes)
-    lexicon = OpenVocabulary(plurals="labels", numerals=True, mapping="lexicon")
-    result = export.export_model(model, "lexicon", tmp_path, tflite=False,
-                                 text_options={"vocabulary_size": 1000, "normalisation": lexicon})
+    rule = DEFAULT.teach({"skorts": "trouser", "backpack": "coat", "galaxy": "dress"})
+    result = export.export_model(model, "taught", tmp_path, tflite=False,
+                                 text_options={"vocabulary_size": 1000, "normalisation": rule})
     exported = Exported(model, result)
     note = exported.metadata["text"]["normalisation"]
-    assert note["option"] == lexicon.name and "name a class in WordNet" in note["word_classes"]
+    assert note["option"] == rule.name and "3 taught words" in note["word_classes"]
     # "flip-flops" is a rare word of GloVe that WordNet knows only as "flip-flop": kept as one
     # of the compound words, it is one word in the export as in Python (not "flip" + "flops")
-    phrases = ["backpack", "Sweatpants", "galaxy", "red backpack", "sandals", "ankle boot", "bag",
-               "flip-flops"]
+    phrases = ["skorts", "backpack", "Sweatpants", "galaxy", "red backpack", "sandals",
+               "ankle boot", "bag", "flip-flops"]
     got = exported.call("phrase_vectors", phrases=np.array(phrases, dtype=object))
-    expected = lexicon.encode(encoding, phrases)
+    expected = rule.encode(encoding, phrases)
     np.testing.assert_allclose(got["label_vectors"], expected, atol=1e-6)
     rows = model.label_vectors.numpy()
-    np.testing.assert_array_equal(got["label_vectors"][1], rows[classes.index("trouser")])
-    np.testing.assert_array_equal(got["label_vectors"][7], rows[classes.index("sandal")])
-    both = exported.call("phrase_vectors", phrases=np.array(["backpack - galaxy"], dtype=object))
-    np.testing.assert_allclose(both["label_vectors"][0], expected[0] - expected[2], atol=1e-6)
+    for i, name in ((0, "trouser"), (1, "coat"), (2, "trouser"), (3, "dress"), (8, "sandal")):
+        np.testing.assert_array_equal(got["label_vectors"][i], rows[classes.index(name)])
+    both = exported.call("phrase_vectors", phrases=np.array(["skorts - galaxy"], dtype=object))
+    np.testing.assert_allclose(both["label_vectors"][0], expected[0] - expected[3], atol=1e-6)
 
 
 @pytest.mark.slow

@@ -62,3 +62,32 @@ def test_the_file_says_where_its_words_come_from():
 
     table = json.loads((files("pse_tf.labels") / "benchmark_words.json").read_text("utf-8"))
     assert "general knowledge" in table["_about"] and "not taken from WordNet" in table["_about"]
+
+
+def test_benchmark_v2_is_new_in_glove_and_all_test():
+    """v2: at least 60 words per list, none in v1 or unseen_words.json, each one GloVe token
+    (phrases of GloVe tokens among the negatives), every word in the test half."""
+    import importlib.resources
+
+    kv = load_word_vectors()
+    unseen = json.loads((importlib.resources.files("pse_tf.labels") / "unseen_words.json")
+                        .read_text())
+    earlier = set(all_words()) | {w["word"] for k, ws in unseen.items() if not k.startswith("_")
+                                  for w in ws}
+    seen = set()
+    for key in ("fashion_mnist", "mnist", "negative"):
+        words = benchmark_words(key, version="v2")
+        assert denominator(key, version="v2") == denominator(key, "test", version="v2") == \
+            len(words) >= 60
+        assert denominator(key, "development", version="v2") == 0
+        for w in words:
+            assert w["word"] not in earlier and w["word"] not in seen and w["half"] == "test"
+            seen.add(w["word"])
+            tokens = phrase_tokens(kv, w["word"])
+            assert tokens == w["word"].split()
+            if key != "negative":
+                names = CLASS_NAMES[key]
+                assert set(w["classes"]) <= set(names) and w["word"] not in names
+                assert DEFAULT.normalise(w["word"], names) not in names
+    with pytest.raises(ValueError, match="version must be one of"):
+        benchmark_words("mnist", version="v3")

@@ -28,9 +28,6 @@ def test_every_sense_of_a_class_name_is_read_and_the_coherent_ones_kept(reader):
     assert senses[FASHION.index("pullover")] == ["pullover.n.01", "sweater.n.01"]
     assert [[s.name() for s in ss] for ss in class_senses(reader, FASHION, Rule(parent=0))][
         FASHION.index("pullover")] == ["pullover.n.01"]
-    first = [[s.name() for s in ss] for ss in class_senses(reader, DIGITS,
-                                                             Rule(senses="first", parent=0))]
-    assert first[0] == ["nothing.n.01"]
 
 
 def test_a_name_reads_its_whole_compound_else_its_last_word(reader):

@@ -1,49 +1,12 @@
-"""Open-vocabulary options: the committed word list, and each fix as a pure function on tiny
-vectors."""
+"""The open-vocabulary rule: its text normalisation as pure functions, the default on real GloVe
+vectors and WordNet, and the words a user teaches."""
 
 import numpy as np
 import pytest
 
 from pse_tf.data import CLASS_NAMES
-from pse_tf.labels import LabelEncoding, load_word_vectors, phrase_tokens
+from pse_tf.labels import LabelEncoding
 from pse_tf.labels import open_vocabulary as ov
-
-
-@pytest.mark.parametrize("dataset", ["fashion_mnist", "mnist"])
-def test_word_list_is_in_glove_and_not_a_training_label(dataset):
-    words = ov.unseen_words(dataset)
-    kv = load_word_vectors()
-    names = CLASS_NAMES[dataset]
-    assert len(words) >= 30
-    assert len({w["word"] for w in words}) == len(words)
-    for w in words:
-        assert w["word"] not in names and w["class"] in names and w["why"]
-        assert w["word"] in kv.key_to_index, w["word"]  # one GloVe token, no splitting
-        assert phrase_tokens(kv, w["word"]) == [w["word"]]
-
-
-@pytest.mark.parametrize("dataset", ["fashion_mnist", "mnist"])
-def test_the_committed_halves_follow_the_documented_seeded_rule(dataset):
-    """Within each intended class, words sorted by SHA-256 alternate development, held_out."""
-    import collections
-    import hashlib
-
-    by_class = collections.defaultdict(list)
-    for w in ov.unseen_words(dataset):
-        by_class[w["class"]].append(w)
-    for words in by_class.values():
-        words.sort(key=lambda w: hashlib.sha256(
-            f"pse_tf unseen-word split v1:{dataset}:{w['word']}".encode()).hexdigest())
-        assert [w["half"] for w in words] == [ov.HALVES[i % 2] for i in range(len(words))]
-    dev, held = (ov.unseen_words(dataset, half) for half in ov.HALVES)
-    assert len(dev) + len(held) == len(ov.unseen_words(dataset)) and len(held) >= 15
-    with pytest.raises(ValueError, match="half"):
-        ov.unseen_words(dataset, "test")
-
-
-def test_unknown_dataset_names_the_known_ones():
-    with pytest.raises(ValueError, match="mnist"):
-        ov.unseen_words("cifar10")
 
 
 def test_singular_only_towards_targets():
@@ -85,39 +48,82 @@ def test_replacements_are_the_normalisation_token_by_token(names):
     assert ov.OpenVocabulary().normalise("ankle  boots", names) == "ankle  boots"
 
 
-def test_class_names_keep_their_rows_under_every_option():
+def test_class_names_and_their_plurals_keep_their_rows():
     encoding = LabelEncoding.build(CLASS_NAMES["fashion_mnist"], "word2vec")
-    for option in (ov.OpenVocabulary(mapping="project"), ov.DEFAULT,
-                   ov.OpenVocabulary(mapping="soft_assign", similarity="centred",
-                                     temperature=0.1)):
-        np.testing.assert_array_equal(option.encode(encoding, ["coat", "bag"]),
-                                      encoding.vectors[[4, 8]])
-    # plurals normalised to a class name get that class's row
-    np.testing.assert_array_equal(ov.DEFAULT.encode(encoding, ["sandals"]), encoding.vectors[[5]])
-    hard = ov.OpenVocabulary(mapping="soft_assign", similarity="cosine").encode(encoding, ["gown"])
-    assert any(np.array_equal(hard[0], v) for v in encoding.vectors)
+    np.testing.assert_array_equal(ov.DEFAULT.encode(encoding, ["coat", "bag", "sandals"]),
+                                  encoding.vectors[[4, 8, 5]])
 
 
 def test_option_values_are_checked():
     with pytest.raises(ValueError, match="mapping"):
-        ov.OpenVocabulary(mapping="snap")
-    with pytest.raises(ValueError, match="temperature"):
-        ov.OpenVocabulary(temperature=-1)
+        ov.OpenVocabulary(mapping="project")  # superseded: experiments/open_vocabulary/mappings.py
+    with pytest.raises(ValueError, match="plurals"):
+        ov.OpenVocabulary(plurals="all")
 
 
-def test_lexicon_mapping_gives_a_one_word_phrase_its_wordnet_class_row():
-    """"backpack" names bag in WordNet: it gets bag's stored row. A word that names no class, a
-    phrase of two words and a class name keep what "raw" gives them."""
+def test_default_gives_a_word_that_names_a_class_its_row_and_keeps_the_rest():
+    """"backpack" names bag in the knowledge table: bag's stored row. A word that names no class,
+    a phrase of two words and a class name keep what the paper's phrase vectors give them."""
     encoding = LabelEncoding.build(CLASS_NAMES["fashion_mnist"], "word2vec")
     kv = encoding.word_vectors()
-    lexicon = ov.OpenVocabulary(plurals="labels", numerals=True, mapping="lexicon")
-    text = ov.OpenVocabulary(plurals="labels", numerals=True)
+    raw = ov.OpenVocabulary(plurals="labels", numerals=True)
     phrases = ["backpack", "Backpack", "galaxy", "red backpack", "sandals", "ankle boot"]
-    got, raw = lexicon.encode(encoding, phrases), text.encode(encoding, phrases)
+    got, plain = ov.DEFAULT.encode(encoding, phrases), raw.encode(encoding, phrases)
     bag = encoding.vectors[encoding.class_names.index("bag")]
-    np.testing.assert_array_equal(got[0], bag)
-    np.testing.assert_array_equal(got[1], bag)
-    assert not np.allclose(raw[0], bag)  # the word's own vector is elsewhere
-    np.testing.assert_array_equal(got[2:], raw[2:])
+    np.testing.assert_array_equal(got[:2], [bag, bag])
+    assert not np.allclose(plain[0], bag)  # the word's own vector is elsewhere
+    np.testing.assert_array_equal(got[2:], plain[2:])
     np.testing.assert_allclose(got[3], (kv["red"] + kv["backpack"]) / 2, atol=1e-6)
-    assert lexicon.name == "lexicon+plurals-labels+numerals"
+    table = ov.DEFAULT.word_classes(kv, encoding.class_names)
+    assert table.shape == (len(kv.index_to_key),)
+    assert table[kv.key_to_index["backpack"]] == 8 and table[kv.key_to_index["galaxy"]] == -1
+    assert (raw.word_classes(kv, encoding.class_names) == -1).all()
+
+
+# -- words a user teaches -------------------------------------------------------------------------
+def test_taught_words_from_a_file_name_their_class_before_the_knowledge_table(tmp_path):
+    encoding = LabelEncoding.build(CLASS_NAMES["fashion_mnist"], "word2vec")
+    kv = encoding.word_vectors()
+    path = tmp_path / "taught.tsv"
+    path.write_text("# my words\nskorts\ttrouser\n\nbackpack\tcoat\ngalaxy\tdress\n")
+    taught = ov.DEFAULT.teach(path)
+    assert [w for w, _, _ in taught.taught] == ["skorts", "backpack", "galaxy"]
+    assert taught.taught[0][2] == f"{path}:2" and taught.name.endswith("+taught3")
+    got = taught.encode(encoding, ["skorts", "Backpack", "galaxy", "red galaxy", "bag"])
+    rows = encoding.vectors
+    np.testing.assert_array_equal(got[:3], rows[[1, 4, 3]])  # a taught class wins
+    np.testing.assert_array_equal(got[3:], ov.DEFAULT.encode(encoding, ["red galaxy", "bag"]))
+    table = taught.word_classes(kv, encoding.class_names)
+    assert table[kv.key_to_index["skorts"]] == 1 and table[kv.key_to_index["cardigan"]] == 2
+    # the Python API: a dict, on any rule
+    api = ov.OpenVocabulary().teach({"skorts": "trouser"})
+    np.testing.assert_array_equal(api.encode(encoding, ["skorts", "backpack"])[0], rows[1])
+    assert not np.allclose(api.encode(encoding, ["backpack"])[0], rows[8])  # raw otherwise
+    assert ov.DEFAULT.teach({})  == ov.DEFAULT
+
+
+@pytest.mark.parametrize("line, message", [
+    ("skorts\tskirt", r"taught.tsv:2: unknown class 'skirt' for 'skorts'; expected one of"),
+    ("skorts trouser", r"taught.tsv:2: expected 'word<TAB>class', got 1 tab-separated column"),
+    ("skorts\ttrouser\textra", r"taught.tsv:2: expected 'word<TAB>class', got 3"),
+    ("blue skorts\ttrouser", r"taught.tsv:2: 'blue skorts' is not a word"),
+    ("7\tseven", r"taught.tsv:2: '7' is not a word"),
+    ("skorts\t ", r"taught.tsv:2: the class of 'skorts' is empty"),
+    ("jortsxqzw\ttrouser", r"taught.tsv:2: 'jortsxqzw' is not one word of the word vectors"),
+    ("skorts\tbag", r"taught.tsv:2: 'skorts' is taught both 'trouser' and 'bag'"),
+])
+def test_a_bad_taught_line_is_one_error_naming_the_file_and_line(tmp_path, line, message):
+    encoding = LabelEncoding.build(CLASS_NAMES["fashion_mnist"], "word2vec")
+    path = tmp_path / "taught.tsv"
+    first = "skorts\ttrouser\n" if "taught both" in message else "# header\n"
+    path.write_text(first + line + "\n")
+    with pytest.raises(ov.TaughtWordsError, match=message):
+        ov.DEFAULT.teach(path).encode(encoding, ["coat"])
+
+
+def test_taught_words_through_the_api_are_checked():
+    encoding = LabelEncoding.build(CLASS_NAMES["mnist"], "word2vec")
+    with pytest.raises(ov.TaughtWordsError, match="taught word 1: 'two words' is not a word"):
+        ov.DEFAULT.teach({"two words": "two"})
+    with pytest.raises(ov.TaughtWordsError, match="taught word 1: unknown class 'ten'"):
+        ov.DEFAULT.teach({"tenner": "ten"}).encode(encoding, ["tenner"])

@@ -122,3 +122,48 @@ def test_retrieve(tiny_run, tmp_path, capsys):
     for a, b in zip(rows[0]["results"]["text_to_image"].values(),
                     rows[1]["results"]["text_to_image"].values()):
         assert a["map_at_r"] == pytest.approx(b["map_at_r"], abs=1e-3)  # run == export
+
+
+def test_taught_words_through_python_the_cli_and_a_re_export(tiny_run, tmp_path, capsys):
+    """A file of `word<TAB>class` lines: the run's Python path, scripts/generate.py and a
+    re-export by scripts/export.py give a taught word its class's stored row; a bad line is one
+    line naming the file and line, exit code 2."""
+    run_dir = tiny_run[0]
+    taught = tmp_path / "taught.tsv"
+    taught.write_text("# words this run should know\nskorts\ttrouser\ngalaxy\tdress\n")
+    plain, run = load(run_dir), load(run_dir, taught_words=taught)
+    rows = np.asarray(run.backend.class_vectors())
+    got = run.phrase_vectors(["skorts", "galaxy", "red galaxy", "cardigan"])
+    np.testing.assert_array_equal(got[:2], rows[[1, 3]])
+    assert not np.allclose(plain.phrase_vectors(["galaxy"])[0], rows[3])
+    np.testing.assert_allclose(got[2:], plain.phrase_vectors(["red galaxy", "cardigan"]))
+    assert "skorts" in run.backend.annotation_vocabulary()
+
+    out = tmp_path / "g.npy"
+    assert script("generate")([str(run_dir), "skorts", "--samples", "2", "--seed", "3",
+                               "--out", str(tmp_path / "g.png"), "--array", str(out),
+                               "--taught-words", str(taught)]) == 0
+    np.testing.assert_allclose(np.load(out)[0], run.generate(["trouser"], 2, seed=3)[0],
+                               atol=1e-6)
+
+    exports = tmp_path / "exports"
+    assert script("export")([run_dir, "--no-tflite", "--export-dir", str(exports),
+                             "--vocabulary-size", "2000", "--taught-words", str(taught)]) == 0
+    exported = load(next(p for p in exports.glob("*/*") if p.is_dir()))
+    np.testing.assert_allclose(exported.phrase_vectors(["skorts", "galaxy", "red galaxy"]),
+                               got[:3], atol=1e-6)
+    meta = exported.backend.metadata["text"]["normalisation"]
+    assert [t["word"] for t in meta["taught_words"]] == ["skorts", "galaxy"]
+    assert meta["taught_words"][0]["from"] == f"{taught}:2"
+    with pytest.raises(ValueError, match="export the run again with them"):
+        load(exported.backend.path, taught_words=taught)
+    capsys.readouterr()
+
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("skorts\ttrouser\njeggings\tskirt\n")
+    for name, argv in (("generate", [str(run_dir), "jeggings", "--out", str(tmp_path / "b.png")]),
+                       ("export", [run_dir, "--no-tflite", "--export-dir", str(exports)])):
+        assert script(name)([*argv, "--taught-words", str(bad)]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.startswith(f"error: {bad}:2: unknown class 'skirt' for 'jeggings'"), err
+        assert len(err.splitlines()) == 1

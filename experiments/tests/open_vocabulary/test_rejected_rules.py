@@ -4,7 +4,7 @@ import pytest
 
 from experiments.open_vocabulary.rejected_rules import gloss_class, margin_keeps, number_values
 from pse_tf.data import CLASS_NAMES
-from pse_tf.labels.knowledge import Rule, _Decider
+from pse_tf.labels.knowledge import ClassNamer, Rule
 from pse_tf.labels.lexicon import wordnet
 
 DIGITS = CLASS_NAMES["mnist"]
@@ -35,7 +35,7 @@ def test_gloss_numbers_read_the_first_words_of_the_first_definition(reader):
 
 
 def test_the_sense_count_margin_unnames_a_word_only_through_a_rare_late_sense(reader):
-    decide = _Decider(reader, tuple(DIGITS), Rule(dictionaries=False, thesaurus=False))
+    decide = ClassNamer(reader, tuple(DIGITS), Rule(dictionaries=False, thesaurus=False))
     assert DIGITS[decide("span")] == "two"  # a pair, in an uncounted late sense
     assert not margin_keeps(decide, "span", decide("span"))
     assert margin_keeps(decide, "trio", decide("trio"))

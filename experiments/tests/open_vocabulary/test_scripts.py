@@ -57,7 +57,7 @@ def test_zero_shot_end_to_end_trains_a_run_that_reloads_without_the_held_out_cla
     state = json.loads((tmp_path / "zero_shot.json").read_text())
     (row,) = state["rows"]
     assert row["held_out"] == [4, 6] and row["held_out_names"] == ["four", "six"]
-    assert set(zero_shot.MAPPINGS) == {"raw", "project", "lexicon"}
+    assert set(zero_shot.MAPPINGS) == {"raw", "project", "default"}
     assert all(0 <= row["seen"][k] <= 1 for k in ("split_model", "full_model",
                                                   "full_model_seen_names"))
     (full,) = (tmp_path / "full").iterdir()  # the full model, trained once at the same budget

@@ -5,7 +5,7 @@ import json
 from experiments.open_vocabulary.unseen_words_export import fractions, render
 
 ROW = {"dataset": "fashion_mnist", "seed": 0, "steps": 20000, "samples": 10,
-       "option": "lexicon+plurals-labels+numerals", "vector_difference": 0.0, "refused": ["tee"],
+       "option": "wordnet_wup+plurals-labels+numerals", "vector_difference": 0.0, "refused": ["tee"],
        "words": ["jeans", "gown", "trousers", "tee"],
        "landed": [True, False, True, True],
        "rewritten": [False, False, True, False],

@@ -3,7 +3,7 @@
 import numpy as np
 
 from experiments.open_vocabulary import vocabulary
-from pse_tf.labels import open_vocabulary as ov
+from experiments.open_vocabulary import mappings as ov
 
 
 class StubModel:
@@ -54,12 +54,12 @@ class StubEncoding:
 
 def test_score_words_raw_and_soft_assign():
     words = [{"word": "x", "class": "b", "why": ""}, {"word": "a", "class": "a", "why": ""}]
-    raw = vocabulary.score_words(StubModel(), StubEncoding(), ov.OpenVocabulary(), words,
+    raw = vocabulary.score_words(StubModel(), StubEncoding(), ov.Mapping(), words,
                                  stub_classify, samples=4)
     # raw: x's first entry 0.5 -> class 5, never b; "a" -> class 0 on 3 of 4 samples
     np.testing.assert_allclose(raw["accuracy"], [0.0, 0.75])
     np.testing.assert_array_equal(raw["landed"], [False, True])
-    option = ov.OpenVocabulary(mapping="soft_assign", similarity="cosine")
+    option = ov.Mapping(mapping="soft_assign", similarity="cosine")
     snapped = vocabulary.score_words(StubModel(), StubEncoding(), option, words, stub_classify,
                                      samples=4)
     # x is closer to b by cosine (0.934 vs 0.894), takes b's vector -> class 1 on 3 of 4

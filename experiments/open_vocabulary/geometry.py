@@ -1,4 +1,4 @@
-"""Vector geometry of the open vocabulary (`pse_tf.labels.open_vocabulary`): how close word or
+"""Vector geometry of the superseded open-vocabulary mappings (`mappings.py`): how close word or
 phrase vectors are to the class vectors, the CSLS hub penalty, and the maps of a vector into the
 class vectors' span."""
 

@@ -1,4 +1,4 @@
-"""WordNet's class for a word (`pse_tf.labels.lexical_classes`), on the real WordNet 3.0."""
+"""WordNet's class for a word (`experiments.open_vocabulary.lexical_classes`), on the real WordNet 3.0."""
 
 import itertools
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from pse_tf.data import CLASS_NAMES
-from pse_tf.labels.lexical_classes import (THRESHOLD, _Hierarchy, class_sense, lexical_classes,
+from experiments.open_vocabulary.lexical_classes import (THRESHOLD, _Hierarchy, class_sense, lexical_classes,
                                            wordnet_scores)
 from pse_tf.labels.lexicon import wordnet
 
@@ -67,7 +67,7 @@ def test_word_vectors_break_ties_between_equal_scores(reader):
 
 
 def test_large_score_tables_are_read_back_from_the_disk_cache(reader, monkeypatch):
-    from pse_tf.labels import lexical_classes as lc
+    from experiments.open_vocabulary import lexical_classes as lc
 
     monkeypatch.setattr(lc, "DISK_CACHE_WORDS", 1)
     words, classes = ("backpack", "galaxy", "jeans"), ("bag", "trouser", "cache test")

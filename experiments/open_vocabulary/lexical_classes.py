@@ -1,5 +1,5 @@
-"""WordNet's class for a word by Wu-Palmer similarity: the previous default rule, kept for
-`OpenVocabulary(mapping="lexicon")` and the record. It maps siblings (every digit is a sibling of
+"""WordNet's class for a word by Wu-Palmer similarity: a superseded default rule, kept for
+the studies that compare with it (`mappings.Mapping(mapping="wordnet_wup")`) and the record. It maps siblings (every digit is a sibling of
 every other under digit.n.01), so a held-out class collapses onto a seen one; the default is now
 the knowledge table (`pse_tf.labels.knowledge`, docs/open-vocabulary.md).
 
@@ -18,28 +18,25 @@ A rule over the whole vocabulary, never a list of chosen words. For a word w and
 
 A word names its best class when its best WuP is at least `THRESHOLD`; other words, and the words
 of the class names themselves, name none. Both constants were chosen on the development half of
-the unseen-word list (docs/open-vocabulary.md). `OpenVocabulary(mapping="lexicon")` encodes a
-one-word phrase that names a class by that class's stored label vector, so the model sees only
-inputs it was trained on; the SavedModel holds the same map (pse_tf.export.text).
+the unseen-word list (docs/open-vocabulary.md). `Mapping(mapping="wordnet_wup")` encodes a
+one-word phrase that names a class by that class's stored label vector.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
-import os
-import re
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
+
+from pse_tf.data.wordnet import WORDLIKE
+from pse_tf.labels.table_cache import cached_table, table_path, wordnet_root
 
 THRESHOLD = 0.8
 TIE_WEIGHT = 0.1
 # Bump when the score changes: cached tables of the old rule are then unused.
 RULE_VERSION = "wup-first-class-sense-v1"
 DISK_CACHE_WORDS = 10_000
-_WORDLIKE = re.compile(r"[a-z][a-z'.\-]*")
 
 
 def _ancestors(synset) -> dict:
@@ -85,7 +82,7 @@ class _Hierarchy:
 
 
 def _noun_senses(reader, word: str) -> list[str]:
-    if not isinstance(word, str) or not _WORDLIKE.fullmatch(word):
+    if not isinstance(word, str) or not WORDLIKE.fullmatch(word):
         return []
     return [s.name() for s in reader.synsets(word, "n")]
 
@@ -115,38 +112,15 @@ def wordnet_scores(reader, words: Sequence[str], class_names: Sequence[str]) -> 
 
 @functools.lru_cache(maxsize=4)
 def _wordnet_scores(reader, words: tuple, class_names: tuple) -> np.ndarray:
-    path = _cache_path(reader, words, class_names) if len(words) >= DISK_CACHE_WORDS else None
-    if path is not None and path.is_file():
-        try:
-            scores = np.load(path)
-            if scores.shape == (len(words), len(class_names)):
-                return scores
-        except (OSError, ValueError):
-            pass  # a torn file: compute it again and replace it
-    scores = _compute_scores(reader, words, class_names)
-    if path is not None:
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        try:
-            with open(tmp, "wb") as f:
-                np.save(f, scores)
-            os.replace(tmp, path)
-        except OSError:
-            pass  # a read-only cache: the table is still returned
-    return scores
+    return cached_table(_cache_path(reader, words, class_names) if len(words) >= DISK_CACHE_WORDS
+                        else None, (len(words), len(class_names)),
+                        lambda: _compute_scores(reader, words, class_names))
 
 
 def _cache_path(reader, words: tuple, class_names: tuple):
-    root = Path(str(getattr(getattr(reader, "root", None), "path", "")))
-    if not root.name or not root.is_dir():
-        return None
-    from pse_tf.data import wordnet as wordnet_files
-
-    h = hashlib.sha256(f"{RULE_VERSION}|".encode())
-    for name in wordnet_files.FILES:
-        h.update(hashlib.sha256((root / name).read_bytes()).digest())
-    h.update("\n".join(class_names).encode() + b"\0")
-    h.update("\n".join(w if isinstance(w, str) else repr(w) for w in words).encode())
-    return root / f"classes-{h.hexdigest()[:20]}.npy"
+    return table_path(wordnet_root(reader), "classes", [
+        RULE_VERSION, "\n".join(class_names),
+        "\n".join(w if isinstance(w, str) else repr(w) for w in words)])
 
 
 def _compute_scores(reader, words: tuple, class_names: tuple) -> np.ndarray:

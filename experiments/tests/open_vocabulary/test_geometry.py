@@ -1,9 +1,9 @@
-"""The open vocabulary's vector geometry (`pse_tf.labels.geometry`), by hand."""
+"""The open vocabulary's vector geometry (`experiments.open_vocabulary.geometry`), by hand."""
 
 import numpy as np
 import pytest
 
-from pse_tf.labels import geometry
+from experiments.open_vocabulary import geometry
 
 
 def test_hub_penalty_is_mean_of_top_k_cosines():
