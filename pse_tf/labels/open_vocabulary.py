@@ -202,7 +202,8 @@ class OpenVocabulary:
         else:
             table = np.full(len(kv.index_to_key), -1, np.int64)
         for word, name, where in self.taught:
-            table[_taught_row(kv, class_names, word, name, where)] = list(class_names).index(name)
+            row = _taught_row(kv, class_names, word, name, where)  # checks the class first
+            table[row] = list(class_names).index(name)
         return table
 
     def encode(self, encoding, phrases: Sequence[str]) -> np.ndarray:
