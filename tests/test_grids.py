@@ -13,6 +13,7 @@ import pytest
 
 from pse_tf import grids
 from pse_tf.config import ConfigError, ModelConfig, TrainConfig
+from tests.helpers.alone import train_alone
 
 ROOT = Path(__file__).resolve().parents[1]
 METRICS = ("reconstruction_error", "annotation_accuracy", "generation_accuracy")
@@ -62,8 +63,6 @@ def test_run_refuses_a_bad_config_and_an_unreachable_address_before_ray_starts(t
 @pytest.mark.slow
 def test_a_grid_on_local_ray_gives_the_metrics_of_the_runs_trained_one_by_one(tmp_path,
                                                                             monkeypatch):
-    from pse_tf.runs import train
-
     # Ray's memory monitor off: other jobs' memory on a shared machine must not kill our trials.
     monkeypatch.setenv("RAY_memory_monitor_refresh_ms", "0")
     configs = grids.expand(_base(), {"model": ["pse", "jmvae"]}, seeds=2)
@@ -74,8 +73,7 @@ def test_a_grid_on_local_ray_gives_the_metrics_of_the_runs_trained_one_by_one(tm
     assert all(o.node_id and o.resumed_from_step == 0 for o in outcomes)
     for config, outcome in zip(configs, outcomes):
         assert outcome.run_dir == tmp_path / "ray" / grids.run_name(config)
-        alone = train(TrainConfig.from_dict({**config.to_dict(), "out": str(tmp_path / "alone")}),
-                      verbose=0, export=False).metrics
+        alone = train_alone(config, tmp_path / "alone", threads=1)  # the trial's one CPU
         assert {k: outcome.metrics[k] for k in METRICS} == pytest.approx(
             {k: alone[k] for k in METRICS}, rel=1e-4, abs=1e-3), grids.run_name(config)
 
@@ -90,7 +88,6 @@ def test_a_loopback_cluster_runs_on_both_nodes_and_a_killed_node_loses_no_run(tm
     """Two 1-CPU nodes, two runs through scripts/sweep.py --address. Once the second node's run
     has a checkpoint, every process of that node is SIGKILLed: Ray retries the trial on the
     head, it resumes from the checkpoint, and its metrics equal an uninterrupted run's."""
-    from pse_tf.runs import train
     from tests.helpers.ray_cluster import loopback_cluster
 
     out = tmp_path / "runs"
@@ -125,9 +122,7 @@ def test_a_loopback_cluster_runs_on_both_nodes_and_a_killed_node_loses_no_run(tm
     assert placements[other]["resumed_from_step"] == 0
 
     config = TrainConfig.from_json(out / killed / "config.json")
-    uninterrupted = train(TrainConfig.from_dict({**config.to_dict(),
-                                                 "out": str(tmp_path / "alone")}),
-                          verbose=0, export=False).metrics
+    uninterrupted = train_alone(config, tmp_path / "alone", threads=1)  # a 1-CPU node's trial
     resumed = json.loads((out / killed / "metrics.json").read_text())
     assert {k: resumed[k] for k in METRICS} == pytest.approx(
         {k: uninterrupted[k] for k in METRICS}, rel=1e-4, abs=1e-3)

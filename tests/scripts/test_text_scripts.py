@@ -147,7 +147,7 @@ def test_taught_words_through_python_the_cli_and_a_re_export(tiny_run, tmp_path,
                                atol=1e-6)
 
     exports = tmp_path / "exports"
-    assert script("export")([run_dir, "--no-tflite", "--export-dir", str(exports),
+    assert script("export")([str(run_dir), "--no-tflite", "--export-dir", str(exports),
                              "--vocabulary-size", "2000", "--taught-words", str(taught)]) == 0
     exported = load(next(p for p in exports.glob("*/*") if p.is_dir()))
     np.testing.assert_allclose(exported.phrase_vectors(["skorts", "galaxy", "red galaxy"]),

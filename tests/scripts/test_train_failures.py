@@ -123,7 +123,7 @@ def test_read_only_output_folder(run, tmp_path, monkeypatch):
     read_only.chmod(0o555)
     if os.geteuid() == 0:  # root writes anyway: answer as the file system would for a user
         access = os.access
-        monkeypatch.setattr("pse_tf.runs.os.access",
+        monkeypatch.setattr("pse_tf.run_folder.os.access",
                             lambda p, mode: access(p, mode) and Path(p) != read_only)
     try:
         code, lines = run("--label-encoding", "onehot", "--out", str(read_only))
