@@ -29,9 +29,10 @@ run: data
 
 # Two workers, one test file each at a time: XLA compilation and most test code are
 # single-threaded, so this nearly halves the suite's wall time on a 2-core machine. Files go out
-# in conftest.py's order (slow files first), not xdist's default order by number of tests.
+# in conftest.py's order (slow files first), not xdist's default order by number of tests. The 40 slowest tests are
+# listed at the end, so the suite's time can be read from any run of it.
 test: data browser
-	$(PY) -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder
+	$(PY) -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder --durations=40
 
 # Headless Chromium + chromedriver for the demo page's browser test; installed as root when
 # missing. Without them (not root, no apt), that one test skips and says why.
