@@ -29,8 +29,8 @@ run: data
 
 # Two workers, one test file each at a time: XLA compilation and most test code are
 # single-threaded, so this nearly halves the suite's wall time on a 2-core machine. Files go out
-# in conftest.py's order (slow files first), not xdist's default order by number of tests. The 40 slowest tests are
-# listed at the end, so the suite's time can be read from any run of it.
+# in conftest.py's order (slow files first), not xdist's default order by number of tests. The
+# 40 slowest tests are listed at the end, so any run of the suite says where its time goes.
 test: data browser
 	$(PY) -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder --durations=40
 
