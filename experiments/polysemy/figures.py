@@ -79,6 +79,7 @@ def main(argv=None) -> int:
     p.add_argument("--out", default="results/figures/polysemy")
     args = p.parse_args(argv)
     runs, out = finished(Path(args.runs)), Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
     for path in sample_rows(runs, out) + latent_pictures(runs, out):
         print(f"wrote {path}")
     return 0
