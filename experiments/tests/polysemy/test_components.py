@@ -1,6 +1,7 @@
 """experiments/polysemy/components.py: a component's meaning, purity and the meanings found."""
 
 import numpy as np
+import pytest
 
 from experiments.polysemy.components import describe
 
@@ -27,3 +28,12 @@ def test_a_light_component_or_one_never_in_set_finds_no_meaning():
     assert label["meanings_found"] == 1
     never = label["components"][1]
     assert never["weight"] == 0.1 and never["in_set"] == 0.0 and never["purity"] == 0.0
+
+
+def test_implied_coverage_weighs_each_meaning_by_how_often_it_is_recognised():
+    from experiments.polysemy.components import implied_coverage
+
+    mix = [np.array([0.5, 0.5]), np.array([1.0])]
+    # Recognised 90 % and 30 %: in-set mix 0.75 / 0.25 against 0.5 / 0.5; one-class labels skipped.
+    assert implied_coverage([0.9, 0.3, 0.5], [(0, 1), (2,)], mix) == pytest.approx(0.25)
+    assert implied_coverage([0.6, 0.6, 0.1], [(0, 1), (2,)], mix) == pytest.approx(0.0)
