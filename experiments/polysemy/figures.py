@@ -31,7 +31,8 @@ def finished(runs: Path) -> dict:
 
 def sample_rows(runs: dict, out: Path, per_label: int = 8) -> list:
     """One figure per data set and grouping: each label's images from diag and from every
-    mixture of seed 0, row above row."""
+    mixture of seed 0, row above row; under a mixture's row, a row from each of its
+    components."""
     from pse_tf import plotting
     from pse_tf.runs import load_run
 
@@ -47,11 +48,30 @@ def sample_rows(runs: dict, out: Path, per_label: int = 8) -> list:
                 vectors = np.repeat(model.label_vectors.numpy()[c:c + 1], per_label, axis=0)
                 rows.append(np.asarray(model.generate(vectors, np.array([0, 0], np.int32))))
                 names.append(f"{label} ({variant})")
+                for k, (weight, images) in enumerate(component_rows(model, c, per_label)):
+                    rows.append(images)
+                    names.append(f"component {k + 1}, weight {weight:.2f}")
         path = out / f"samples_{dataset}_{grouping}.png"
         plotting.save_image_rows(rows, names, path, f"{dataset}, {grouping} labels: images "
                                  "generated per label by each q(z|l) (PSE*, seed 0)")
         written.append(path)
     return written
+
+
+def component_rows(model, label: int, per_label: int) -> list:
+    """[(weight, images [per_label, D])] drawn from each component of a mixture q(z|l), largest
+    weight first; [] for one Gaussian."""
+    import tensorflow as tf
+
+    from pse_tf import mixtures
+
+    q = model.label_distribution()
+    if not mixtures.is_mixture(q):
+        return []
+    weights = mixtures.weights(q).numpy()[label]
+    z = q.components_distribution.sample(per_label, seed=tf.constant([0, 1]))[:, label]
+    return [(float(weights[k]), tf.sigmoid(model.decode_logits(z[:, k])).numpy())
+            for k in np.argsort(-weights)]
 
 
 def latent_pictures(runs: dict, out: Path) -> list:
