@@ -18,6 +18,9 @@ import numpy as np
 from pse_tf.data.idx import DataError
 
 
+MAX_NAME = 200  # characters of a label name: a phrase, not a text
+
+
 class LabelGroupsError(DataError, ValueError):
     """A label grouping that does not fit (a DataError, and a ValueError for the CLIs)."""
 
@@ -66,6 +69,9 @@ def check(groups: dict) -> dict:
                 not all(isinstance(c, str) and c.strip() for c in classes):
             raise LabelGroupsError(f"label_groups: {name!r} must name a non-empty list of class names, "
                             f"got {classes!r}")
+        if len(name) > MAX_NAME:
+            raise LabelGroupsError(f"label_groups: a label name is at most {MAX_NAME} characters, "
+                                   f"got {len(name)} ({name[:40]!r}...)")
         checked[name] = list(classes)
     return checked
 
@@ -105,8 +111,9 @@ class LabelGroups:
                     raise LabelGroupsError(f"label group {label!r} names {c!r}, which is not a class of "
                                     f"the data set ({', '.join(class_names)}){hint}")
                 if c in owner:
-                    raise LabelGroupsError(f"class {c!r} is in two label groups: {owner[c]!r} and "
-                                    f"{label!r}")
+                    raise LabelGroupsError(
+                        f"class {c!r} is named twice in label group {label!r}" if owner[c] == label
+                        else f"class {c!r} is in two label groups: {owner[c]!r} and {label!r}")
                 owner[c] = label
         labels = {}  # label -> its class indices, in class order
         for i, c in enumerate(class_names):
@@ -117,6 +124,13 @@ class LabelGroups:
         clash = sorted(set(groups) & (set(class_names) - set(owner)))
         if clash:
             raise LabelGroupsError(f"label group name(s) {clash} are also classes kept on their own")
+        # Word vectors read a phrase without its case: two labels that differ only in case would
+        # be one label vector.
+        folded = {}
+        for label in labels:
+            other = folded.setdefault(" ".join(label.casefold().split()), label)
+            if other != label:
+                raise LabelGroupsError(f"labels {other!r} and {label!r} differ only in case")
         return cls(tuple(labels), tuple(tuple(v) for v in labels.values()), class_names)
 
     def label_of_class(self) -> np.ndarray:

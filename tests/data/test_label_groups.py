@@ -49,6 +49,10 @@ def test_build_numbers_labels_in_class_order_and_keeps_ungrouped_classes():
     ({"shoes": ["sandals"]}, r"not a class .* did you mean 'sandal'"),
     ({"a": ["bag", "coat"], "b": ["coat"]}, "'coat' is in two label groups"),
     ({"coat": ["bag", "sandal"]}, "also classes kept on their own"),
+    ({"a": ["bag", "bag"]}, "'bag' is named twice in label group 'a'"),
+    ({"Coat": ["bag", "sandal"]}, "labels 'coat' and 'Coat' differ only in case"),
+    ({"x": ["bag"], "X": ["sandal"]}, "labels 'X' and 'x' differ only in case"),
+    ({"n" * 201: ["bag"]}, "at most 200 characters, got 201"),
 ])
 def test_build_refuses_groups_that_do_not_fit(groups, message):
     with pytest.raises(LabelGroupsError, match=message):
