@@ -11,21 +11,22 @@ from pse_tf.config import ConfigError
 
 @dataclasses.dataclass(frozen=True)
 class Option:
-    """One model option (`ModelConfig.options`): its default, type, and its smallest allowed
-    value or its allowed values."""
+    """One model option (`ModelConfig.options`): its default, type, and its allowed range or
+    values."""
 
     default: Any
     type: type
     minimum: float | None = None
     doc: str = ""
     choices: tuple | None = None
+    maximum: float | None = None
 
 
 def resolve_options(model_name: str, declared: dict, given: dict) -> dict:
     """`given` completed with the declared defaults, each value checked and cast to its type.
 
     Raises ConfigError naming the model and its allowed keys for an unknown key, and the option
-    for a value of the wrong type or below its minimum.
+    for a value of the wrong type or outside its range.
     """
     unknown = sorted(set(given) - set(declared))
     if unknown:
@@ -46,6 +47,9 @@ def resolve_options(model_name: str, declared: dict, given: dict) -> dict:
             if option.minimum is not None and value < option.minimum:
                 raise ConfigError(f"model {model_name!r}: option {key!r} must be >= "
                                   f"{option.minimum}, got {value!r}")
+            if option.maximum is not None and value > option.maximum:
+                raise ConfigError(f"model {model_name!r}: option {key!r} must be <= "
+                                  f"{option.maximum}, got {value!r}")
             if option.choices is not None and value not in option.choices:
                 raise ConfigError(f"model {model_name!r}: option {key!r} must be one of "
                                   f"{list(option.choices)}, got {value!r}")
@@ -61,12 +65,13 @@ LABEL_DISTRIBUTION = {
         "diag", str, choices=LABEL_DISTRIBUTIONS,
         doc="q(z|l)'s covariance: diag (the paper's MultivariateNormalDiag) or full "
             "(MultivariateNormalTriL, beyond the paper)"),
+    # The upper bounds keep a typo from asking for a label encoder of gigabytes.
     "label_components": Option(
-        1, int, minimum=1,
+        1, int, minimum=1, maximum=64,
         doc="Gaussians in q(z|l): 1 (the paper's) or K > 1, a MixtureSameFamily with per-label "
             "weights (beyond the paper; pse_tf.mixtures)"),
     "kl_samples": Option(
-        1, int, minimum=1,
+        1, int, minimum=1, maximum=1024,
         doc="reparameterised draws of the Monte Carlo KL against a mixture q(z|l) (unused with "
             "one component, whose KL is closed-form)"),
 }

@@ -121,6 +121,10 @@ def test_declared_options_take_their_defaults_and_refuse_wrong_types(name):
             make_model(name, options={key: True})
         value = option.choices[-1] if option.choices else 3 if option.type is int else 2.5
         assert make_model(name, options={key: value}).option_values[key] == value
+        for bound, sign in ((option.minimum, -1), (option.maximum, 1)):
+            if bound is not None:  # one past either end of its range is refused, naming it
+                with pytest.raises(ConfigError, match=f"{key}' must be {'<' if sign > 0 else '>'}="):
+                    make_model(name, options={key: option.type(bound + sign)})
 
 
 @pytest.mark.parametrize("name", NAMES)
