@@ -13,7 +13,7 @@ Beside them, two readings of what the coverage score can show at best:
   images were drawn meaning by meaning in the training shares, each meaning recognised as often
   as the ten-label model's images of that class are, would score this.
 
-    python experiments/polysemy/components.py [--runs runs/polysemy] [--out results/polysemy/components]
+    python -m experiments.polysemy.components [--runs runs/polysemy] [--out results/polysemy/components]
 """
 
 from __future__ import annotations
@@ -26,10 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-from experiments.polysemy.report import grouping_of, variant_of  # noqa: E402
-from experiments.polysemy.run_grid import GROUPINGS  # noqa: E402
+from experiments.polysemy.report import grouping_of, variant_of
+from experiments.polysemy.run_grid import GROUPINGS
 
 USED = 0.1  # a component of weight above this counts as used
 
@@ -74,14 +72,13 @@ def describe(weights, counts, members) -> list:
     return labels
 
 
-def evaluator_reading(dataset: str, groups: dict, evaluator) -> dict:
-    """In-set share and coverage distance of the real test images, as the evaluator reads them."""
-    from pse_tf.data.catalog import load
+def evaluator_reading(data, groups: dict, evaluator) -> dict:
+    """In-set share and coverage distance of the real test images of `data` (a Dataset, its own
+    classes), as the evaluator reads them."""
     from pse_tf.data.label_groups import LabelGroups
     from pse_tf.evaluation.evaluators import classify
     from pse_tf.evaluation.run_metrics import grouped_generation
 
-    data = load(dataset)
     built = LabelGroups.grouped(data, groups).label_groups
     predicted = classify(evaluator, data.test_images)
     counts = np.zeros([len(built.members), len(data.class_names)], np.int64)
@@ -104,12 +101,11 @@ def implied_coverage(rates, members, training_mix) -> float:
     return float(np.mean(distances))
 
 
-def ten_label_bound(dataset: str, rates: list) -> dict:
-    """`implied_coverage` of each grouping of `dataset` from per-class rates of each seed."""
-    from pse_tf.data.catalog import load
+def ten_label_bound(dataset: str, data, rates: list) -> dict:
+    """`implied_coverage` of each grouping of `dataset` (`data`, its Dataset) from per-class
+    rates of each seed."""
     from pse_tf.data.label_groups import LabelGroups
 
-    data = load(dataset)
     out = {"per_class_rate": np.mean(rates, axis=0).tolist()}
     for grouping, spec in GROUPINGS[dataset].items():
         built = LabelGroups.grouped(data, spec["groups"]).label_groups
@@ -125,11 +121,13 @@ def main(argv=None) -> int:
     p.add_argument("--out", default="results/polysemy/components")
     p.add_argument("--draws", type=int, default=2000, help="images per component (default 2000)")
     args = p.parse_args(argv)
+    from pse_tf.data.catalog import load
     from pse_tf.data.label_groups import LabelGroups
     from pse_tf.evaluation.evaluators import load_evaluator
     from pse_tf.runs import load_run
 
     rows, references, evaluators, ten_label = defaultdict(list), {}, {}, defaultdict(list)
+    datasets = {}  # each data set loaded once, with its own (ungrouped) classes
     for metrics in sorted(Path(args.runs).glob("*/metrics.json")):
         config = json.loads((metrics.parent / "config.json").read_text())
         grouping, variant = grouping_of(config), variant_of(config)
@@ -148,15 +146,17 @@ def main(argv=None) -> int:
         rows[key].append({"seed": config["seed"], "labels": dict(zip(
             model.class_names, describe(weights, counts, members)))})
         if (dataset, grouping) not in references:
-            references[(dataset, grouping)] = evaluator_reading(dataset, config["label_groups"],
+            data = datasets.setdefault(dataset, load(dataset))
+            references[(dataset, grouping)] = evaluator_reading(data, config["label_groups"],
                                                                 evaluator)
         print(f"read {metrics.parent.name}", flush=True)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     payload = {"draws_per_component": args.draws, "used_weight": USED, "settings": rows,
                "evaluator_on_test_images": {" | ".join(k): v for k, v in references.items()},
-               "coverage_implied_by_ten_labels": {d: ten_label_bound(d, r)
-                                                  for d, r in ten_label.items()}}
+               "coverage_implied_by_ten_labels": {
+                   d: ten_label_bound(d, datasets.setdefault(d, load(d)), r)
+                   for d, r in ten_label.items()}}
     out.with_suffix(".json").write_text(json.dumps(payload, indent=1))
     out.with_suffix(".md").write_text(markdown(payload))
     print(f"wrote {out}.json and .md")

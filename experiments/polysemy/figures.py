@@ -2,7 +2,7 @@
 (same seed), and, for runs with a 2-d latent space, the latent picture of the paper's Figs. 2
 and 7-10 with every mixture component drawn.
 
-    python experiments/polysemy/figures.py [--runs runs/polysemy] [--out results/figures/polysemy]
+    python -m experiments.polysemy.figures [--runs runs/polysemy] [--out results/figures/polysemy]
 """
 
 from __future__ import annotations
@@ -14,9 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-from experiments.polysemy.report import grouping_of, variant_of  # noqa: E402
+from experiments.polysemy.report import grouping_of, variant_of
 
 
 def finished(runs: Path) -> dict:

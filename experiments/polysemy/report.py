@@ -1,7 +1,7 @@
 """The polysemy grid's answer: every setting's metrics over seeds, paired differences against
 diag on the same seeds, the learned mixture weights, and the goal read against them.
 
-    python experiments/polysemy/report.py [--runs runs/polysemy] [--out results/polysemy]
+    python -m experiments.polysemy.report [--runs runs/polysemy] [--out results/polysemy]
 
 Reads each finished run's config.json and metrics.json under --runs (as
 experiments/polysemy/run_grid.py leaves them); writes <out>.json and <out>.md. A setting is
@@ -19,9 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-from experiments.polysemy.run_grid import GROUPINGS  # noqa: E402
+from experiments.polysemy.run_grid import GROUPINGS
 
 # What each metric reads (metrics.json key), in % for shares; lower is better for the others.
 METRICS = {"in_set": ("generation_accuracy", 100), "in_set_grouped": ("in_set_generation_grouped", 100),

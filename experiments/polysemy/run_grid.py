@@ -2,8 +2,8 @@
 paper's), full, and mixtures, 20,000 steps x 3 seeds, one `scripts/sweep.py` call per table, in
 order of importance so that a stopped grid has its most important tables first.
 
-    python experiments/polysemy/run_grid.py            # resumable: finished runs are reused
-    python experiments/polysemy/run_grid.py --list     # the sweep commands, nothing run
+    python -m experiments.polysemy.run_grid            # resumable: finished runs are reused
+    python -m experiments.polysemy.run_grid --list     # the sweep commands, nothing run
 
 Groupings: experiments/polysemy/groupings.json (fixed, with reasons, before any run). Tables:
 results/polysemy/<name>.md/.json; runs: runs/polysemy/.
