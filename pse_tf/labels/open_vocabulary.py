@@ -217,12 +217,13 @@ class OpenVocabulary:
                              f"got {encoding.encoding!r}")
         names = encoding.class_names
         normalised = [self.normalise(p, names) for p in phrases]
-        vectors = encoding.encode(normalised)
-        if self.mapping == "raw" and not self.taught:
-            return vectors
-        kv = encoding.word_vectors()
-        # taught words are checked on first use, whatever the phrases
+        # taught words are checked on first use, whatever the phrases, before a phrase's own
+        # error: a bad taught file is the error a user must see first
+        kv = encoding.word_vectors() if self.taught or self.mapping != "raw" else None
         table = self.word_classes(kv, names) if self.taught else None
+        vectors = encoding.encode(normalised)
+        if kv is None:
+            return vectors
         for i, phrase in enumerate(normalised):
             if phrase in names:
                 continue

@@ -162,7 +162,7 @@ def test_taught_words_through_python_the_cli_and_a_re_export(tiny_run, tmp_path,
     bad = tmp_path / "bad.tsv"
     bad.write_text("skorts\ttrouser\njeggings\tskirt\n")
     for name, argv in (("generate", [str(run_dir), "jeggings", "--out", str(tmp_path / "b.png")]),
-                       ("export", [run_dir, "--no-tflite", "--export-dir", str(exports)])):
+                       ("export", [str(run_dir), "--no-tflite", "--export-dir", str(exports)])):
         assert script(name)([*argv, "--taught-words", str(bad)]) == 2
         err = capsys.readouterr().err.strip()
         assert err.startswith(f"error: {bad}:2: unknown class 'skirt' for 'jeggings'"), err
