@@ -11,11 +11,25 @@ from pse_tf.labels.number_words import ABSTAIN
 
 def counted_lemmas(reader) -> set[str]:
     """The lemmas (lower case, "_" for spaces) with a sense that SemCor counts: words in English
-    use."""
-    out = set()
-    for synset in reader.all_synsets():
-        out.update(lemma.name().lower() for lemma in synset.lemmas() if lemma.count() > 0)
-    return out
+    use.
+
+    Read from WordNet's sense index and count list directly: the same set as asking each of the
+    207,000 lemmas for `count()`, which is one binary search of the count file per lemma (a
+    minute and a half instead of a fifth of a second).
+    """
+    counts = {}
+    for line in _text(reader, "cntlist.rev").splitlines():
+        key, _, count = line.rpartition(" ")
+        counts[key.split(" ", 1)[0]] = int(count)
+    return {key.split("%", 1)[0] for key in (line.split(" ", 1)[0]
+                                             for line in _text(reader, "index.sense").splitlines())
+            if counts.get(key, 0) > 0}
+
+
+def _text(reader, name: str) -> str:
+    with reader.open(name) as stream:
+        text = stream.read()
+    return text.decode("utf-8") if isinstance(text, bytes) else text
 
 
 def used_in_english(reader, counted: set[str], word: str) -> bool:
