@@ -68,7 +68,3 @@ def parse_query(query: str) -> list[tuple[float, str]]:
     terms.append((sign, " ".join(words)))
     return terms
 
-
-def phrases_of(queries) -> list[str]:
-    """The distinct phrases of a list of queries, sorted (each is encoded once)."""
-    return sorted({phrase for query in queries for _, phrase in parse_query(query)})
