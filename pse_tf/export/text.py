@@ -1,15 +1,11 @@
 """Text inside the SavedModel: phrases in, images out; images in, words out.
 
 A word-vector export carries a vocabulary: by default every word of the word vectors (GloVe 6B
-50-d: 400,000 words, so every word the Python encoder accepts is accepted here; an 87 MiB
-SavedModel that loads in about 2.5 s, results/text_export_sizes.md), or the `vocabulary_size` most
-frequent words (their file order) plus every word of the class names, stored as
-
-    assets/vocabulary.txt     one word per line; line i is row i of the vector matrix
-    a StaticHashTable          word -> row (initialised from that asset)
-    a [K, L] variable          the words' vectors (in variables/)
-
-and four more signatures (`TEXT_SIGNATURES`):
+50-d: 400,000 words, an 87 MiB SavedModel that loads in about 2.5 s,
+results/text_export_sizes.md), or the `vocabulary_size` most frequent words plus every
+class-name word. It is stored as assets/vocabulary.txt (line i is row i of the vectors), a
+StaticHashTable word -> row and a [K, L] variable, and serves four more signatures
+(`TEXT_SIGNATURES`):
 
     phrase_vectors   phrases string [N]               -> label_vectors float32 [N, L]
     generate_text    phrases string [N], seed int64   -> images float32 [N, H, W]
@@ -17,37 +13,18 @@ and four more signatures (`TEXT_SIGNATURES`):
     embed_labels     label_vectors float32 [N, L]     -> mean, stddev float32 [N, Z] of q(z|l),
                                                          its K components' weights, means, stddevs
 
-`phrase_vectors` and `generate_text` read every text by the one query grammar
-(`pse_tf.inference.query`, run in the graph by `pse_tf.export.algebra`): "sandal + boot - ankle"
-is the signed sum of three phrase vectors, "t-shirt" is one word; an operator-only text
-("+ - +"), an operator at either end, two in a row, a word glued to an operator ("-ankle"),
-an empty text or bytes that are not UTF-8 fail with an InvalidArgumentError saying so.
+Texts are read by the one query grammar (`pse_tf.inference.query`, in the graph
+`pse_tf.export.algebra`); a malformed or non-UTF-8 text fails with an InvalidArgumentError.
+Phrases first get `open_vocabulary.DEFAULT`'s normalisation, a finite token map stored as a
+second table, so the rule lives in one place; a one-word phrase that the knowledge table or a
+taught word maps to a class gets that class's row, as in Python. Tokenisation is
+`pse_tf.labels.phrase_tokens` in tf.strings ops (tests/export/test_text.py checks both agree);
+the only difference is that an export with a smaller `vocabulary_size` refuses a rarer word.
 
-`annotate_words` ranks the annotation vocabulary (`pse_tf.labels.annotation_vocabulary`, stored
-as assets/annotation_vocabulary.txt and as each word's label vector as `phrase_vectors` gives
-it) by log q(mean of q(z|x) | l_word) (paper §2) plus the named-word prior, and returns the k
-best with their softmax probability over that list, as `pse_tf.inference` does in Python.
-`embed_labels` has no text in it; it is what a client needs to score its own label vectors
-(`pse_tf.inference`).
-
-Before tokenisation a phrase gets the text normalisation of `pse_tf.labels.open_vocabulary.DEFAULT`
-(numerals spelt out, plurals of class-name words made singular: "trousers" -> "trouser"), as the
-Python path (`pse_tf.inference`) does; after it, a one-word phrase that the knowledge table
-(`pse_tf.labels.knowledge`, stored as one int8 per vocabulary word) maps to a class gets that
-class's stored row (`OpenVocabulary.word_classes`, which also holds the words a user taught).
-That normalisation is a finite token map
-(`OpenVocabulary.replacements`), stored here as a second lookup table and applied token by token
-(`algebra.normalise_phrases`): the rule lives in one place, the graph only looks it up.
-
-Tokenisation is `pse_tf.labels.phrase_tokens` re-expressed with tf.strings ops (`algebra.phrase_rows`);
-tests/export/test_text.py checks that both give the same words on phrases with case,
-punctuation, hyphens, slashes and runs of whitespace. The one difference is the vocabulary: the
-graph knows only the export's K words: with the default (every word) none is missing; an export
-made with a smaller `vocabulary_size` refuses a rarer word with an InvalidArgumentError naming it,
-while the Python encoder (which holds all 400,000) accepts it.
-
-One-hot exports have no word vectors: they skip the three text signatures (listed with the
-reason under `omitted_signatures` in export_metadata.json) but keep `embed_labels`.
+`annotate_words` ranks the annotation vocabulary (`pse_tf.labels.annotation_vocabulary`) by
+log q(mean of q(z|x) | l_word) (paper §2) plus the named-word prior, as `pse_tf.inference` does.
+One-hot exports have no word vectors: they omit the three word signatures (listed under
+`omitted_signatures` in export_metadata.json) but keep `embed_labels`.
 """
 
 from __future__ import annotations

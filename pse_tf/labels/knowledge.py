@@ -1,12 +1,10 @@
 """The knowledge table: which training class, if any, each word of the word vectors names.
 
-One decision per vocabulary word, computed once for the whole vocabulary (400,000 GloVe words)
-and used everywhere a word meets a class: a one-word phrase that names a class is encoded by that
-class's stored label vector (`open_vocabulary.OpenVocabulary(mapping="knowledge")`), annotation
-gives a word that names a class that class's score (`pse_tf.inference`), and the export stores
-the same table (`pse_tf.export.text`). A rule over the whole vocabulary, never a list of chosen
-words; `Rule` holds its options, `DEFAULT_RULE` the ones chosen on the development half of the
-benchmark (docs/open-vocabulary.md, experiments/open_vocabulary/knowledge_rules.py).
+One decision per vocabulary word, computed once and read wherever a word meets a class:
+encoding (`OpenVocabulary(mapping="knowledge")`), annotation (`pse_tf.inference`) and the export
+(`pse_tf.export.text`). A rule over the whole vocabulary, never a list of chosen words; `Rule`
+holds its options, `DEFAULT_RULE` those chosen on the benchmark's development half
+(docs/open-vocabulary.md, experiments/open_vocabulary/knowledge_rules.py).
 
 A class stands for some of the WordNet 3.0 senses of its name (`pse_tf.labels.class_senses`:
 "zero" for the digit, zero.n.02, not "nothing"). A word names class c when
@@ -62,22 +60,17 @@ RULE_VERSION = "knowledge-v5"
 
 @dataclasses.dataclass(frozen=True)
 class Rule:
-    """Which of the knowledge table's rules (module docstring) decide a word's class.
-
-    `DEFAULT_RULE` has every one on; switching one off measures what it adds
-    (experiments/open_vocabulary/knowledge_rules.py, where the variants that only studies use
-    live: `StudyRule`).
+    """Which of the knowledge table's rules (module docstring) decide a word's class;
+    `DEFAULT_RULE` has every one on (the study variants: `StudyRule` in experiments/).
 
     Args:
         parent: int. Also the direct hypernym of a class sense when it subsumes no other class
             and at most this many synsets (sweater.n.01 for "pullover": 5); 0 for never.
         numbers: bool. `inflect`'s ordinal forms of number-word class names.
         dictionaries: bool. A word the English rules leave unnamed and English does not use (no
-            WordNet sense of it occurs in SemCor's sense counts, so "man", "on", "due" and "film"
-            are not read as German "man" = one, French "on" = one, Italian "due" = two),
-            that is a headword of the FreeDict dictionaries into English
-            (`pse_tf.data.freedict`: Spanish, German, French, Italian), names class c when its
-            translations that name a class all name c ("cinq" -> five, "manteau" -> coat).
+            sense of it in SemCor's counts, so "man" and "due" stay English) names class c when
+            its FreeDict translations (`pse_tf.data.freedict`) that name a class all name c
+            ("cinq" -> five, "manteau" -> coat).
         number_senses: bool. Adjective and adverb senses of number forms (module docstring).
         number_affixes: int. Cardinal name + a suffix productive on at least this many
             number-word class names in WordNet; 0 for never.
@@ -137,12 +130,9 @@ DEFAULT_RULE = Rule()
 
 # -- the table ------------------------------------------------------------------------------------
 class ClassNamer:
-    """Decides which training class, if any, a word names under a `Rule` (module docstring).
-
-    Built once per (WordNet, class names, rule): the tables every word is checked against (the
-    synsets below each class sense, number forms, words derived from number senses and from the
-    class names' other senses). `namer(word)` is the class index or ABSTAIN.
-    """
+    """Decides which training class, if any, a word names under a `Rule` (module docstring):
+    `namer(word)` is the class index or ABSTAIN. Builds the tables every word is checked
+    against once per (WordNet, class names, rule)."""
 
     def __init__(self, reader, class_names, rule):
         self.reader = reader
@@ -276,12 +266,8 @@ def word_classes(reader, words: Sequence[str], class_names: Sequence[str],
 
 
 def knowledge_table(kv, class_names: Sequence[str], rule: Rule = DEFAULT_RULE) -> np.ndarray:
-    """`word_classes` of every word of the word vectors `kv`, in row order: int64 [V].
-
-    Cached per process, and on disk beside WordNet (`pse_tf.labels.table_cache`: one .npy per
-    hash of the words, the class names, the WordNet files and the rule); about a minute to
-    compute for GloVe's 400,000 words.
-    """
+    """`word_classes` of every word of the word vectors `kv`, in row order: int64 [V]; cached
+    per process and on disk (`table_cache`), since GloVe's 400,000 words take about a minute."""
     from pse_tf.labels.lexicon import wordnet
 
     return _table(wordnet(), tuple(kv.index_to_key), tuple(class_names), rule)

@@ -1,13 +1,9 @@
 """Open vocabulary: encoding words that are not training labels (paper §5, Fig. 6).
 
-A PSE label encoder is one dense layer, q(z|l) = N(W l + b, softplus(V l + c)). Trained on C
-class vectors in an L-dimensional word space (C = 10, L = 50 here), gradient descent only ever
-moves W inside the span of those C vectors: the other L - C directions of W keep their random
-initialisation. A new word's vector has most of its length outside that span, so its q(z|word)
-is mostly set by untrained weights, and in GloVe 50-d some class vectors are hubs, so even the
-word vectors' own nearest class is often wrong.
-
-The rule here (`DEFAULT`, measured on the frozen benchmarks `pse_tf.labels.benchmark`,
+Why a rule is needed: the label encoder q(z|l) = N(W l + b, softplus(V l + c)) trained on C
+class vectors only moves W inside their span, so a new word's q(z|word) is mostly set by
+untrained weights; and in GloVe 50-d some class vectors are hubs, so even nearest-class is
+often wrong. The rule (`DEFAULT`, measured on `pse_tf.labels.benchmark`,
 docs/open-vocabulary.md) changes no trained weight and none of the paper's metrics:
 
 1. text normalisation: numerals 0-20 spelt out, plurals of class-name words made singular
@@ -18,11 +14,9 @@ docs/open-vocabulary.md) changes no trained weight and none of the paper's metri
    (`pse_tf.labels.knowledge`);
 4. any other phrase keeps its own vector (the mean of its words' vectors), as in the paper.
 
-`OpenVocabulary.word_classes` is steps 3's table over every word of the word vectors; Python
-(`encode`) and the export (`pse_tf.export.text`, which stores the same table and the
-normalisation's `replacements`) both read it: one rule, two places to run it. The mappings this
-rule superseded (projection, soft assignment, Wu-Palmer) live with their studies in
-experiments/open_vocabulary/mappings.py.
+`OpenVocabulary.word_classes` is step 3's table over the word vectors; Python (`encode`) and
+the export (`pse_tf.export.text`, with the same table and `replacements`) both read it. The
+mappings it superseded live in experiments/open_vocabulary/mappings.py.
 """
 
 from __future__ import annotations
@@ -49,10 +43,8 @@ TAUGHT_WORD = re.compile(r"[^\W\d_]([\w'.-]*[\w'.])?")
 
 # -- text normalisation ---------------------------------------------------------------------------
 def singular(word: str, targets: set[str]) -> str:
-    """`word` in its singular form if that form is in `targets`, else `word` unchanged.
-
-    English rules, most specific first: -ies -> -y, -(s|x|ch|sh)es -> drop -es, -s -> drop -s.
-    """
+    """`word` made singular if that form is in `targets`, else `word` unchanged; rules tried
+    most specific first: -ies -> -y, -(s|x|ch|sh)es -> drop -es, -s -> drop -s."""
     lower = word.lower()
     candidates = []
     if lower.endswith("ies"):
@@ -153,12 +145,9 @@ class OpenVocabulary:
         return dataclasses.replace(self, taught=self.taught + pairs)
 
     def replacements(self, class_names: Sequence[str]) -> dict[str, str]:
-        """The text normalisation as a finite map: lowercased token -> the token it becomes.
-
-        Every token the normalisation changes is a key (numerals 0..20, and `plural_forms` of the
-        class-name words), so `normalise` is this map applied token by token; the SavedModel
-        holds the same map as a lookup table (pse_tf.export.text).
-        """
+        """The text normalisation as a finite map, lowercased token -> the token it becomes
+        (numerals 0..20, `plural_forms` of class-name words): `normalise` applies it token by
+        token, and the SavedModel holds it as a lookup table (pse_tf.export.text)."""
         if not self.normalises_text:
             return {}
         keys = set(NUMERALS) if self.numerals else set()
@@ -207,11 +196,8 @@ class OpenVocabulary:
         return table
 
     def encode(self, encoding, phrases: Sequence[str]) -> np.ndarray:
-        """Label vectors [N, L] for `phrases` under a word-vector `LabelEncoding`.
-
-        A phrase that is (or normalises to) a class name gets that class's stored row; a
-        one-word phrase that names a class by `word_classes`, that class's row.
-        """
+        """Label vectors [N, L] for `phrases` under a word-vector `LabelEncoding`: a class name
+        or a one-word phrase that names a class (`word_classes`) gets that class's row."""
         if encoding.encoding != "word2vec":
             raise ValueError("open vocabulary needs a word-vector label encoding, "
                              f"got {encoding.encoding!r}")
@@ -271,10 +257,8 @@ def _checked_pair(word, name, where: str) -> tuple[str, str, str]:
 
 
 def read_taught_words(path) -> tuple[tuple[str, str, str], ...]:
-    """The (word, class name, "file:line") pairs of a file of `word<TAB>class` lines.
-
-    Blank lines and lines starting with "#" are skipped. The class names are checked against
-    the run's classes when the rule is used (`OpenVocabulary.word_classes`).
+    """The (word, class name, "file:line") pairs of a file of `word<TAB>class` lines; blank and
+    "#" lines are skipped, class names are checked when used (`OpenVocabulary.word_classes`).
 
     Raises:
         TaughtWordsError: a line without exactly two tab-separated columns, a word that is not a

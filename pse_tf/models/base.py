@@ -57,26 +57,16 @@ class LatentModel(keras.Model):
         seed: int. Seeds the sampling of z during training.
 
     A subclass declares `declared_options = {key: Option(...)}`; `config.options` is checked
-    against them here, for every model, and the resolved values are in `self.option_values`.
+    against them here and the resolved values are in `self.option_values`.
 
-    Keras-native use. `get_config` mirrors `__init__`, and every registered model is registered
-    with Keras (package `pse_tf`), so `model.save("m.keras")` and
-    `keras.models.load_model("m.keras")` give back the same model: same class, label table and
-    weights. The class vectors travel twice, as the config's `label_vectors` (the [C, L]
-    matrix `__init__` takes) and as the weight `label_vectors` (so `.weights.h5` files keep
-    their layout). Extra training phrases (`set_training_phrases`) only shape training and are
-    not saved. `model.fit` trains on any `tf.data.Dataset` (or arrays) of (images, labels)
-    batches: images [N, H, W], [N, H, W, C] or [N, D], uint8 0..255 or float in [0, 1]
-    (`pse_tf.data.flat_float`), labels int [N] indexing the class vectors::
-
-        ds = tf.data.Dataset.from_tensor_slices((images, labels)).shuffle(10_000).batch(100)
-        model.compile(optimizer=keras.optimizers.Adam(1e-3))
-        model.fit(ds.repeat(), steps_per_epoch=500, epochs=4)
-
-    History keys are `loss` and the term names. `fit` trains the current stage: a two-stage
-    model (SCAN) trains its second after `model.begin_stage("symbols")` and a new `compile`
-    (a stage trains other weights, so it needs its own optimizer; `fit` refuses otherwise).
-    `pse_tf.training.fit` is the resumable loop that `pse_tf.runs.train` uses.
+    `get_config` mirrors `__init__` and every registered model is registered with Keras, so
+    `model.save("m.keras")` and `keras.models.load_model` give back the same model. The class
+    vectors travel both in the config and as the weight `label_vectors` (so `.weights.h5` files
+    keep their layout); training phrases only shape training and are not saved. `fit` takes
+    (images, labels) batches: images of any shape, uint8 or float in [0, 1] (`flat_float`),
+    labels int [N] indexing the class vectors; History keys are `loss` and the term names. A
+    two-stage model (SCAN) trains its second stage after `begin_stage("symbols")` and a new
+    `compile` (its own optimizer). `pse_tf.training.fit` is the resumable loop `runs.train` uses.
     """
 
     term_names: tuple = ("reconstruction", "kl")
@@ -185,12 +175,8 @@ class LatentModel(keras.Model):
 
     # -- training labels -----------------------------------------------------------------------
     def set_training_phrases(self, table, counts, name_share: float | None = None):
-        """Train each class on several label vectors (`pse_tf.labels.neighbours.phrase_table`;
-        the arguments are `TrainingPhrases`'s).
-
-        Only training batches draw from it; evaluation, annotation and generation keep using
-        `label_vectors`. Not a weight: a run reloads without it (it only shapes training).
-        """
+        """Train each class on several label vectors (`TrainingPhrases`'s arguments); only
+        training batches draw from them, and a reloaded run has none (they are not weights)."""
         if not self.uses_training_phrases:
             raise ValueError(f"model {self.registry_name or self.name!r} does not train on "
                              "extra label phrases")
@@ -265,10 +251,8 @@ class LatentModel(keras.Model):
         return {m.name: m.result() for m in self.metrics}
 
     def loss_and_gradients(self, images, labels):
-        """(loss, terms, gradients of the loss for `trainable_variables`) of one training batch:
-        everything a training step computes before the optimizer update. Under a distribution
-        strategy the batch is this replica's share and the gradients are scaled so that their
-        sum over the replicas is the global batch's (`global_batch_loss`)."""
+        """(loss, terms, gradients for `trainable_variables`) of one training batch; under a
+        strategy, of this replica's share, scaled to sum to the global batch's gradient."""
         with tf.GradientTape() as tape:
             terms = self.warmed_up(self.compute_terms(images, labels, training=True))
             loss = objectives.total(terms)
@@ -333,10 +317,8 @@ class LatentModel(keras.Model):
         return self.label_likelihood(prediction[:, None, :]).log_prob(vectors)
 
     def generate(self, label_vectors, seed):
-        """Bernoulli means of Dec(z), z ~ q(z|l) per row of `label_vectors`: [N, D].
-
-        `seed` is a stateless int32 pair, so the same seed gives the same images.
-        """
+        """Bernoulli means of Dec(z), z ~ q(z|l) per row of `label_vectors`: [N, D]; `seed` is a
+        stateless int32 pair, so the same seed gives the same images."""
         q_z_l = self.label_distribution(label_vectors)
         z = mixtures.sample(q_z_l, seed) if mixtures.is_mixture(q_z_l) else q_z_l.sample(seed=seed)
         return tf.sigmoid(self.decode_logits(z))
