@@ -1,8 +1,5 @@
-"""Run configuration: dataclasses that round-trip to JSON.
-
-An unknown key is an error that names it, so a typo in a config file never silently falls back
-to a default.
-"""
+"""Run configuration: dataclasses that round-trip to JSON. An unknown key is an error that names
+it, so a typo in a config file never silently falls back to a default."""
 
 from __future__ import annotations
 
@@ -18,10 +15,8 @@ from pse_tf.data import label_groups
 from pse_tf.data.catalog import check_options, parse_spec
 from pse_tf.data.datasets import CLASS_NAMES
 
-# The label encodings `pse_tf.labels.LabelEncoding` builds (its ENCODINGS; a test keeps them equal).
+# Copies of `pse_tf.labels`' ENCODINGS and LEXICONS (a test keeps them equal), so no TensorFlow.
 LABEL_ENCODINGS = ("onehot", "word2vec")
-# The lexicons word-vector labels can be retrofitted to (`pse_tf.labels.LEXICONS`; a test keeps
-# them equal).
 LEXICONS = ("none", "wordnet")
 LR_SCHEDULES = ("constant", "cosine")
 BINARIZATIONS = ("none", "static", "dynamic")
@@ -45,6 +40,12 @@ def _from_dict(cls, values: dict[str, Any]):
             f"{cls.__name__}: unknown key(s) {unknown}; expected some of {sorted(names)}"
         )
     return cls(**values)
+
+
+def _check_choices(config, choices):
+    for name, allowed in choices:
+        if getattr(config, name) not in allowed:
+            raise ConfigError(f"{name} must be one of {allowed}, got {getattr(config, name)!r}")
 
 
 @dataclasses.dataclass
@@ -88,10 +89,8 @@ class ModelConfig:
     architecture: str = "mlp"
 
     def __post_init__(self):
-        for name, allowed in (("kernel_initializer", KERNEL_INITIALIZERS),
-                              ("scale_function", SCALE_FUNCTIONS)):
-            if getattr(self, name) not in allowed:
-                raise ConfigError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}")
+        _check_choices(self, (("kernel_initializer", KERNEL_INITIALIZERS),
+                              ("scale_function", SCALE_FUNCTIONS)))
         # The name is checked against the registry (your own architectures too) by
         # `pse_tf.registry.get_architecture`, which `check_options` calls before anything is built.
         if not isinstance(self.architecture, str) or not self.architecture:
@@ -153,22 +152,18 @@ class TrainConfig:
         mixed_precision: bool. Compute in bfloat16 with float32 weights; GPUs only.
         generation_repeats: int. Repeats of the generation-accuracy protocol (paper: 10).
         generation_samples_per_label: int. Samples per label per repeat (paper: 10,000).
-        binarize: str. `none` (grey levels in [0, 1], the default), `static` (every split
-            replaced once by a fixed Bernoulli draw of its pixels) or `dynamic` (a fresh draw of
-            each training batch at every step; validation and test as `static`). The paper
-            does not say; its Bernoulli decoder reads either.
+        binarize: str. `none` (grey levels in [0, 1]), `static` (each split replaced once by a
+            fixed Bernoulli draw of its pixels) or `dynamic` (a fresh draw of each training
+            batch; validation and test as `static`). The paper does not say.
         out: str. Parent folder of the run directory.
         label_neighbours: int. 0 (the paper): each class trains on its name's vector only. k > 0:
-            each training example draws its label vector uniformly among its class name's and
-            those of the class's rule-chosen neighbour words (`pse_tf.labels.neighbours`, the k
-            nearest words the class owns by neighbour rank); word-vector labels, PSE models.
-        label_name_share: float or None. With label_neighbours: the probability that an example
-            trains on its class name's own vector (the rest: a neighbour, uniformly); None draws
-            uniformly among the name and its neighbours. The paper's metrics read only the
+            each example draws its label vector uniformly among its class name's and its k
+            neighbour words' (`pse_tf.labels.neighbours`); word-vector labels, PSE models.
+        label_name_share: float or None. With label_neighbours: the probability of training on
+            the class name's own vector (None: uniform). The paper's metrics read only the
             names' vectors, so a share keeps them from being starved.
-        held_out_classes: tuple. Class indices of the data set removed from every split, images
-            and names; the others are renumbered 0..S-1 in order, so the run never sees a
-            held-out class (zero-shot studies). () keeps every class.
+        held_out_classes: tuple. Class indices removed from every split (zero-shot studies);
+            the others are renumbered 0..S-1 in order. () keeps every class.
         lexicon: str. `none` or `wordnet`: word-vector labels retrofitted to WordNet 3.0
             (`pse_tf.labels.lexicon`; Faruqui et al., 2015); word-vector labels only.
         label_groups: dict. {label: [class, ...]}: the data set's classes mapped onto fewer
@@ -211,10 +206,7 @@ class TrainConfig:
             self.label_groups = label_groups.check(self.label_groups or {})
         except ValueError as e:
             raise ConfigError(str(e)) from None
-        if self.label_encoding not in LABEL_ENCODINGS:
-            raise ConfigError(
-                f"label_encoding must be one of {LABEL_ENCODINGS}, got {self.label_encoding!r}"
-            )
+        _check_choices(self, (("label_encoding", LABEL_ENCODINGS),))
         for name in ("steps", "batch_size", "steps_per_execution", "checkpoint_every",
                      "generation_repeats", "generation_samples_per_label"):
             if int(getattr(self, name)) < 1:
@@ -223,13 +215,8 @@ class TrainConfig:
         if any(s < 1 or s % self.checkpoint_every for s in self.keep_weights_at):
             raise ConfigError(f"keep_weights_at must be positive multiples of checkpoint_every "
                               f"({self.checkpoint_every}), got {list(self.keep_weights_at)}")
-        if self.lr_schedule not in LR_SCHEDULES:
-            raise ConfigError(
-                f"lr_schedule must be one of {LR_SCHEDULES}, got {self.lr_schedule!r}")
-        if self.binarize not in BINARIZATIONS:
-            raise ConfigError(f"binarize must be one of {BINARIZATIONS}, got {self.binarize!r}")
-        if self.strategy not in STRATEGIES:
-            raise ConfigError(f"strategy must be one of {STRATEGIES}, got {self.strategy!r}")
+        _check_choices(self, (("lr_schedule", LR_SCHEDULES), ("binarize", BINARIZATIONS),
+                              ("strategy", STRATEGIES)))
         if isinstance(self.label_neighbours, bool) or not isinstance(self.label_neighbours, int) \
                 or self.label_neighbours < 0:
             raise ConfigError(
@@ -254,8 +241,7 @@ class TrainConfig:
                 label_groups.LabelGroups.build(self.label_groups, names)
             except ValueError as e:
                 raise ConfigError(str(e)) from None
-        if self.lexicon not in LEXICONS:
-            raise ConfigError(f"lexicon must be one of {LEXICONS}, got {self.lexicon!r}")
+        _check_choices(self, (("lexicon", LEXICONS),))
         if self.lexicon != "none" and self.label_encoding != "word2vec":
             raise ConfigError(f"lexicon {self.lexicon!r} needs word-vector labels "
                               f"(label_encoding word2vec), got {self.label_encoding!r}")

