@@ -1,7 +1,5 @@
-"""The training loop: the model and its optimizer, in-graph steps, checkpoints, validation logs.
-
-`pse_tf.runs` wraps it into a whole experiment (run directory, test metrics, samples, export).
-"""
+"""The training loop: the model and its optimizer, in-graph steps, checkpoints, validation logs;
+`pse_tf.runs` wraps it into a whole experiment (run directory, test metrics, samples, export)."""
 
 from __future__ import annotations
 
@@ -31,16 +29,9 @@ class NonFiniteError(RuntimeError):
 
 
 def build_model(config: TrainConfig, encoding, context: distribute.RunContext) -> keras.Model:
-    """The registered model for `config.model.name`, with every weight created and Adam attached,
-    in the scope of the run's distribution strategy (`pse_tf.distribute`) and with the config's
-    dtype policy.
-
-    Weights are initialised from `config.seed`, so the same config builds the same model.
-
-    Args:
-        context: RunContext. The run's (`RunContext.create(config)`; `pse_tf.runs.train` makes
-            it once): the model is built in its strategy's scope.
-    """
+    """The registered model for `config.model.name`, every weight created from `config.seed`
+    and Adam attached, built in the scope of `context`'s strategy (`RunContext.create(config)`)
+    with the config's dtype policy."""
     phrases = training_phrase_table(config, encoding) if config.label_neighbours else None
     keras.utils.set_random_seed(config.seed)
     with context.scope(), distribute.dtype_policy(config.mixed_precision):
@@ -76,11 +67,9 @@ def attach_optimizer(model, context: distribute.RunContext, config: TrainConfig,
 
 
 class EpochBatches:
-    """Batch indices for step s: epoch s // steps_per_epoch, shuffled without replacement.
-
-    A pure function of (seed, step), so a resumed run sees exactly the batches it would have.
-    The last partial batch of an epoch is dropped (50,000 / 100 divides exactly).
-    """
+    """Batch indices for step s: epoch s // steps_per_epoch, shuffled without replacement; a
+    pure function of (seed, step), so a resumed run sees exactly the batches it would have.
+    The last partial batch of an epoch is dropped."""
 
     def __init__(self, num_examples: int, batch_size: int, seed: int):
         if batch_size > num_examples:
@@ -101,17 +90,10 @@ class EpochBatches:
 
 
 class InGraphLoop:
-    """Runs many `model.train_step`s in one compiled call.
-
-    The training set stays resident as a uint8 tensor and each batch is gathered and scaled
-    in-graph, so no per-step Python or host-to-device copy happens; this is what makes a step on
-    these small MLPs cost close to its FLOPs (see the Performance section of the README).
-
-    Under the run's strategy (`context`, the one the model was built under) every step runs with
-    `strategy.run`: each replica holds a copy of the training set, gathers its rows of the global
-    batch, and the optimizer applies the gradients summed over the replicas. XLA then compiles
-    each replica's forward and backward pass, not the whole loop (`xla_mode`).
-    """
+    """Runs many `model.train_step`s in one compiled call. The training set stays resident as a
+    uint8 tensor and each batch is gathered in-graph: no per-step Python or host copy, so a step
+    costs close to its FLOPs (README, Performance). Under a strategy every step runs with
+    `strategy.run`, each replica gathering its rows of the global batch from its own copy."""
 
     def __init__(self, model, context: distribute.RunContext, images: np.ndarray,
                  labels: np.ndarray, batch_size: int, seed: int, jit_compile: bool = True,
@@ -174,11 +156,8 @@ class InGraphLoop:
         return {m.name: m.result() for m in self.model.metrics}, failed_at, finite
 
     def run(self, start: int, count: int) -> dict:
-        """Train steps [start, start + count); returns the mean of each term over them.
-
-        Raises NonFiniteError at the first step whose loss terms or gradients are not finite,
-        naming them; the model's weights are then not to be trusted.
-        """
+        """Train steps [start, start + count); returns the mean of each term over them. Raises
+        NonFiniteError, naming them, at the first step with non-finite terms or gradients."""
         logs, failed_at, finite = self._run(tf.constant(self.batches(start, count)))
         if int(failed_at) >= 0:
             names = [*self.model.term_names, "gradient"]
@@ -210,23 +189,16 @@ def evaluate_terms(model, context: distribute.RunContext, images: np.ndarray,
 
 def fit(model, config: TrainConfig, dataset, context: distribute.RunContext,
         verbose: int = 1) -> dict:
-    """Train every stage of the model to its budget, resuming from the run's newest intact
-    checkpoint (`pse_tf.checkpoints`).
+    """Train every stage of the model to its budget into `context.run_dir`, resuming from its
+    newest intact checkpoint (`pse_tf.checkpoints`); `context` is the one `build_model` used.
 
-    Every `config.checkpoint_every` steps, at the end of each stage and at the end: validation
-    terms and annotation accuracy, TensorBoard scalars, a checkpoint and history.json; at the
-    end the final weights (`pse_tf.run_folder.FINAL_WEIGHTS`). A kill loses at most the steps
-    since the last checkpoint. A non-finite loss term or gradient raises
-    NonFiniteError at once; the checkpoints already written are kept.
+    Every `config.checkpoint_every` steps and at each stage's end: validation terms and
+    annotation accuracy, TensorBoard scalars, a checkpoint and history.json; at the end the
+    final weights. A non-finite term or gradient raises NonFiniteError at once, keeping the
+    checkpoints. Under multi_worker only the chief writes into the run directory, which every
+    worker resumes from (a shared file system).
 
-    Under multi_worker every worker trains, evaluates and saves the same way, but only the chief
-    writes into the run directory (the others into a temporary folder); every worker resumes
-    from the checkpoint there, so it must be the same folder for all (a shared file system).
     Returns the history {"step": [...], "stage": [...], "train": [...], "validation": [...]}.
-
-    Args:
-        context: RunContext. The run's, the one `build_model` built the model in; its
-            `run_dir` is where the checkpoints and logs go.
     """
     if context.run_dir is None:
         raise ValueError("fit needs a RunContext with a run_dir: RunContext.create(config, "

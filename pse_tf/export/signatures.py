@@ -1,24 +1,17 @@
 """The serving signatures: their spec, and the functions behind them with in-graph input checks.
 
-Everything goes through the `LatentModel` methods (`encode`, `label_distribution`,
-`annotation_log_likelihood`, `generate`), so every registered model exports the same way.
+Everything goes through the `LatentModel` methods, so every registered model exports the same
+way. Inputs are validated inside the graph: a bad request fails with an `InvalidArgumentError`
+saying what was received and what is expected (`images_spec`, `label_vectors_spec`). So the
+SavedModel signatures leave shapes open: a fixed [None, H, W] would fail in a Python client's
+argument binding before the check could run (the expected shapes are in export_metadata.json).
+The TFLite forms have fixed trailing sizes and no checks (no Assert kernel); `TFLiteModel` makes
+the same checks in Python.
 
-Inputs are validated inside the graph: a bad request fails with an `InvalidArgumentError` whose text
-says what was received and what is expected (`images_spec`, `label_vectors_spec`). For that reason
-the SavedModel input signatures leave the shapes open (unknown rank): a fixed [None, H, W]
-signature would make a Python client fail in argument binding before the check could run. The
-expected shapes are in `export_metadata.json`, in exported/README.md and in the error messages.
-The TFLite forms have fixed trailing sizes and no checks (TFLite has no Assert kernel);
-`pse_tf.export.tflite.TFLiteModel` makes the same checks in Python.
-
-A tensor of another dtype never reaches these checks. A Python client gets an InvalidArgumentError
-before the graph runs ("... was expected to be a float tensor but is a double tensor") when every
-argument is a tensor, or a TypeError ("Can not cast TensorSpec(... dtype=tf.float64 ...) to
-TensorSpec(... dtype=tf.float32 ...)") when some are numpy arrays or Python numbers; TF Serving
-answers such a request INVALID_ARGUMENT over REST and gRPC. Numpy arrays and Python numbers are
-converted to the declared dtype first (float64 -> float32, ints and bools -> float32, a uint64
-seed wraps), then checked here; what TF cannot convert (a string, an int beyond int64, a float
-seed) is a TypeError.
+A tensor of another dtype never reaches these checks: TensorFlow refuses it first (an
+InvalidArgumentError for tensors, a TypeError for numpy arrays and Python numbers it cannot
+convert; TF Serving answers INVALID_ARGUMENT). Convertible numpy values (float64, ints, bools,
+a uint64 seed, which wraps) are converted to the declared dtype, then checked here.
 """
 
 from __future__ import annotations
@@ -252,11 +245,8 @@ def _function(fn, *input_signature):
 
 
 def saved_model_functions(model) -> dict:
-    """{signature key: tf.function} for every key of `SIGNATURES`, with open input shapes.
-
-    Not yet traced: tracing an optional signature raises NotImplementedError when the model lacks
-    its method (CVAE's `encode`).
-    """
+    """{signature key: tf.function} for every key of `SIGNATURES`, with open input shapes; not
+    yet traced (tracing raises NotImplementedError where the model lacks the method)."""
     functions = ServingFunctions(model)
     # Open shapes, checked in the graph. A declared shape is not enforced when a client passes
     # tensors, and it is folded into the graph when tracing, so no check could see a wrong one.
@@ -273,11 +263,8 @@ def saved_model_functions(model) -> dict:
 
 
 def tflite_functions(model) -> dict:
-    """{"annotate", "generate": tf.function} in the TFLite form, with fixed trailing sizes.
-
-    Trace them inside `sampler.tflite_builtins()`, so that they sample and take softplus with
-    builtin ops.
-    """
+    """{"annotate", "generate": tf.function} in the TFLite form, with fixed trailing sizes; trace
+    them inside `sampler.tflite_builtins()`, so that they use builtin ops."""
     functions = ServingFunctions(model, tflite=True)
     return {
         "annotate": _function(functions.annotate,

@@ -36,7 +36,7 @@ import tensorflow as tf
 
 from pse_tf import mixtures
 from pse_tf.export import algebra
-from pse_tf.export.signatures import ServingFunctions, resolve_spec
+from pse_tf.export.signatures import ServingFunctions, _function, resolve_spec
 from pse_tf.export.vocabulary import ExportVocabulary
 
 VOCABULARY_ASSET = "vocabulary.txt"
@@ -225,10 +225,6 @@ def embed_labels(serving: ServingFunctions):
         return {"mean": q_z_l.mean(), "stddev": q_z_l.stddev(), "weights": weights,
                 "component_mean": loc, "component_stddev": stddev}
     return fn
-
-
-def _function(fn, *input_signature):
-    return tf.function(fn, input_signature=list(input_signature), autograph=False)
 
 
 def add_text_endpoints(archive, model, staging_dir, word_vectors=None,

@@ -1,13 +1,10 @@
 """Running an export's TFLite files with the input checks TFLite cannot make itself.
 
-`annotator.tflite` and `generator.tflite` have no Assert kernel, so the files refuse nothing: the
-LiteRT interpreter reshapes what it is given to the declared rank when it can (flat [N, H*W]
-images, one [H, W] image, [N, L, 1] label vectors all run), returns NaN probabilities or images
-for NaN/inf or huge (3e38) inputs, fails with an internal RuntimeError naming a node for wrong
-trailing sizes ("XNNPack delegate failed to reshape runtime"), and divides by zero on an empty
-generator batch. `TFLiteModel` checks every input in Python first and raises ValueError with the
-texts of the SavedModel's in-graph checks (`images_spec`, `label_vectors_spec`, `seed_spec`);
-only then does it call the interpreter.
+The .tflite files have no Assert kernel, so they refuse nothing: the interpreter reshapes what
+it can to the declared rank, returns NaN for NaN/inf or huge inputs, fails with an internal
+RuntimeError for wrong trailing sizes and divides by zero on an empty generator batch.
+`TFLiteModel` checks every input in Python first, raising ValueError with the texts of the
+SavedModel's in-graph checks (`images_spec`, `label_vectors_spec`, `seed_spec`).
 
     model = TFLiteModel("exported/fashion_mnist_pse_star_word2vec/1")
     model.annotate(images)["label_name"]          # images: float [N, H, W] in [0, 1]
@@ -47,11 +44,8 @@ def load_interpreter(path, num_threads: int | None = None):
 
 
 def _floats(value, spec: str, what: str) -> np.ndarray:
-    """`value` as float32, refusing what is not a real floating array (ints, bools, strings).
-
-    Subnormal values become 0, as TF's CPU kernels flush them: the SavedModel takes a pixel of
-    -1e-45 for 0, and so does this check.
-    """
+    """`value` as float32, refusing what is not a real floating array (ints, bools, strings);
+    subnormal values become 0, as TF's CPU kernels (and so the SavedModel) flush them."""
     array = np.asarray(value)
     if array.dtype.kind != "f":
         hint = "; divide uint8 images by 255" if array.dtype == np.uint8 else ""
@@ -105,11 +99,8 @@ def check_seed(seed) -> np.ndarray:
 
 
 class _Runner:
-    """One .tflite file's single signature, through the interpreter's tensor API.
-
-    Only the interpreter's own calls are used (resize, allocate, set, invoke, get): mixing them
-    with a SignatureRunner's calls makes LiteRT refuse to resize ("reference to internal data").
-    """
+    """One .tflite file's single signature, through the interpreter's own tensor calls only:
+    mixing them with a SignatureRunner's makes LiteRT refuse to resize."""
 
     def __init__(self, path: Path, key: str, num_threads: int | None):
         self.path = path
@@ -162,9 +153,8 @@ class TFLiteModel:
     Attributes:
         runtime: str. "ai_edge_litert", or "tf.lite" where LiteRT is not installed.
 
-    Every method raises ValueError, before the interpreter runs, for an input the SavedModel
-    signature would refuse, with the same text. The files are opened when first used; a method
-    whose file is absent raises FileNotFoundError. Not thread-safe (one interpreter per file).
+    Every method raises ValueError for an input the SavedModel would refuse, with the same
+    text, and FileNotFoundError when its file is absent. Not thread-safe (one interpreter a file).
     """
 
     def __init__(self, path, num_threads: int | None = None):
@@ -208,11 +198,8 @@ class TFLiteModel:
         return self._runner("generator").trailing_shape("label_vectors")[0]
 
     def annotate_call(self, images) -> Callable[[], dict]:
-        """Check `images` and size the interpreter for them; returns the call `annotate` makes.
-
-        The returned function only sets the input, invokes and reads the outputs, so it can be
-        timed on its own (`experiments/benchmark/serving.py`).
-        """
+        """Check `images` and size the interpreter for them; returns the call `annotate` makes
+        (set, invoke, read: timed alone by `experiments/benchmark/serving.py`)."""
         runner = self._runner("annotator")
         return runner.bind({"images": check_images(images, *runner.trailing_shape("images"))})
 
@@ -222,15 +209,9 @@ class TFLiteModel:
         return self.annotate_call(images)()
 
     def generate(self, label_vectors, seed) -> dict:
-        """label_vectors: float [N, L], finite; seed: int64 -> {"images": float32 [N, H, W]}.
-
-        The same seed gives the same images (and the SavedModel's `generate` images up to float
-        rounding). An empty batch returns no images without running the file (whose sampler
-        divides by N).
-
-        Raises:
-            ValueError: a bad input.
-        """
+        """label_vectors: float [N, L], finite; seed: int64 -> {"images": float32 [N, H, W]}; the
+        same seed gives the same images (the SavedModel's up to rounding). An empty batch is
+        answered without running the file, whose sampler divides by N."""
         runner = self._runner("generator")
         vectors = check_label_vectors(label_vectors, runner.trailing_shape("label_vectors")[0])
         seed = check_seed(seed)
