@@ -1,19 +1,13 @@
 """A local demo page (Gradio) for a run directory or an export, built on `pse_tf.inference`.
 
-- Generate: type a phrase, or an algebra of phrases (`sandal + boot - trouser`, read by the one
-  query grammar, `pse_tf.inference.query`: "t-shirt" is one word), and see images drawn from
-  q(z | l) of that label vector.
-- Annotate: upload or draw an image and see its annotation, a ranked list of the class names
-  and any extra words you list, with probabilities, softmax of log q(mean of q(z|x) | l) over the
-  candidates (paper §2), and (for a run directory) its reconstruction.
-- Both show a 2-d view of the label Gaussians and where the phrase or image sits
-  (`plotting.latent_view_figure`: the latent dims themselves when Z = 2, else a PCA of the label
-  means, with 1-sigma ellipses).
+- Generate: type a phrase or a query (`sandal + boot - trouser`, `pse_tf.inference.query`) and
+  see images drawn from q(z | l).
+- Annotate: upload or draw an image and see the class names and any words you list ranked by
+  softmax of log q(mean of q(z|x) | l) (paper §2), and for a run its reconstruction.
+- Both show a 2-d view of the label Gaussians (`plotting.latent_view_figure`).
 
-Every computation goes through `pse_tf.inference.load` (a `Predictor`), so the page reads text,
-encodes, generates and scores exactly as the command-line tools do, on a run or an export.
-
-The page listens on 127.0.0.1 only unless told otherwise, refuses uploads over
+Every computation goes through a `Predictor` (`pse_tf.inference.load`), as the CLI does. The
+page listens on 127.0.0.1 only unless told otherwise, refuses uploads over
 `MAX_UPLOAD_BYTES`, texts over `MAX_TEXT` characters and images over `MAX_PIXELS`, and answers a
 bad request with a one-line error on the page.
 """

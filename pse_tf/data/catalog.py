@@ -3,24 +3,19 @@
 A data set is named by a spec string:
 
 - `mnist`, `fashion_mnist`: the paper's data sets and split (`pse_tf.data.datasets`).
-- `folder:PATH`: one sub-folder per class; the folder name is the class phrase (`_` reads as a
-  space: `ankle_boot` is the phrase "ankle boot"); PNG, JPEG, BMP or GIF files read with
-  `keras.utils.load_img`. Every image is resized (bilinear) to `image_size`, which defaults to
-  the size of the first image (first class folder, first file, both in sorted order).
+- `folder:PATH`: one sub-folder per class, its name the class phrase (`ankle_boot` is "ankle
+  boot"); PNG, JPEG, BMP or GIF, resized (bilinear) to `image_size`, by default the size of the
+  first image in sorted order.
 - `arrays:PATH.npz`: arrays `images` (uint8 [N, H, W] or [N, H, W, C], C 1 or 3; or float in
   [0, 1]), `labels` (integers [N] in [0, K)) and `class_names` (K strings).
-- `tfds:NAME`: any tensorflow-datasets image-classification set (`cifar10`, `mnist:3.0.1`), all
-  of its `train` split, class names from its `ClassLabel` feature; downloaded if not prepared in
-  the tfds data folder (`$TFDS_DATA_DIR`, else `~/tensorflow_datasets`).
+- `tfds:NAME`: any tensorflow-datasets image-classification set (`cifar10`, `mnist:3.0.1`), its
+  whole `train` split and `ClassLabel` names; downloaded if not prepared.
 
-Colour: `color_mode` `auto` (default) keeps three channels only if some image has colour, else
-grey [N, H, W]; `grayscale` / `rgb` force it.
-
-Split of your own data (the paper's split is kept for mnist / fashion_mnist): per class, the
-images are shuffled with `numpy.random.default_rng(split_seed)` (default 0, independent of the
-training seed, so every run of a data set shares its test set); the first `round(test_fraction
-* n)` are test, the next `round(val_fraction * n)` validation (each at least 1), the rest train.
-Defaults 0.1 and 0.1. A class needs at least 3 images.
+`color_mode` `auto` (default) keeps three channels only if some image has colour;
+`grayscale` / `rgb` force it. Your own data is split per class after a shuffle by `split_seed`
+(default 0, independent of the training seed, so every run shares the test set): the first
+`round(test_fraction * n)` test, the next `round(val_fraction * n)` validation (each at least
+1, defaults 0.1), the rest train; a class needs at least 3 images.
 
 Bad data fails before training with a one-line `DataError` naming the file or class.
 """
@@ -259,11 +254,8 @@ def split(images, labels, class_names, name, val_fraction=0.1, test_fraction=0.1
 
 
 def load(spec: str, options: dict | None = None) -> Dataset:
-    """The data set named by `spec` (module docstring), split, with read-only arrays.
-
-    Args:
-        spec: str. `mnist`, `fashion_mnist`, `folder:PATH`, `arrays:PATH.npz` or `tfds:NAME`.
-        options: dict. `DATA_OPTIONS` for your own data (ignored for the built-in sets).
+    """The data set named by `spec` (module docstring), split, with read-only arrays; `options`
+    are `DATA_OPTIONS` for your own data (ignored for the built-in sets).
 
     Raises:
         ValueError: unknown spec or option.

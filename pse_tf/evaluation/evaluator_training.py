@@ -1,11 +1,8 @@
 """Training the fixed evaluator classifiers (`pse_tf.evaluation.evaluators`) and writing their
-committed weights and training records.
+committed weights and records (`scripts/train_evaluators.py --dataset X`).
 
-One Keras `fit` over the epochs: a `tf.data` pipeline shifts (and flips) every training image
-afresh and reshuffles them each epoch, `fit` validates on the validation split after each epoch,
-and `EarlyStopping(restore_best_weights=True)` with a patience of every epoch never stops early:
-it only hands back the weights of the epoch with the best validation accuracy (the first, on a
-tie). `python scripts/train_evaluators.py --dataset X` is the command line.
+One Keras `fit`, images shifted (and flipped) afresh each epoch; `EarlyStopping` with a patience
+of every epoch never stops early, it only restores the best validation epoch (the first on a tie).
 """
 
 from __future__ import annotations
@@ -77,14 +74,9 @@ def augmented_epochs(images: np.ndarray, labels: np.ndarray, batch_size: int,
 def measure_throughput(model: keras.Model, num_images: int = 20000, batch_size: int = 2000,
                        repeats: int = 3, jit_compile: bool = True) -> dict:
     """Speed of `classify`: best of `repeats` passes over `num_images` random images, after a
-    warm-up batch.
-
-    Returns:
-        dict: `images_per_s` (wall time; other work on the machine lowers it),
-        `images_per_s_cpu_time` (images per second of this process's CPU time, times the core
-        count: what the machine gives when nothing else runs, if the work spreads over all
-        cores), `cores`, `load_average` (1 min, when measured), `batch_size`.
-    """
+    warm-up batch. Returns `images_per_s` (wall time), `images_per_s_cpu_time` (per second of
+    this process's CPU time times the cores: the speed of an idle machine), `cores`,
+    `load_average` (1 min, when measured) and `batch_size`."""
     x = np.random.default_rng(0).uniform(size=(num_images, *IMAGE_SHAPE)).astype(np.float32)
     classify(model, x[:batch_size], batch_size=batch_size, jit_compile=jit_compile)
     cores = os.cpu_count() or 1
@@ -154,11 +146,9 @@ def train_evaluator(dataset: str, epochs: int | None = None, seed: int = 0, verb
         verbose: int. 0 silent; 1 Keras' per-epoch log (`fit(verbose=2)`) and a summary line.
         weights_dir: where to write; defaults to the committed `pse_tf/evaluation/weights`.
         save: bool. Write the files.
-        train_images: int or None. Train on only the first this many training images (smoke
-            tests); None: all 50 000. Validation and test always use their whole splits.
-        variant: None, or "paper": train without augmentation and stop as soon as validation
-            accuracy reaches the paper's evaluator's (`PAPER_VAL_ACCURACY`, checked every 20
-            batches); written as `<dataset>-paper.keras`.
+        train_images: int or None. Train on only the first this many images (smoke tests).
+        variant: None, or "paper": no augmentation, stop once validation accuracy reaches
+            `PAPER_VAL_ACCURACY` (checked every 20 batches); written as `<dataset>-paper.keras`.
         **hyperparameters: overrides of `DEFAULTS[dataset]` (batch_size, learning_rate,
             weight_decay, shift, flip).
 

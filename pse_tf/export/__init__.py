@@ -13,9 +13,7 @@ A model whose `encode` or `label_distribution` raises NotImplementedError (CVAE)
 without that signature and the metadata lists it under `omitted_signatures`.
 
 Modules, one job each:
-    sampler     int64 seed -> TFP's int32 seed pair; TF's stateless Philox normal sampler and a
-                softplus that does not overflow, from TFLite builtin ops, swapped in while the
-                TFLite functions are traced
+    sampler     int64 seed -> TFP's seed pair; a sampler and softplus from TFLite builtin ops
     signatures  the signature spec and the serving functions, with in-graph input validation
     text        the text signatures of a word-vector export: vocabulary, phrases, annotation
     algebra     the query grammar (`pse_tf.inference.query`) in tf.strings ops, for `text`

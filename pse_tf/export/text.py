@@ -236,17 +236,15 @@ def add_text_endpoints(archive, model, staging_dir, word_vectors=None,
     Args:
         archive: keras.export.ExportArchive.
         model: LatentModel. Built.
-        staging_dir: str. A folder that outlives `archive.write_out` (the vocabulary is written
-            there, then copied into the SavedModel's assets/).
+        staging_dir: str. A folder that outlives `archive.write_out`, for the asset files.
         word_vectors: KeyedVectors, path or None (the default GloVe 6B 50-d). word2vec models only.
         vocabulary_size: int. How many of the most frequent words the export knows; 0 exports
             no word signatures.
         top_k: int. Words per image returned by annotate_words.
         normalisation: OpenVocabulary or None (`open_vocabulary.DEFAULT`): the rule the graph
-            runs, stored whole: its text normalisation (a token map) and its `word_classes`
-            (the knowledge table and any taught words, one class per vocabulary word).
-        lexicon: str. The run's `TrainConfig.lexicon`: "wordnet" stores the retrofitted vectors
-            the run encodes phrases with, so the export answers as the run does.
+            runs, stored whole (its token map and `word_classes`).
+        lexicon: str. The run's `TrainConfig.lexicon`, so the export stores the vectors the run
+            encodes phrases with.
         lexicon_words: bool. Also keep every word that is a WordNet lemma, whatever its
             frequency (skipped, and said so in the metadata, when WordNet is not fetched).
 

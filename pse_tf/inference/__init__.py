@@ -13,15 +13,10 @@ built on it. Modules, one job each:
     backends    a run directory (`load_run`) or an export (SavedModel signatures), same primitives
     predictor   `Predictor`: generation, annotation, scores, interpolation, from the primitives
 
-Every phrase first gets the measured default text normalisation, `open_vocabulary.DEFAULT`
-(numerals 0..20 spelt out; a plural of a class-name word made singular: "trousers" -> "trouser",
-"7" -> "seven"). Its rule is one token map (`OpenVocabulary.replacements`): a run applies it in
-Python, an export in its graph from a table built from the same map, so both give the same
-vectors and images. Interpolation between two queries A and B uses
-l_t = (1 - t) l_A + t l_B, t = 0, 1/(K-1), ..., 1.
-
-Errors for bad input are ValueError subclasses with one-line messages: `OOVError` (unknown word,
-with close spellings), `InputError` (empty phrase, bad query, bad image file or array).
+Every phrase first gets `open_vocabulary.DEFAULT`'s normalisation ("trousers" -> "trouser",
+"7" -> "seven"), one token map that a run applies in Python and an export in its graph, so both
+give the same vectors. Interpolation between queries A and B: l_t = (1 - t) l_A + t l_B.
+Bad input raises one-line ValueErrors: `OOVError` (with close spellings) or `InputError`.
 """
 
 from __future__ import annotations

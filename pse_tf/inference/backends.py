@@ -15,8 +15,7 @@ Both offer the same primitives, and `pse_tf.inference.predictor` computes everyt
     annotation_vocabulary()       the default annotation words (run: computed by
                                   `pse_tf.labels.annotation_vocabulary`; export: its stored list)
 
-`image_shape` is (H, W) or (H, W, C): a run's `config.model.image_shape` (None: a square grey
-image of `image_dim` pixels; `pse_tf.export.image_shape`), an export's recorded `image_shape`.
+`image_shape` is (H, W) or (H, W, C): a run's model's, or an export's recorded one.
 """
 
 from __future__ import annotations

@@ -7,23 +7,16 @@ A query is phrases joined by `+` and `-`:
     operator := a token that is exactly "+" or "-"
     phrase   := one or more word tokens, joined by one space
 
-1. Tokens are the text split on whitespace (Python's `str.split()`: any Unicode whitespace, runs
-   of it count as one).
-2. A token that is exactly `+` or `-` is an operator. Everything else is a word, and a `-` or
-   `+` inside a word belongs to the word: "t-shirt", "x-ray", "T-shirt/top" are one word each.
-   So "shirt - sleeve + dress" is three phrases, "t-shirt" is one.
-3. A word token may not start or end with `+` or `-` ("-ankle", "boot-", "--", "c++"): such a
-   token is refused, since "boot -ankle" most likely meant "boot - ankle".
-4. The text may not be empty, start or end with an operator, or hold two operators in a row
-   ("", "   ", "-", "+ - +", "+ boot", "boot +", "boot + - shoe" are refused).
+1. Tokens are the text split on whitespace (`str.split()`).
+2. A token that is exactly `+` or `-` is an operator; a `-` or `+` inside a word belongs to the
+   word: "shirt - sleeve + dress" is three phrases, "t-shirt" and "T-shirt/top" one each.
+3. A word may not start or end with `+` or `-` ("-ankle", "c++"): "boot -ankle" most likely
+   meant "boot - ankle".
+4. The text may not be empty, start or end with an operator, or hold two in a row.
 
-`parse_query` returns [(sign, phrase)], sign +1.0 or -1.0 (the first phrase is +1). A query's
-label vector is the signed sum of its phrases' vectors, l = sum_i s_i v(p_i) (each phrase = the
-mean of its words' vectors, paper §2.1); a query without operators is one phrase, l = v(p). Every
-text input is read this way: phrases to rank, words of a vocabulary, queries to generate.
-
-Words are then normalised and looked up by the label encoding (`pse_tf.labels`); this module only
-splits. Errors are `InputError` (a ValueError) with a one-line message.
+A query's label vector is the signed sum of its phrases' vectors, l = sum_i s_i v(p_i), each
+phrase the mean of its words' vectors (paper §2.1). This module only splits; the label encoding
+(`pse_tf.labels`) normalises and looks words up. Errors are one-line `InputError`s.
 """
 
 from __future__ import annotations
@@ -37,12 +30,6 @@ class InputError(ValueError):
 
 def parse_query(query: str) -> list[tuple[float, str]]:
     """Splits "a + b - c" into [(1.0, "a"), (1.0, "b"), (-1.0, "c")] (rules: module docstring).
-
-    Args:
-        query: str.
-
-    Returns:
-        list of (sign, phrase): sign 1.0 or -1.0, phrase its words joined by one space.
 
     Raises:
         InputError: not a str, empty, an operator at either end or two in a row, or a word

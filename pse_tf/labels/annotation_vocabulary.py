@@ -11,10 +11,9 @@ its export (which stores the list):
    (`VISUAL_LEXNAMES`: artifacts, animals, plants, food, body parts, natural objects, substances)
    until the list holds `size` words.
 
-Words that name nothing visual ("enriched", "ballistic", "stock") stay out. Annotation gives a
-word that the table maps to a class its class's score, because its label vector is the class's
-stored row (`open_vocabulary.DEFAULT`), so a hub word cannot outrank the class that names the
-image unless its own q(z|l) fits the image better than the class's does.
+Words that name nothing visual ("enriched", "stock") stay out. A word the table maps to a class
+gets its class's stored row (`open_vocabulary.DEFAULT`), so a hub word cannot outrank the class
+that names the image unless its own q(z|l) fits the image better.
 """
 
 from __future__ import annotations

@@ -1,22 +1,18 @@
 """Extra training phrases for each class, drawn by a rule from the word vectors.
 
-A label encoder trained on C class vectors only is free everywhere else in the word space, so a
-new word's q(z|word) is mostly set by untrained directions (`open_vocabulary`). Training each
-class with several phrases near its name pins the encoder down around each class. The phrases are
-chosen by a fixed rule, never by hand, so that the unseen-word list cannot leak in by choice:
+Training each class with several phrases near its name pins the label encoder down around it
+(untrained directions otherwise set a new word's q(z|word), `open_vocabulary`). The phrases come
+from a fixed rule, never by hand, so the unseen-word list cannot leak in by choice:
 
     neighbours(c) = the k words nearest (cosine) to class c's phrase vector among the
                     `vocabulary_size` most frequent alphabetic words, that are not words of a
                     class name, and that c owns.
 
-A class owns a word when the word ranks better in that class's neighbour list than in any other
-class's (owner "rank", what training uses) or, simpler, when it is the word's nearest class
-(owner "cosine"). Ownership keeps a generic word near several classes ("jacket": shirt, coat,
-t-shirt) from being taught as all of them; ranks rather than cosines correct for hubs: "shirt"
-is the cosine-nearest class of "trousers" and "pants", but among the 50,000 most frequent GloVe
-words they are 2nd and 3rd in trouser's list and only 8th and 4th in shirt's. Words of the
-unseen-word list can still be among the neighbours: the scoring script reports the list's score
-on the words that are not training phrases as well.
+A class owns a word when it ranks better in that class's neighbour list than in any other's
+(owner "rank", used in training) or when it is the word's nearest class (owner "cosine").
+Ownership keeps a generic word ("jacket") from being taught as several classes; ranks correct
+for hubs: "shirt" is the cosine-nearest class of "trousers", yet "trousers" ranks 2nd in
+trouser's list and 8th in shirt's.
 """
 
 from __future__ import annotations
@@ -60,19 +56,9 @@ def neighbour_ranks(cos: np.ndarray) -> np.ndarray:
 
 def mutual_neighbours(class_vectors: np.ndarray, vectors: np.ndarray, k: int,
                       owner: str = "cosine") -> list[np.ndarray]:
-    """For each class, the rows of `vectors` among its k nearest (cosine) that the class owns,
-    nearest first.
-
-    Args:
-        class_vectors: [C, L].
-        vectors: [M, L]. Candidate word vectors.
-        k: int >= 0.
-        owner: str. A word's owner is its nearest class by "cosine", or by "rank" (the class in
-            whose neighbour list it ranks best, `neighbour_ranks`).
-
-    Returns:
-        list of C int arrays, each of length <= k (indices into `vectors`).
-    """
+    """For each class of `class_vectors` [C, L], the rows of `vectors` [M, L] among its k
+    nearest (cosine) that it owns (`owner` "cosine" or "rank", `neighbour_ranks`), nearest
+    first: C int arrays of length <= k."""
     if owner not in OWNERS:
         raise ValueError(f"owner must be one of {OWNERS}, got {owner!r}")
     cos = _unit(vectors) @ _unit(class_vectors).T  # [M, C]
@@ -88,19 +74,9 @@ def mutual_neighbours(class_vectors: np.ndarray, vectors: np.ndarray, k: int,
 def neighbour_phrases(kv, class_names: Sequence[str], class_vectors: np.ndarray, k: int,
                       vocabulary_size: int = NEIGHBOUR_VOCABULARY,
                       owner: str = "cosine") -> list[list[str]]:
-    """The training phrases each class gets besides its name (see the module docstring).
-
-    Args:
-        kv: gensim KeyedVectors, frequency-ordered (GloVe and word2vec files are).
-        class_names: C str.
-        class_vectors: [C, L]. The classes' phrase vectors.
-        k: int. How many nearest words each class looks at (it keeps the mutual ones).
-        vocabulary_size: int. Most frequent words searched.
-        owner: str. "cosine" or "rank" (`mutual_neighbours`).
-
-    Returns:
-        list of C lists of words.
-    """
+    """The training phrases (C lists of words) each class gets besides its name (module
+    docstring): among the `vocabulary_size` most frequent words of `kv` (frequency-ordered),
+    the ones of its k nearest that it owns (`mutual_neighbours`)."""
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 0:
         raise ValueError(f"k must be an int >= 0, got {k!r}")
     index = candidate_words(kv.index_to_key, class_names, vocabulary_size)

@@ -24,12 +24,9 @@ class SCAN(LatentModel):
     As in the paper's description, Higgins et al.'s symbol decoder p(l|z) and the beta-KL of
     q(z|l) to the prior are not used.
 
-    Networks: image encoder MLP D-512-64 -> q(z|x); decoder MLP z-64-512-D -> Bernoulli
-    logits; label encoder, one dense layer -> q(z|l) (appendix A). Annotation and generation
-    are the base class's (q(z|x) mean against each q(z|l); images decoded from z ~ q(z|l)).
-
-    Freezing is by `trainable`, so each stage's `trainable_weights` are exactly the networks it
-    trains; every network is built in `__init__` so a flag never precedes its variables.
+    Networks as appendix A (image encoder, decoder, one-dense-layer label encoder); annotation
+    and generation are the base class's. Freezing is by `trainable`, so each stage's
+    `trainable_weights` are exactly the networks it trains.
 
     Options: beta (default 10, appendix A), symbol_steps (steps of the second stage; default:
     the first stage's), label_covariance (`diag`, the paper's, or `full`: see PSE).
