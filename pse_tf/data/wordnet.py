@@ -1,13 +1,10 @@
 """WordNet 3.0 (Princeton), verified by SHA-256, in the layout nltk's WordNet reader reads.
 
-The database files come from Debian's `wordnet-base` and `wordnet-sense-index` packages
-(offline: `apt-get download` + `dpkg -x`, nothing installed), else from nltk's downloader
-(`nltk.download("wordnet")`, online). The `lexnames` file, which Debian does not ship (its
-README.Debian calls it a remnant the C library has compiled in), is written from the 45 rows that
-lexnames(5WN) documents, and verified like the others.
+The files come from Debian's `wordnet-base` and `wordnet-sense-index` packages (offline,
+nothing installed), else from nltk's downloader (online). `lexnames`, which Debian does not
+ship, is written from the 45 rows lexnames(5WN) documents and verified like the others.
 
-The hashes are those of Debian 1:3.0-37. Debian rebuilds the database with `grind` and patches
-one adjective entry (debian/patches/20_adj.all_fix.patch), so another source's copy of a file
+The hashes are Debian 1:3.0-37's. Debian patches one adjective entry, so another source's copy
 may differ: it is then refused, naming the file and both hashes; once checked, add its hash to
 `SHA256[file]`.
 """
@@ -143,19 +140,9 @@ def verify(file: str, data: bytes) -> None:
 
 def fetch(data_dir: str | os.PathLike | None = None, verbose: bool = True, *,
           sources: Sequence[Source] | None = None) -> Path:
-    """Ensures the WordNet 3.0 files are cached and verified; returns their folder.
-
-    Tries the cache, then each source in order for the files still missing; a cached file that
-    fails its check is removed and fetched again. A source may provide only some files (the
-    two Debian packages split them); a file enters the cache only once verified.
-
-    Args:
-        data_dir: cache root; default `$PSE_DATA_DIR`, else `~/.cache/pse_tf/data`.
-        verbose: bool. One line per source tried and per file verified (to stderr).
-        sources: sources to try after the cache instead of `default_sources()` (for tests).
-
-    Returns:
-        Path. `<cache root>/wordnet`, the folder to give nltk's `WordNetCorpusReader`.
+    """Ensures the WordNet 3.0 files are cached and verified, as `datasets.fetch` does for
+    its files (a source may provide only some); returns `<cache root>/wordnet`, the folder to
+    give nltk's `WordNetCorpusReader`.
 
     Raises:
         DataError: some file has no verified copy from any source; one line naming each

@@ -7,13 +7,10 @@ Every score is "higher = a better match", for N images against C labels, [N, C]:
     neg_wasserstein  -W2(q(z|x), q(z|l)), the 2-Wasserstein distance; for diagonal Gaussians
                      W2^2 = ||mu_x - mu_l||^2 + ||sigma_x - sigma_l||^2 (closed form)
 
-Computed in float64 from the means and standard deviations alone, so a run directory and an
-export (whose `encode`/`embed_labels` signatures give exactly these) score identically.
-
-A label whose q(z|l) is a mixture (`label_components`) comes as its components' means and
-standard deviations [C, K, Z] and weights [C, K]; each score is then
-log sum_k w_k exp(score_k): for log_likelihood the mixture's density exactly, for neg_kl the
-variational approximation of Hershey & Olsen (2007), for neg_wasserstein a soft minimum.
+Computed in float64 from means and standard deviations alone, so a run and an export score
+identically. For a mixture q(z|l) (components [C, K, Z], weights [C, K]) each score is
+log sum_k w_k exp(score_k): exact for log_likelihood, Hershey & Olsen's (2007) approximation for
+neg_kl, a soft minimum for neg_wasserstein.
 """
 
 from __future__ import annotations

@@ -1,17 +1,13 @@
 """Seeds, and the TF ops that TFLite lacks or converts badly, rebuilt from TFLite builtin ops.
 
-Seeds: `generate` takes one int64 seed. TFP's stateless samplers want an int32 pair; `seed_pair`
-maps the seed to its low and high 32-bit words, so every int64 is a distinct, repeatable seed.
+`seed_pair` maps `generate`'s int64 seed to the int32 pair TFP's stateless samplers want (its
+low and high words), so every int64 is a distinct, repeatable seed.
 
-TFLite has no builtin kernel for TF's stateless random ops (StatelessRandomGetKeyCounter,
-StatelessRandomNormalV2), and neither the LiteRT interpreter nor tf.lite.Interpreter in our stack
-links the Flex delegate. `philox_stateless_normal` is TF's own algorithm (Philox-4x32-10 +
-Box-Muller) written with uint32 builtin ops, which draws the same numbers as TF up to float
-rounding (~1e-6).
-
-The converter lowers Softplus to log(exp(x) + 1), which is inf from x ~ 88.7 on: a label vector
-with values ~200 made generator.tflite return all-NaN images where the SavedModel's were finite.
-`stable_softplus` is max(x, 0) + log(1 + exp(-|x|)) with the same builtins.
+TFLite has no builtin kernel for TF's stateless random ops and our interpreters link no Flex
+delegate: `philox_stateless_normal` is TF's algorithm (Philox-4x32-10 + Box-Muller) in uint32
+builtin ops, equal to TF's draws up to rounding (~1e-6). The converter lowers Softplus to
+log(exp(x) + 1), inf from x ~ 88.7 (NaN images where the SavedModel's were finite):
+`stable_softplus` is max(x, 0) + log(1 + exp(-|x|)).
 
 The TFLite functions are traced inside `tflite_builtins()`, which swaps both in.
 """

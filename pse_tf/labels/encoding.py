@@ -57,18 +57,9 @@ def label_matrix(
     word_vectors: KeyedVectors | str | os.PathLike | None = None,
     lexicon: str = "none",
 ) -> np.ndarray:
-    """Returns one label vector per class.
-
-    Args:
-        class_names: sequence of str. Class names in label-index order.
-        encoding: str. "onehot" or "word2vec".
-        word_vectors: KeyedVectors, path or None. For "word2vec" only; None uses the default
-            GloVe 6B 50-d (see `load_word_vectors`). Ignored for "onehot".
-        lexicon: str. "none" or "wordnet": the word vectors retrofitted to WordNet
-            (`pse_tf.labels.lexicon`); "word2vec" only.
-
-    Returns:
-        np.ndarray, float32, [C, C] (identity) for "onehot" or [C, dim] for "word2vec".
+    """One label vector per class (in label-index order): float32 [C, C] (identity) for
+    "onehot", [C, dim] for "word2vec" from `word_vectors` (KeyedVectors, path, or None for the
+    default GloVe 6B 50-d), retrofitted to WordNet if `lexicon` is "wordnet".
 
     Raises:
         ValueError: unknown encoding, empty or duplicate class names.
@@ -131,18 +122,8 @@ class LabelEncoding:
         word_vectors_path: str | os.PathLike | None = None,
         lexicon: str = "none",
     ) -> LabelEncoding:
-        """Encodes `class_names` with `label_matrix`.
-
-        Args:
-            class_names: sequence of str.
-            encoding: str. "onehot" or "word2vec".
-            word_vectors_path: str, PathLike or None. Word-vector file for "word2vec"; None uses
-                the default GloVe 6B 50-d.
-            lexicon: str. "none" or "wordnet" (`label_matrix`).
-
-        Returns:
-            LabelEncoding.
-        """
+        """The LabelEncoding of `class_names` by `label_matrix` (`word_vectors_path`: a file, or
+        None for the default GloVe 6B 50-d)."""
         _check_encoding(encoding)
         if encoding == "onehot":
             source = ""
@@ -166,18 +147,10 @@ class LabelEncoding:
         return load_word_vectors(None if source in ("", DEFAULT_SOURCE) else source, self.lexicon)
 
     def encode(self, phrases: Sequence[str]) -> np.ndarray:
-        """Encodes phrases as label vectors.
-
-        For "word2vec", any phrase of in-vocabulary words works, including words never seen in
-        training: this is how the paper generates images from unseen descriptions. A class name
-        gets its stored row (so it matches the training prior even if the file changed). For
-        "onehot", every phrase must be a class name.
-
-        Args:
-            phrases: sequence of str.
-
-        Returns:
-            np.ndarray, float32, [N, L].
+        """Label vectors float32 [N, L] of `phrases`. For "word2vec" any phrase of
+        in-vocabulary words works, unseen ones included (how the paper generates from unseen
+        descriptions), and a class name gets its stored row; for "onehot" every phrase must be
+        a class name.
 
         Raises:
             ValueError: a phrase is not a class name ("onehot").

@@ -19,15 +19,13 @@ class PSE(LatentModel):
     z-64-512-D -> Bernoulli logits (appendix A). Terms: reconstruction, kl.
 
     Option `label_weight_decay` (default 0, the paper): lambda of an L2 penalty
-    lambda * sum ||W||^2 over the label encoder's kernels, reported as the term
-    `label_weight_decay`. Trained on C class vectors only, the encoder's weights outside their
-    span get no gradient and keep their random start; the penalty pulls them towards the
-    minimum-norm solution, which is what a word outside the span then sees.
+    lambda * sum ||W||^2 over the label encoder's kernels (term `label_weight_decay`): weights
+    outside the span of the class vectors get no other gradient, so it pulls them towards the
+    minimum-norm solution a word outside the span then sees.
 
-    Option `label_covariance` (default `diag`, the paper's `MultivariateNormalDiag`): `full`
-    makes q(z|l) a `MultivariateNormalTriL` whose Cholesky factor has the encoder's softplus
-    (or exp) diagonal and a free lower triangle (beyond the paper). Eq. 2's KL stays closed-form
-    (TFP's KL between the two Gaussian families).
+    Option `label_covariance` (default `diag`, the paper's): `full` makes q(z|l) a
+    `MultivariateNormalTriL` with a free lower triangle (beyond the paper); eq. 2's KL stays
+    closed-form.
     """
 
     declared_options = {"label_weight_decay": Option(0.0, float, 0.0, doc="L2 on q(z|l)'s kernels"),
@@ -75,9 +73,8 @@ class PSEStar(PSE):
     word vectors (`networks.label_likelihood`). Terms: reconstruction, kl, label (and
     `label_weight_decay` when that option is set, as in PSE).
 
-    Options: PSE's, and label_weight, the label term's weight (1 in eq. 3; per example that term
-    is ~0.1 nats against ~80 for the summed reconstruction, so the reproduction study measures
-    others).
+    Options: PSE's, and label_weight (1 in eq. 3; the term is ~0.1 nats against ~80 for the
+    reconstruction, so the reproduction study measures others).
     """
 
     term_names = ("reconstruction", "kl", "label")
