@@ -50,14 +50,12 @@ class GaussianEncoder(keras.layers.Layer):
         hidden_units: tuple. Hidden widths; `()` gives the paper's one-dense-layer label encoder.
         initializer: str. Dense kernels' initializer (`kernel_initializer`).
         scale_function: str. sigma from the raw output: `softplus` or `exp` (raw = log sigma).
-        covariance: str. `diag` (default) or `full`: the output layer then also gives the
-            Z(Z-1)/2 entries below the diagonal of the Cholesky factor, which are free.
+        covariance: str. `diag` (default) or `full`: the raw output [loc (Z), diagonal (Z),
+            lower triangle (Z(Z-1)/2)] then also holds the Cholesky factor's free lower
+            triangle; at zero, `full` is `diag` exactly.
 
     Call returns `tfd.MultivariateNormalDiag` (`diag`) or `tfd.MultivariateNormalTriL` (`full`)
     with batch shape [N] and event shape [latent_dim].
-
-    The raw output is [loc (Z), diagonal (Z), lower triangle (Z(Z-1)/2)], so the first 2Z units
-    are the diagonal encoder's: with the lower triangle at zero, `full` is `diag` exactly.
     """
 
     def __init__(self, latent_dim: int, hidden_units: Sequence[int] = (),
@@ -173,12 +171,9 @@ def standard_normal(batch_size, latent_dim: int) -> tfd.MultivariateNormalDiag:
 def rsample(distribution, seed, samples: int | None = None) -> tf.Tensor:
     """One reparameterised draw z = loc + scale @ eps, eps ~ N(0, I), from a stateless `seed`, of
     a MultivariateNormalDiag or MultivariateNormalTriL (scale: sigma, or the Cholesky factor);
-    with `samples`, that many at once, [samples, *batch, Z].
-
-    The same draw `distribution.sample(seed=...)` makes, with the Philox generator named
-    explicitly: TFP's seed handling and default algorithm cost far more inside XLA on CPU (see
-    docs/measurements.md).
-    """
+    with `samples`, that many at once, [samples, *batch, Z]. The draw `sample(seed=...)` makes,
+    with Philox named explicitly: TFP's seed handling costs far more in XLA on CPU
+    (docs/measurements.md)."""
     # Philox, not the faster threefry: TF's non-XLA CPU kernel supports only Philox.
     shape = tf.shape(distribution.loc)
     if samples is not None:

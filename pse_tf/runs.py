@@ -68,15 +68,10 @@ def train(config: TrainConfig, run_dir: str | Path | None = None, verbose: int =
           export_dir: str | Path = "exported") -> RunResult:
     """Train, evaluate on the test set, draw samples and export: the whole job of scripts/train.py.
 
-    A run interrupted part-way resumes from its checkpoint; a finished run evaluated with the
-    same protocol reuses its metrics. Bad input is refused before anything is written: a model
-    option the model does not declare, a batch that does not split over the strategy's replicas,
-    mixed precision without a GPU (ConfigError), a run or export folder that cannot be written
-    (OSError), missing data or word vectors, a word they lack (OSError, ValueError).
-
-    Under a strategy (`config.strategy`) the test metrics, samples and export come from a plain
-    copy of the trained model (`load_run`). Under multi_worker only the chief writes the run
-    directory and evaluates and exports; another worker trains and returns its model.
+    An interrupted run resumes from its checkpoint; a finished one reuses its metrics. Bad input
+    (ConfigError, unwritable folders, missing data or words) is refused before anything is
+    written. Under a strategy, evaluation and export use a plain copy of the trained model
+    (`load_run`); under multi_worker only the chief writes, evaluates and exports.
 
     Raises:
         ExportError: the run finished but its export could not be written (a full disk); no
@@ -206,10 +201,8 @@ def load_data(config: TrainConfig):
 
 
 def load_run(run_dir: str | Path):
-    """Rebuild a finished run from its directory alone: (model, config, encoding).
-
-    The model is the registered class built from config.json with the final weights
-    (model.weights.h5) loaded; no optimizer, no training data, nothing is trained.
+    """Rebuild a finished run from its directory alone: (model, config, encoding), the model
+    built from config.json with its final weights; no optimizer, no data, nothing trained.
 
     Raises:
         FileNotFoundError: `run_dir` is not a run directory, or its run has not finished

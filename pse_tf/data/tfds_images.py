@@ -1,10 +1,8 @@
 """Image-classification data sets from tensorflow-datasets (tfds), as numpy arrays.
 
-tfds does not keep a source's file order. When it prepares a data set it sorts the examples by
-the MD5 of `split name + str(key)`, where `key` is the id the builder yields with each example
-(tfds `core/hashing.py` and `core/shuffle.py`; its MNIST builders key each example by its index in
-the official file). `load_tfds_images` returns that stored order, read back exactly (one file at a
-time, no shuffling); `restore_generation_order` undoes the sort when the keys are known.
+tfds sorts a prepared data set's examples by the MD5 of `split name + str(key)`, the key its
+builder yields with each example (MNIST's: the index in the official file). `load_tfds_images`
+returns that stored order exactly; `restore_generation_order` undoes the sort given the keys.
 """
 
 from __future__ import annotations
@@ -80,18 +78,9 @@ def _check_reachable(name: str, urls: Iterable[str]) -> None:
 def load_tfds_images(name: str, splits: Sequence[str] = ("train", "test"), *,
                      data_dir: str | os.PathLike | None = None,
                      download: bool = True) -> TfdsImages:
-    """Loads whole splits of a tfds image-classification data set as numpy arrays.
-
-    Args:
-        name: str. tfds name, optionally with config and version (`mnist`, `cifar10:3.0.2`).
-        splits: Sequence[str]. tfds split names or slices, e.g. `("train", "test")`.
-        data_dir: tfds data folder; default tfds's own (`$TFDS_DATA_DIR`, else
-            `~/tensorflow_datasets`).
-        download: bool. If the data set is not prepared in `data_dir`, let tfds download and
-            prepare it; if False, that is an error.
-
-    Returns:
-        TfdsImages in tfds's stored order (see the module docstring).
+    """Whole `splits` (e.g. `("train", "test")`) of the tfds image-classification data set
+    `name` (`mnist`, `cifar10:3.0.2`), as TfdsImages in tfds's stored order; `data_dir`
+    defaults to tfds's own, and without `download` a data set not prepared there is an error.
 
     Raises:
         DataError: one line naming the data set: tfds missing or failing, not an
@@ -147,15 +136,8 @@ def _key_bytes(key: int | str | bytes) -> bytes:
 
 
 def tfds_order(split: str, keys: Iterable[int | str | bytes]) -> np.ndarray:
-    """The order in which tfds stores the examples a builder generated with `keys`.
-
-    Args:
-        split: str. The split name (tfds's hash salt), e.g. `train`.
-        keys: the builder's example keys, in generation order.
-
-    Returns:
-        int64 [N] `order`: stored example p is generated example `order[p]`.
-    """
+    """The order in which tfds stores the examples of `split` (its hash salt) that a builder
+    generated with `keys`: int64 [N], stored example p is generated example `order[p]`."""
     salted = hashlib.md5(split.encode("utf-8"))
 
     def hashed(key):
@@ -169,17 +151,8 @@ def tfds_order(split: str, keys: Iterable[int | str | bytes]) -> np.ndarray:
 
 def restore_generation_order(stored: np.ndarray, split: str,
                              keys: Iterable[int | str | bytes]) -> np.ndarray:
-    """Reorders a split read from tfds back into the order its builder generated it.
-
-    Args:
-        stored: np.ndarray [N, ...]. One split as tfds stores it (`load_tfds_images`).
-        split: str. The split's name.
-        keys: the builder's N example keys, in generation order (for tfds's MNIST builders,
-            `range(N)`).
-
-    Returns:
-        np.ndarray [N, ...]. A new array in generation order.
-    """
+    """A new array [N, ...] of the split `stored` [N, ...] read from tfds, in the order its
+    builder generated it with `keys` (for tfds's MNIST builders, `range(N)`)."""
     order = tfds_order(split, keys)
     if len(order) != len(stored):
         raise ValueError(f"{len(order)} keys for {len(stored)} stored examples")

@@ -1,9 +1,8 @@
 """Lexical knowledge for word-vector labels: WordNet 3.0 read by nltk, and retrofitted vectors.
 
-`lexicon="wordnet"` retrofits the whole word-vector vocabulary to WordNet (Faruqui et al., 2015,
-`pse_tf.labels.retrofit`), so labels stay word vectors: a class name and any new phrase are
-encoded the same way, from the retrofitted table. The relation graph is a rule over every
-vocabulary word, never a list of chosen words:
+`lexicon="wordnet"` retrofits the whole vocabulary to WordNet (Faruqui et al., 2015,
+`pse_tf.labels.retrofit`), so class names and new phrases are encoded alike from the
+retrofitted table. The relation graph is a rule over every vocabulary word:
 
 - a word's senses are nltk's `synsets(word)`, all parts of speech, which include the senses of
   its base forms ("jeans" -> jean.n.01, "sneakers" -> gym_shoe.n.01);
@@ -11,8 +10,7 @@ vocabulary word, never a list of chosen words:
   direct hypernym or hyponym of a sense of the other;
 - only words of the vocabulary are nodes, so a multi-word lemma ("blue_jean") plays no part.
 
-The retrofitted table is cached in the WordNet folder, one `.npy` per hash of its inputs (the
-vectors, their words, the WordNet files, the iterations and this rule's version).
+The table is cached in the WordNet folder, one `.npy` per hash of all its inputs.
 """
 
 from __future__ import annotations
@@ -82,15 +80,8 @@ def _reader(root: str) -> WordNetCorpusReader:
 
 
 def relation_graph(reader: WordNetCorpusReader, words: Sequence[str]):
-    """The lexicon graph over `words`: synonyms, direct hypernyms and hyponyms (module docstring).
-
-    Args:
-        reader: nltk WordNetCorpusReader.
-        words: sequence of str. The vocabulary, in row order.
-
-    Returns:
-        scipy.sparse.csr_matrix, bool, [V, V], symmetric, empty diagonal.
-    """
+    """The lexicon graph (module docstring) over `words`, the vocabulary in row order: a
+    symmetric bool scipy.sparse.csr_matrix [V, V] with an empty diagonal."""
     import scipy.sparse as sp
 
     synsets = list(reader.all_synsets())  # also fills nltk's cache: synsets(word) reads no file
@@ -116,14 +107,8 @@ def relation_graph(reader: WordNetCorpusReader, words: Sequence[str]):
 
 def retrofitted_matrix(kv: KeyedVectors, data_dir: str | os.PathLike | None = None,
                        iterations: int | None = None, verbose: bool = False) -> np.ndarray:
-    """`kv.vectors` retrofitted to WordNet, [V, D] float32, from the disk cache when it has them.
-
-    Args:
-        kv: KeyedVectors. The original vectors.
-        data_dir: cache root (see `pse_tf.data.cache_dir`); WordNet and the cache live there.
-        iterations: int or None. Retrofitting steps; None is the paper's 10.
-        verbose: bool. Print how long the graph and the steps took.
-    """
+    """`kv.vectors` retrofitted to WordNet, [V, D] float32, from the disk cache (under
+    `data_dir`, with WordNet) when it has them; `iterations` None is the paper's 10."""
     from pse_tf.labels.retrofit import ITERATIONS, retrofit
 
     from pse_tf.data import wordnet as wordnet_files
@@ -170,10 +155,8 @@ def _lexicon_vectors(kv: KeyedVectors, lexicon: str, data_dir: str) -> KeyedVect
 
 def lexicon_words(kv: KeyedVectors) -> list[str]:
     """The words of `kv` that WordNet knows, in `kv`'s order: single-word lemmas, and nouns
-    whose base form (nltk's morphy: "jeans" -> "jean") is one.
-
-    An export keeps them beside its most frequent words, so a rare word the lexicon knows
-    ("dyad", "pentads", "galoshes") is not refused for the stored vocabulary's size.
+    whose base form (nltk's morphy: "jeans" -> "jean") is one. An export keeps them, so a rare
+    word the lexicon knows ("galoshes") is not refused for the vocabulary's size.
 
     Raises:
         pse_tf.data.DataError: WordNet could be had from no source.

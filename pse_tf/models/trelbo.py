@@ -15,12 +15,11 @@ class TrELBO(JointModel):
     + E_q(z|x)[log p(x|z)] - KL(q(z|x) || N(0, I))
     + lambda2 E_q(z|l)[log p(l|z)] - KL(q(z|l) || N(0, I)).
 
-    Networks: `JointModel`; the image and label decoders serve all three ELBOs. Vedantam et al.'s
-    "inference network freeze" (no decoder gradient from the unimodal ELBOs) is NOT used, as in the
-    paper (§4). Terms: reconstruction and label_reconstruction (lambda1-weighted) from one
-    z ~ q(z|x,l), the joint encoder; image_reconstruction from z ~ q(z|x), the image encoder;
-    label_only_reconstruction (lambda2-weighted) from z ~ q(z|l), the label encoder; kl,
-    kl_image, kl_label: each encoder to the prior.
+    Networks: `JointModel`'s, the decoders shared by all three ELBOs; Vedantam et al.'s
+    "inference network freeze" is not used, as in the paper (§4). Terms: reconstruction and
+    label_reconstruction (lambda1-weighted) from z ~ q(z|x,l); image_reconstruction from
+    z ~ q(z|x); label_only_reconstruction (lambda2-weighted) from z ~ q(z|l); kl, kl_image,
+    kl_label: each encoder to the prior.
 
     Options: lambda1 (default 1, the paper's §4.1 setting), lambda2 (default 1: the paper names
     none; 1 is the default of Vedantam et al.'s code; see docs/measurements.md);
