@@ -83,15 +83,10 @@ def generation_accuracy(model, evaluator, samples_per_label: int = 10000, repeat
     """The paper's protocol: `samples_per_label` images from each label's q(z|l), decoded and
     classified by a fixed evaluator; the fraction classified as their label, `repeats` times.
 
-    `evaluator` is a keras.Model with a known input shape (as `evaluators.load_evaluator` gives:
-    [N, 28, 28]) returning class scores [N, C]; the decoded images [N, D] are reshaped to its
-    input shape.
-
-    `pixels`: how the decoded Bernoulli means are read (`PIXEL_READINGS`); "mean" by default.
-
-    `members`: for labels that cover several classes (`pse_tf.data.label_groups`), the class
-    indices of each label; an image counts when its class is one of its label's (in-set
-    generation). None: label g is class g, the paper's case.
+    `evaluator`: a keras.Model with a known input shape, returning class scores [N, C];
+    `pixels`: how the decoded Bernoulli means are read (`PIXEL_READINGS`); `members`: the
+    classes each label covers (`pse_tf.data.label_groups`), an image counting when its class is
+    one of them; None: label g is class g, the paper's case.
 
     Returns {"mean", "std", "repeats": [...]} as fractions, and "counts": int [labels, classes],
     how often each label's images were classified as each class over all repeats.

@@ -1,16 +1,11 @@
 """The generation-accuracy evaluator of your own data set, trained beside the run.
 
-The paper's evaluators are committed for MNIST and Fashion-MNIST only. For any other data set a
-small ResNet of the same family as the Fashion-MNIST one (`evaluators._conv_bn`,
-`_residual_block`: a 3x3 stride-2 stem, two residual blocks, global average pooling) is trained
-on the run's training split with the same optimiser and schedule as the committed evaluators
-(`evaluator_training._compile`: AdamW, warm-up, cosine decay), keeping the epoch with the best
-validation accuracy. It takes float32 images [N, H, W] or [N, H, W, C] in [0, 1] and returns
-logits [N, K], so `metrics.generation_accuracy` reshapes generated images to its input shape.
-
-It is written to `<run_dir>/evaluator.keras` with its record `evaluator.json` (accuracies,
-epochs, seed) and reused by later evaluations of the run. Its test accuracy is reported beside
-the generation accuracy: on a small data set it can be low, and then so is the metric's meaning.
+Evaluators are committed for MNIST and Fashion-MNIST only. For other data a small ResNet of the
+Fashion-MNIST family (a stride-2 stem, two residual blocks) is trained on the run's training
+split as the committed ones are (`evaluator_training._compile`), keeping the best validation
+epoch: float32 images [N, H, W(, C)] in [0, 1] -> logits [N, K]. It is saved as
+`<run_dir>/evaluator.keras` (record: `evaluator.json`) and reused; its test accuracy is reported
+beside the generation accuracy, whose meaning it bounds.
 """
 
 from __future__ import annotations
@@ -57,14 +52,8 @@ def _accuracy(model, images, labels) -> float:
 
 
 def train_own_evaluator(dataset, seed: int = 0, verbose: int = 0, **hyperparameters):
-    """Trains the evaluator on `dataset`'s training split; (model, record).
-
-    Args:
-        dataset: pse_tf.data.Dataset. Any image shape and class count.
-        seed: int. Seeds Keras, TensorFlow and NumPy.
-        verbose: int. 0 silent; else Keras' per-epoch log.
-        **hyperparameters: overrides of `DEFAULTS`.
-    """
+    """Trains the evaluator on `dataset`'s training split (any image shape and class count);
+    (model, record). `hyperparameters` override `DEFAULTS`."""
     from pse_tf.evaluation.evaluator_training import _compile
 
     unknown = sorted(set(hyperparameters) - set(DEFAULTS))

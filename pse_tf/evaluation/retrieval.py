@@ -1,6 +1,4 @@
-"""Cross-modal retrieval with class-level matches: text -> image and image -> text.
-
-Queries and documents match when they belong to the same class.
+"""Cross-modal retrieval, text -> image and image -> text: a match is the same class.
 
     text -> image   each class name (its phrase vector) is a query; the test images are ranked
                     by score; R = the number of test images of that class.
@@ -11,8 +9,7 @@ Metrics (Musgrave, Belongie & Lim, "A Metric Learning Reality Check", ECCV 2020)
     R-Precision  the fraction of matches among the first R results
     mAP@R        (1/R) sum_{i<=R} P(i) * match(i), P(i) the precision of the first i results
 
-Scores (`pse_tf.evaluation.scores`): log q(mean | l), -KL(q(z|x) || q(z|l)), -W2. Ties are
-broken by index (a stable sort), so the numbers are deterministic.
+Scores: `pse_tf.evaluation.scores`. Ties are broken by index (a stable sort): deterministic.
 """
 
 from __future__ import annotations
@@ -25,15 +22,8 @@ from pse_tf.evaluation import scores as scores_lib
 
 
 def r_precision_and_map(scores, relevant) -> tuple[float, float]:
-    """Mean R-Precision and mAP@R over queries.
-
-    Args:
-        scores: float [Q, D]. Higher ranks first.
-        relevant: bool [Q, D]. Which documents match each query; R_q = relevant[q].sum() >= 1.
-
-    Returns:
-        (R-Precision, mAP@R), each a float in [0, 1].
-    """
+    """(R-Precision, mAP@R), means over queries, for `scores` [Q, D] (higher ranks first) and
+    `relevant` bool [Q, D], R_q = relevant[q].sum() >= 1."""
     scores, relevant = np.asarray(scores), np.asarray(relevant, bool)
     if scores.shape != relevant.shape or scores.ndim != 2:
         raise ValueError(f"scores and relevant must both be [Q, D], got {scores.shape} and "
@@ -69,13 +59,8 @@ def rank_texts(pse, images, texts, kind: str = "log_likelihood"):
 
 
 def retrieval_table(pse, images, labels, class_phrases=None) -> dict:
-    """Both directions and all three scores for a test split.
-
-    Args:
-        pse: pse_tf.inference.Predictor.
-        images: float [N, H, W] in [0, 1] (or uint8).
-        labels: int [N]. Class index of each image.
-        class_phrases: list of C str, the text queries (default: the model's class names).
+    """Both directions and all three scores for a test split (`images` float in [0, 1] or
+    uint8, `labels` int [N]) by a `Predictor`; `class_phrases` default to the class names.
 
     Returns:
         {"text_to_image": {score: {"r_precision", "map_at_r"}}, "image_to_text": {...},

@@ -1,16 +1,8 @@
 """The query grammar (`pse_tf.inference.query`) in tf.strings ops, for the text signatures.
 
-Same rules, run in the graph: whitespace tokens (Python's `str.split()` set); a token that is
-exactly `+` or `-` is an operator; a word token may not start or end with one; a text may not be
-empty, start or end with an operator or hold two in a row. Each text becomes its phrases (words
-joined by one space) with a sign, and its label vector is the signed sum of the phrases' vectors,
-as `pse_tf.inference.Predictor.query_vectors` computes it. tests/export/test_hostile_text.py
-checks that both accept and refuse the same texts and give the same vectors.
-
-Texts must be valid UTF-8; other bytes are refused before any other op reads them.
-
-The phrases' words are read here too: the text normalisation (`normalise_phrases`) and
-`pse_tf.labels.phrase_tokens` (`phrase_rows`), in tf.strings ops.
+The same rules, in the graph (tests/export/test_hostile_text.py checks both accept and refuse
+the same texts and give the same vectors); texts must also be valid UTF-8. The phrases' words
+are read here too: the normalisation (`normalise_phrases`) and `phrase_tokens` (`phrase_rows`).
 """
 
 from __future__ import annotations
@@ -112,16 +104,8 @@ _COMPOUND = r"[-/]+"  # pse_tf.labels.vectors._COMPOUND_SPLIT
 
 def normalise_phrases(replacements, phrases):
     """`OpenVocabulary.normalise` in tf.strings ops: each whitespace token whose lowercase form is
-    a key of `replacements` (StaticHashTable string -> string, default "") is replaced; tokens
-    are joined by one space.
-
-    Args:
-        replacements: StaticHashTable or None (no normalisation: `phrases` unchanged).
-        phrases: string [N].
-
-    Returns:
-        string [N].
-    """
+    a key of `replacements` (StaticHashTable string -> string, default ""; None: `phrases`
+    unchanged) is replaced; tokens are joined by one space. string [N] -> string [N]."""
     if replacements is None:
         return phrases
     split = tokens(phrases)
@@ -132,15 +116,8 @@ def normalise_phrases(replacements, phrases):
 
 
 def phrase_rows(table, phrases):
-    """`phrase_tokens` in tf.strings ops: the table rows of each phrase's words.
-
-    Split on whitespace (Python's `str.split()` set); look each token up as given, then
-    lowercased; a token still missing is replaced by its parts split on '-' and '/' (when it has
-    any), each looked up the same way.
-
-    Args:
-        table: StaticHashTable string -> int64 row, default -1.
-        phrases: string [N].
+    """`phrase_tokens` in tf.strings ops: the rows in `table` (string -> int64, default -1) of
+    the words of each phrase of `phrases` string [N].
 
     Returns:
         (rows, words): RaggedTensors [N, (T)] of int64 rows (-1 for a word not in the table) and

@@ -202,10 +202,9 @@ def export_model(model, name: str, export_dir="exported", version: int | None = 
     Args:
         model: LatentModel. Built (`build_all()`) or trained.
         name: str. Model directory name (letters, digits, `_ . -`).
-        export_dir: str or Path. Base directory; TF Serving's `--model_base_path` is
-            `<export_dir>/<name>`.
-        version: int or None. None takes 1 + the largest existing integer version (or 1). An
-            existing version is an error, never overwritten.
+        export_dir: str or Path. Base directory (TF Serving's base path is `<export_dir>/<name>`).
+        version: int or None. None: 1 + the largest existing version (or 1). An existing
+            version is an error, never overwritten.
         tflite: bool. Also write annotator.tflite and generator.tflite.
         text_options: dict or None. Keyword arguments of `pse_tf.export.text.add_text_endpoints`
             for a word-vector model: `word_vectors`, `vocabulary_size` (default 50,000), `top_k`.

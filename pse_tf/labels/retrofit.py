@@ -8,10 +8,8 @@ staying close to its original q̂_i; one step of the iterative solution is
 with the paper's alpha_i = 1 and beta_ij = 1 / degree(i), so each step sets q_i to the mean of q̂_i
 and its neighbours' mean. A word without neighbours keeps its vector.
 
-The steps here update every word at once (Jacobi) where the authors' code updates one word
-after another (Gauss-Seidel): both converge to the same fixed point, the minimiser of the
-paper's objective (the update is a contraction by 1/2), and the simultaneous form is one sparse
-product per step over the whole vocabulary.
+Every word is updated at once (Jacobi; the authors' code: Gauss-Seidel), one sparse product a
+step; both converge to the same fixed point, the minimiser of the paper's objective.
 """
 
 from __future__ import annotations
@@ -28,14 +26,12 @@ def retrofit(vectors: np.ndarray, adjacency, iterations: int = ITERATIONS,
 
     Args:
         vectors: [V, D]. The original vectors q̂.
-        adjacency: [V, V] scipy sparse matrix or array; entry (i, j) nonzero when j is a
-            neighbour of i. Its values are ignored (beta_ij = 1 / degree(i)); the diagonal is
-            dropped.
+        adjacency: [V, V] scipy sparse matrix or array, (i, j) nonzero when j is a neighbour
+            of i; values ignored (beta_ij = 1 / degree(i)), diagonal dropped.
         iterations: int. Update steps (the paper: 10).
         alpha: float. Weight of the original vector (the paper: 1).
 
-    Returns:
-        np.ndarray, float32, [V, D]. Rows of words without neighbours equal their input.
+    Returns float32 [V, D]; rows of words without neighbours equal their input.
     """
     q_hat = np.asarray(vectors, np.float64)
     if q_hat.ndim != 2:
