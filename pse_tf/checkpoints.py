@@ -1,12 +1,9 @@
 """Checkpoints that a kill cannot half-write.
 
-Each checkpoint is a folder `checkpoints/step-<step>/` holding the weights, the optimizer state,
-the sampling seed, the training history up to that step, and the SHA-256 of each file. It is
-written under a temporary name and renamed into place only when complete (a rename within one
-file system is atomic), so a kill at any moment leaves every `step-*` folder whole. The newest
-intact one is restored; a damaged one (a truncated or edited file) is reported and the previous
-one is used; if every checkpoint is damaged, `CheckpointError` says so rather than training
-from step 0 again.
+A folder `checkpoints/step-<step>/` holds the weights, optimizer state, sampling seed, history
+and each file's SHA-256. It is renamed into place only when complete (atomic), so a kill leaves
+every `step-*` folder whole. The newest intact one is restored, a damaged one reported and
+skipped; if all are damaged, `CheckpointError` says so rather than training from step 0.
 """
 
 from __future__ import annotations

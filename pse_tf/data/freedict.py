@@ -3,11 +3,9 @@
 (`Rule.dictionaries`), and English into German, whose entries list English synonyms
 (`Rule.thesaurus`: "hoodie": "hooded sweatshirt", "hoody").
 
-The dictd files come from Debian's `dict-freedict-{spa,deu,fra,ita}-eng` and
-`dict-freedict-eng-deu` packages 2022.04.21-1 (offline: `apt-get download` + `dpkg -x`, nothing
-installed), else from the same .deb files downloaded from deb.debian.org over HTTPS and unpacked
-in Python (online, no apt or dpkg needed). FreeDict is GPL-2.0-or-later; the files are read,
-never shipped.
+The dictd files come from Debian's `dict-freedict-*` packages 2022.04.21-1 (offline, nothing
+installed), else the same .deb files from deb.debian.org, unpacked in Python. FreeDict is
+GPL-2.0-or-later; the files are read, never shipped.
 
     python -m pse_tf.data fetch freedict
 """

@@ -34,14 +34,8 @@ MAGIC_LABELS = 2049  # 0x00000801: uint8, 1 dim.
 
 
 def read_header(data: bytes) -> tuple[int, np.dtype, tuple[int, ...], int]:
-    """Parses and checks the IDX header.
-
-    Args:
-        data: bytes. The file contents (only the header is read).
-
-    Returns:
-        (magic, dtype, dims, header_len): the magic as a big-endian int, the element dtype,
-        the dimensions and the byte offset where the payload starts.
+    """Parses and checks the IDX header of `data`: (magic as a big-endian int, element dtype,
+    dims, byte offset of the payload).
 
     Raises:
         IdxError: the magic is not `0x0000 <known type> <ndim>` or the header is cut short.
@@ -66,14 +60,8 @@ def read_header(data: bytes) -> tuple[int, np.dtype, tuple[int, ...], int]:
 
 
 def parse_idx(data: bytes) -> np.ndarray:
-    """Parses an IDX buffer into an array.
-
-    Args:
-        data: bytes. A whole decompressed IDX file.
-
-    Returns:
-        np.ndarray with the header's shape, in native byte order. For uint8 files it is a
-        read-only view on `data` (no copy).
+    """A whole decompressed IDX file as an array of the header's shape, in native byte order
+    (for uint8 files a read-only view on `data`, no copy).
 
     Raises:
         IdxError: bad magic, short header, or a payload whose length does not match the dims.
@@ -93,14 +81,8 @@ def parse_idx(data: bytes) -> np.ndarray:
 
 
 def encode_idx(array: np.ndarray) -> bytes:
-    """Encodes an array as IDX bytes (the inverse of `parse_idx`; used to build test files).
-
-    Args:
-        array: np.ndarray of a dtype IDX supports (uint8, int8, int16, int32, float32, float64).
-
-    Returns:
-        bytes. Header plus big-endian payload.
-    """
+    """`array` (uint8, int8, int16, int32, float32 or float64) as IDX bytes, the inverse of
+    `parse_idx` (used to build test files)."""
     array = np.asarray(array)
     for code, dtype in IDX_DTYPES.items():
         if array.dtype.kind == dtype.kind and array.dtype.itemsize == dtype.itemsize:

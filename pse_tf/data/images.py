@@ -7,18 +7,8 @@ import tensorflow as tf
 
 
 def flat_float(images) -> tf.Tensor:
-    """Images of any shape [N, ...] as float32 [N, D] in [0, 1].
-
-    uint8 images (0..255, as the data sets store them) are divided by 255; float images are
-    taken to be in [0, 1] already and only cast and flattened. Works eagerly and inside a
-    `tf.function` / XLA program.
-
-    Args:
-        images: array or tensor [N, H, W], [N, H, W, C] or [N, D]; uint8 or float.
-
-    Returns:
-        tf.Tensor float32 [N, D], D the product of the non-batch dimensions.
-    """
+    """Images [N, ...] (array or tensor, uint8 0..255 or float in [0, 1]) as a float32 tensor
+    [N, D] in [0, 1]: uint8 is divided by 255, float only cast. Eager or inside XLA."""
     images = tf.convert_to_tensor(images)
     if not (images.dtype == tf.uint8 or images.dtype.is_floating):
         raise TypeError(f"images must be uint8 (0..255) or float in [0, 1], got {images.dtype.name}")

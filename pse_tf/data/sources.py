@@ -1,10 +1,6 @@
-"""Where the raw IDX files come from, after the local cache.
-
-The defaults, in order: a registry package (offline: npm or Debian), then tensorflow-datasets
-(online).
-
-Each source writes the requested files, decompressed, into a staging folder; `datasets.fetch`
-verifies them before they enter the cache, so a source never has to be trusted.
+"""Where the raw IDX files come from after the local cache: a registry package (offline: npm or
+Debian), then tensorflow-datasets (online). Each source writes the files, decompressed, into a
+staging folder; `datasets.fetch` verifies them, so a source never has to be trusted.
 """
 
 from __future__ import annotations
@@ -64,15 +60,11 @@ class Source:
     """One place the raw files can come from."""
 
     def provide(self, files: Sequence[str], dest: Path) -> None:
-        """Writes `files` (decompressed IDX, by their official names) into `dest`.
-
-        Args:
-            files: Sequence[str]. Official file names, e.g. `train-images-idx3-ubyte`.
-            dest: Path. Existing, empty staging folder.
+        """Writes `files` (decompressed IDX, by their official names) into the empty staging
+        folder `dest`.
 
         Raises:
-            DataError: a file could not be obtained. Files written before the error are kept
-                and still verified by the caller.
+            DataError: a file could not be obtained (files already written are still verified).
         """
         raise NotImplementedError
 
@@ -191,15 +183,12 @@ class DebPackage(Source):
 class TfdsIdx(Source):
     """tensorflow-datasets' copy of MNIST or Fashion-MNIST, written back as the official IDX files.
 
-    tfds stores the examples sorted by a hash of their keys; its MNIST builders key each example
-    by its index in the official file, so the official order is restored exactly
-    (`restore_generation_order`) and the files are byte-identical to the originals. The caller's
-    SHA-256 check proves it on every fetch.
+    The official order is restored exactly (`restore_generation_order`), so the files are
+    byte-identical to the originals, as the SHA-256 check proves on every fetch.
 
     Args:
         tfds_name: str. `mnist` or `fashion_mnist`.
-        data_dir: tfds data folder; default tfds's own (`$TFDS_DATA_DIR`, else
-            `~/tensorflow_datasets`), so a data set tfds already prepared is reused offline.
+        data_dir: tfds data folder; default tfds's own, so a prepared data set is reused offline.
         download: bool. Let tfds download and prepare the data set when it is not there.
     """
 

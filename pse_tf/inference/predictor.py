@@ -109,16 +109,9 @@ class Predictor:
         return self.backend.reconstruct(check_images(images, self.image_shape))
 
     def vocabulary(self, size: int | None = DEFAULT_VOCABULARY_SIZE) -> list[str]:
-        """The words `annotate` ranks by default.
-
-        Args:
-            size: None (the default annotation vocabulary,
-                `pse_tf.labels.annotation_vocabulary`; an export stores it) or an int (the `size`
-                most frequent words of the vectors that start with a letter).
-
-        Returns:
-            list of str; for one-hot labels, the class names.
-        """
+        """The words `annotate` ranks by default (one-hot labels: the class names): with `size`
+        None the default annotation vocabulary (`pse_tf.labels.annotation_vocabulary`), else
+        the `size` most frequent words of the vectors that start with a letter."""
         if self.backend.label_encoding != "word2vec":
             return list(self.class_names)
         if size is None:
@@ -153,17 +146,9 @@ class Predictor:
         return named_prior(vectors, self.backend.class_vectors())
 
     def annotate(self, images, vocabulary=None, top_k: int = 5):
-        """The `top_k` words for each image, with probabilities (`word_probabilities`).
-
-        Args:
-            images: float [N, *image_shape] in [0, 1].
-            vocabulary: list of str (words or phrases) or None (`vocabulary()`: the default
-                annotation vocabulary, where a word that names a class has its class's score).
-            top_k: int.
-
-        Returns:
-            list of N lists of (word, probability), best first.
-        """
+        """The `top_k` words of `vocabulary` (None: `vocabulary()`) for each image of `images`
+        float [N, *image_shape] in [0, 1], as N lists of (word, probability), best first
+        (`word_probabilities`)."""
         words = self.vocabulary() if vocabulary is None else list(vocabulary)
         probabilities = self.word_probabilities(images, words)
         k = max(1, min(int(top_k), len(words)))

@@ -17,14 +17,10 @@ class CVAE(PriorLabelModel):
     The paper prints eq. 4 with "+ D_KL"; the conditional bound has a minus, which is what is
     implemented (`objectives.cvae`).
 
-    Encoder MLP on concat[image, label vector] D+L-512-64 -> q(z|x,l); decoder MLP on
-    concat[z, label vector] z+L-64-512-D -> Bernoulli logits; prior N(0, I) (appendix A).
-    Terms: reconstruction (z ~ q(z|x,l), the joint encoder), kl.
-
-    Generation: z ~ N(0, I), decoded with the label. There is no image-only encoder, so `encode`
-    raises; use `encode_with_label`. `label_distribution` is N(0, I) for every label.
-    Annotation (OURS; the paper gives CVAE none): `annotation_log_likelihood` scores each label
-    by elbo(x|l_c), see there.
+    Encoder on concat[image, label vector] -> q(z|x,l); decoder on concat[z, label vector];
+    prior N(0, I) (appendix A). Terms: reconstruction (z ~ q(z|x,l)), kl. Generation decodes
+    z ~ N(0, I) with the label; `encode` raises (no image-only encoder: `encode_with_label`).
+    Annotation is ours (the paper gives CVAE none): `annotation_log_likelihood`.
     """
 
     def __init__(self, config, label_vectors, class_names, label_encoding, seed=0, **kwargs):
@@ -65,13 +61,10 @@ class CVAE(PriorLabelModel):
         return objectives.cvae(images, logits, q_z_xl, self.prior(tf.shape(images)[0]))  # eq. 4
 
     def annotation_log_likelihood(self, images, label_vectors=None):
-        """OURS, not the paper's: elbo(x | l_c) for every image and label, [N, C].
-
-        Each image is encoded with each label, q(z|x,l_c), and scored by
-        log p(x | z = mean of q(z|x,l_c), l_c) - KL(q(z|x,l_c) || N(0, I)): the posterior mean
-        instead of a sample, so the score is deterministic (no seed) and reloads exactly. With a
-        uniform label prior, its argmax approximates argmax_c p(l_c|x) via p(x|l_c).
-        Costs N * C encoder and decoder passes.
+        """OURS, not the paper's: elbo(x | l_c) for every image and label, [N, C]:
+        log p(x | z = mean of q(z|x,l_c), l_c) - KL(q(z|x,l_c) || N(0, I)), the mean rather than
+        a sample so it is deterministic; with a uniform label prior its argmax approximates
+        argmax_c p(l_c|x). Costs N * C encoder and decoder passes.
         """
         vectors = tf.convert_to_tensor(self.label_vectors if label_vectors is None
                                        else label_vectors, tf.float32)
