@@ -1,12 +1,10 @@
 """Label distributions with several modes: q(z|l) as a mixture of K Gaussians (beyond the paper,
 which names it as the open question of its §6), and what the objectives need of it.
 
-A mixture is `tfd.MixtureSameFamily` with per-label logits over K components, each a
-`MultivariateNormalDiag` or `MultivariateNormalTriL`: batch [N], event [Z]; its components
-have batch [N, K]. KL divergences that involve it have no closed form and are estimated by
-Monte Carlo with reparameterised draws (`monte_carlo_kl`); its density is a log-sum-exp over
-the components (`log_density`); a draw picks a component with a uniform made from two normals
-(`sample`), so the same code runs in TF, XLA and TFLite.
+A mixture is `tfd.MixtureSameFamily` over K Gaussian components: batch [N], event [Z];
+components batch [N, K]. Its KL divergences are Monte Carlo estimates (`monte_carlo_kl`), its
+density a log-sum-exp (`log_density`); a draw picks a component with a uniform made from two
+normals (`sample`), so the same code runs in TF, XLA and TFLite.
 """
 
 from __future__ import annotations
@@ -29,11 +27,8 @@ def is_mixture(distribution) -> bool:
 
 @keras.saving.register_keras_serializable(package="pse_tf")
 class MixtureEncoder(networks.GaussianEncoder):
-    """Maps inputs to a mixture of `components` Gaussians over z with input-dependent weights.
-
-    The one output layer gives, per component, what `GaussianEncoder` gives for one Gaussian
-    (loc, diagonal, and with `full` covariance the lower triangle), then K logits. For one-hot
-    labels the logits are therefore free per label.
+    """Maps inputs to a mixture of `components` Gaussians over z with input-dependent weights:
+    one output layer gives `GaussianEncoder`'s raw outputs per component, then K logits.
 
     Call returns `tfd.MixtureSameFamily`: batch [N], event [latent_dim]; components batch [N, K].
     """

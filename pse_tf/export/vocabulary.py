@@ -13,13 +13,8 @@ def vocabulary_words(kv, size: int, class_names=(), extra_words=()) -> list[str]
     """The first `size` words of `kv` (frequency order), then any class-name word and any of
     `extra_words` not among them.
 
-    Args:
-        kv: gensim KeyedVectors.
-        size: int or None. How many of the most frequent words, >= 1; None: all of them.
-        class_names: sequence of str. Their words (`phrase_tokens`) are always included, so every
-            training label encodes in the graph.
-        extra_words: sequence of str. Words of `kv` kept whatever their frequency (the lexicon's:
-            `pse_tf.labels.lexicon.lexicon_words`).
+    `size` >= 1, or None for every word; class-name words are always kept so every training
+    label encodes in the graph, and so are `extra_words` (the lexicon's, `lexicon_words`).
     """
     from pse_tf.labels import phrase_tokens
 

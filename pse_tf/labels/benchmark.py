@@ -30,16 +30,8 @@ def _table(version: str = "v1") -> dict:
 
 
 def benchmark_words(key: str, half: str | None = None, version: str = "v1") -> list[dict]:
-    """Words of a benchmark.
-
-    Args:
-        key: "fashion_mnist", "mnist" or "negative".
-        half: None (both), "development" or "test" (all of v2).
-        version: "v1" or "v2".
-
-    Returns:
-        list of {"word", "half"} (+ "class" and "classes" for a data set's words).
-    """
+    """Words of benchmark `version` ("v1" or "v2") for `key` ("fashion_mnist", "mnist" or
+    "negative"), of `half` (None: both): [{"word", "half"} (+ "class", "classes")]."""
     if key not in KEYS:
         raise ValueError(f"key must be one of {KEYS}, got {key!r}")
     if half is not None and half not in HALVES:

@@ -1,10 +1,8 @@
 """One disk cache for every table derived from WordNet or FreeDict (the knowledge table, the
 retrofitted word vectors): a `.npy` beside WordNet, named by a hash of everything it depends on.
 
-A table is read back only when it loads and has the expected shape; a torn file (a kill
-mid-write by an older writer, a full disk) or a stale one (another shape) is computed again and
-replaced. Writes go through `pse_tf.atomic`, so a reader never sees half a file; a read-only
-cache folder costs only the recomputation.
+A torn or stale file (another shape) is computed again and replaced; writes are atomic, and a
+read-only cache folder costs only the recomputation.
 """
 
 from __future__ import annotations
@@ -44,14 +42,8 @@ def table_path(root: Path | None, kind: str, parts: Iterable[str | bytes],
 
 def cached_table(path: Path | None, shape: tuple, compute: Callable[[], np.ndarray],
                  stored_dtype=None) -> np.ndarray:
-    """The array at `path` when it loads with `shape`, else `compute()` (then written there).
-
-    Args:
-        path: Path or None (no disk cache).
-        shape: the shape a good file has.
-        compute: () -> ndarray of `shape`.
-        stored_dtype: dtype of the file (a smaller one to save disk); None keeps the array's.
-    """
+    """The array at `path` (None: no disk cache) when it loads with `shape`, else `compute()`,
+    then written there as `stored_dtype` (None: the array's)."""
     if path is not None and path.is_file():
         try:
             table = np.load(path)

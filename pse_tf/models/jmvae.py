@@ -14,14 +14,11 @@ class JMVAE(JointModel):
     E_q(z|x,l)[log p(x|z) + log p(l|z)] - KL(q(z|x,l) || N(0, I))
     - alpha (KL(q(z|x,l) || q(z|x)) + KL(q(z|x,l) || q(z|l))).
 
-    Networks: `JointModel`. Terms: reconstruction and label_reconstruction (one z ~ q(z|x,l), the
-    joint encoder), kl (joint to the prior), kl_image and kl_label (alpha-weighted, joint to
-    q(z|x) and to q(z|l)).
+    Networks: `JointModel`'s. Terms: reconstruction and label_reconstruction (z ~ q(z|x,l)), kl
+    (joint to the prior), kl_image and kl_label (alpha-weighted, joint to q(z|x) and q(z|l)).
 
-    Options: alpha. The paper does not state it; 0.01 is the default `jmvae_alpha` of Vedantam et
-    al.'s code, which implements JMVAE and TrELBO as the paper compares them (measurements of
-    other values: docs/measurements.md); label_covariance (`diag`, the paper's, or `full`: see
-    PSE).
+    Options: alpha (unstated in the paper; 0.01 is the default of Vedantam et al.'s code, see
+    docs/measurements.md); label_covariance (`diag`, the paper's, or `full`: see PSE).
     """
 
     term_names = ("reconstruction", "label_reconstruction", "kl", "kl_image", "kl_label")

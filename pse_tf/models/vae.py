@@ -14,12 +14,9 @@ class VAE(PriorLabelModel):
     """Variational auto-encoder, eq. 1 (Kingma & Welling, 2013): maximise
     E_q(z|x)[log p(x|z)] - KL(q(z|x) || N(0, I)).
 
-    Image encoder MLP D-512-64 -> q(z|x); decoder MLP z-64-512-D -> Bernoulli logits; prior
-    N(0, I). Terms: reconstruction (z ~ q(z|x), the image encoder), kl.
-
-    Labels are ignored in training. There is no label encoder: `label_distribution` returns
-    N(0, I) for every label, so annotation scores every label equally (argmax: the first label,
-    i.e. chance accuracy) and generation decodes samples of the prior whatever the label.
+    Networks as appendix A; terms: reconstruction (z ~ q(z|x)), kl. Labels are ignored: every
+    label's distribution is N(0, I), so annotation is at chance (argmax: the first label) and
+    generation decodes prior samples whatever the label.
     """
 
     def __init__(self, config, label_vectors, class_names, label_encoding, seed=0, **kwargs):
