@@ -22,16 +22,13 @@ class Architecture:
     """Image networks built from two Keras networks that a subclass supplies.
 
     - `trunk(image_shape)`: images [N, H, W, C] -> features [N, ...] of a fixed size per image
-      (flattened here). The image and joint encoders put a Gaussian head on it (the encoder's
-      last `hidden_units` width, then loc and scale); the joint encoder q(z|x,l) reads the label
-      vector beside the features; PSE*'s classifier puts a dense head on it
-      (`classifier_units[-1]`, then L outputs).
+      (flattened here), under the encoders' Gaussian heads (the joint encoder also reads the
+      label vector) and PSE*'s classifier head.
     - `decoder_body(image_shape)`: [N, K] (z, or concat[z, l] for CVAE) -> Bernoulli logits
       [N, H, W, C] (or [N, D]); checked when built.
 
-    Each is called once per network and must return a new Keras layer or model each time
-    (JMVAE's joint and image encoders own a trunk each). `check_image_shape` refuses sizes the
-    networks cannot read.
+    Each must return a new Keras layer or model on every call (JMVAE's encoders own a trunk
+    each). `check_image_shape` refuses sizes the networks cannot read.
     """
 
     registry_name = None

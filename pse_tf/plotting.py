@@ -1,9 +1,5 @@
-"""Figures. The only module that imports matplotlib.
-
-Each figure has a builder that returns a `matplotlib.figure.Figure` (no pyplot state, so nothing
-to close) and a `save_*` wrapper that writes it as a file at a fixed dpi: the pixel size of the
-file is the figure size in inches times that dpi.
-"""
+"""Figures; the only module that imports matplotlib. Each builder returns a `Figure` (no pyplot
+state, nothing to close) and a `save_*` wrapper writes it at a fixed dpi."""
 
 from __future__ import annotations
 

@@ -11,12 +11,9 @@ from pse_tf.models.base import LatentModel
 class JointModel(LatentModel):
     """Networks and forward pass shared by JMVAE (eq. 5) and TrELBO (eq. 6) (appendix A).
 
-    Joint encoder MLP on concat[image, label vector] D+L-512-64 -> q(z|x,l); image encoder
-    D-512-64 -> q(z|x); label encoder, one dense layer -> q(z|l); image decoder z-64-512-D ->
-    Bernoulli logits; label decoder z-64-512-L -> p(l|z) (`label_likelihood`). Prior N(0, I).
-
-    Annotation and generation are the base class's: the image-only q(z|x) mean scored against
-    each q(z|l); images decoded from z ~ q(z|l).
+    Joint encoder on concat[image, label vector] -> q(z|x,l); image encoder -> q(z|x); label
+    encoder -> q(z|l); image decoder; label decoder -> p(l|z) (`label_likelihood`); prior
+    N(0, I). Annotation and generation are the base class's.
     """
 
     def __init__(self, config, label_vectors, class_names, label_encoding, seed=0, **kwargs):

@@ -16,9 +16,8 @@ class TrainingPhrases:
     Args:
         table: float32 [C, 1 + K, L]. Row 0 of class c is its label vector.
         counts: int32 [C]. Class c draws uniformly among its first counts[c] rows.
-        name_share: float or None. If set, row 0 (the class name) is drawn with this
-            probability and the others uniformly otherwise (a class without extra rows always
-            draws row 0).
+        name_share: float or None. If set, the probability of row 0 (the class name), the
+            other rows uniform; a class without extra rows always draws row 0.
     """
 
     table: np.ndarray
