@@ -21,45 +21,14 @@ Modules, one job each:
     tflite      `TFLiteModel`: the TFLite files run with the input checks TFLite cannot make
 """
 
-from pse_tf.export.archive import (
-    ANNOTATOR_FILE,
-    GENERATOR_FILE,
-    METADATA_FILE,
-    METADATA_FORMAT,
-    TFLITE_FILES,
-    ExportResult,
-    existing_versions,
-    export_model,
-)
+from pse_tf.export.archive import (ANNOTATOR_FILE, GENERATOR_FILE, METADATA_FILE, METADATA_FORMAT,
+                                   TFLITE_FILES, ExportResult, existing_versions, export_model)
 from pse_tf.export.sampler import philox_stateless_normal, seed_pair
-from pse_tf.export.signatures import (
-    LABEL_VALUE_LIMIT,
-    OPTIONAL_SIGNATURES,
-    SIGNATURES,
-    image_shape,
-    images_spec,
-    label_vectors_spec,
-    seed_spec,
-)
+from pse_tf.export.signatures import (LABEL_VALUE_LIMIT, OPTIONAL_SIGNATURES, SIGNATURES,
+                                      image_shape, images_spec, label_vectors_spec, seed_spec)
 from pse_tf.export.tflite import TFLiteModel
 
-__all__ = [
-    "ANNOTATOR_FILE",
-    "GENERATOR_FILE",
-    "LABEL_VALUE_LIMIT",
-    "METADATA_FILE",
-    "METADATA_FORMAT",
-    "OPTIONAL_SIGNATURES",
-    "SIGNATURES",
-    "TFLITE_FILES",
-    "ExportResult",
-    "TFLiteModel",
-    "existing_versions",
-    "export_model",
-    "image_shape",
-    "images_spec",
-    "label_vectors_spec",
-    "philox_stateless_normal",
-    "seed_pair",
-    "seed_spec",
-]
+__all__ = ["ANNOTATOR_FILE", "GENERATOR_FILE", "LABEL_VALUE_LIMIT", "METADATA_FILE",
+           "METADATA_FORMAT", "OPTIONAL_SIGNATURES", "SIGNATURES", "TFLITE_FILES", "ExportResult",
+           "TFLiteModel", "existing_versions", "export_model", "image_shape", "images_spec",
+           "label_vectors_spec", "philox_stateless_normal", "seed_pair", "seed_spec"]

@@ -22,16 +22,9 @@ import numpy as np
 import tensorflow as tf
 
 from pse_tf.export.sampler import tflite_builtins
-from pse_tf.export.signatures import (
-    OPTIONAL_SIGNATURES,
-    image_shape,
-    images_spec,
-    label_vectors_spec,
-    resolved_signatures,
-    saved_model_functions,
-    seed_spec,
-    tflite_functions,
-)
+from pse_tf.export.signatures import (OPTIONAL_SIGNATURES, image_shape, images_spec,
+                                      label_vectors_spec, resolved_signatures,
+                                      saved_model_functions, seed_spec, tflite_functions)
 from pse_tf.export.text import add_text_endpoints, resolved_text_signatures
 
 METADATA_FILE = "export_metadata.json"

@@ -19,13 +19,8 @@ from typing import Callable
 import numpy as np
 
 from pse_tf.export.archive import TFLITE_FILES
-from pse_tf.export.signatures import (
-    LABEL_VALUE_LIMIT,
-    images_spec,
-    label_vectors_spec,
-    seed_spec,
-    shape_text,
-)
+from pse_tf.export.signatures import (LABEL_VALUE_LIMIT, images_spec, label_vectors_spec,
+                                      seed_spec, shape_text)
 
 _INT64 = np.iinfo(np.int64)
 
