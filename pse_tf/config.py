@@ -62,17 +62,15 @@ class ModelConfig:
         classifier_units: tuple. PSE* classifier widths on the reconstruction (eq. 3).
         label_likelihood_scale: float. sigma of N(l | l_hat, sigma^2 I), the PSE* label term for
             word-vector labels (paper §2.1 leaves sigma open).
-        options: dict. Model-specific settings, read and checked by the model: JMVAE `alpha`,
-            TrELBO `lambda1`/`lambda2`, SCAN `beta`/`symbol_steps` (see each model's docstring).
+        options: dict. Model-specific settings, checked by the model (its docstring lists them).
         kernel_initializer: str. Dense kernels' initializer (`KERNEL_INITIALIZERS`; the paper
             does not say; Keras's default glorot_uniform).
         scale_function: str. sigma of every Gaussian encoder from its raw output: `softplus`
             (default) or `exp` (the raw output is log sigma). The paper does not say.
         kl_warmup_steps: int. 0 (the paper: "we do not use warm-up") or the steps over which
             the weight of every KL term rises linearly from 0 to 1 (Sønderby et al., 2016).
-        architecture: str. The image networks (`pse_tf.architectures`): `mlp`, the paper's
-            appendix-A MLPs; `conv`, strided convolutions (beyond the paper); or a name
-            registered with `pse_tf.registry.register_architecture`.
+        architecture: str. The image networks (`pse_tf.architectures`): `mlp` (the paper's),
+            `conv` (beyond the paper) or a name registered with `register_architecture`.
     """
 
     name: str = "pse_star"

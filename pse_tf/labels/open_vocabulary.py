@@ -94,12 +94,9 @@ class OpenVocabulary:
     Args:
         plurals: str. "off" or "labels" (`singular_tokens` towards class-name words).
         numerals: bool. Spell out numbers 0..20 first (`spell_numerals`).
-        mapping: str. "raw" (every other phrase keeps its phrase vector, the paper) or
-            "knowledge" (a one-word phrase the knowledge table maps to a class gets that class's
-            row).
-        taught: ((word, class name, where), ...). Words a user taught (`teach`); they name their
-            class whatever the mapping, and before the knowledge table. `where` says where the
-            pair came from ("file:line"), for error messages.
+        mapping: str. "raw" (phrase vectors, the paper) or "knowledge" (the knowledge table).
+        taught: ((word, class name, where), ...). Words a user taught (`teach`), before the
+            knowledge table whatever the mapping; `where` ("file:line") is for error messages.
     """
 
     plurals: str = "off"
@@ -128,11 +125,8 @@ class OpenVocabulary:
         return self.numerals or self.plurals != "off"
 
     def teach(self, words) -> OpenVocabulary:
-        """This rule with more taught words.
-
-        Args:
-            words: {word: class name}, or a path to a file of `word<TAB>class` lines
-                (`read_taught_words`).
+        """This rule with more taught `words`: {word: class name}, or a path to a file of
+        `word<TAB>class` lines (`read_taught_words`).
 
         Raises:
             TaughtWordsError: a bad file line or pair (one line naming the file and line).

