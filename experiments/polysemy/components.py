@@ -120,6 +120,9 @@ def main(argv=None) -> int:
     p.add_argument("--runs", default="runs/polysemy")
     p.add_argument("--out", default="results/polysemy/components")
     p.add_argument("--draws", type=int, default=2000, help="images per component (default 2000)")
+    p.add_argument("--update", action="store_true",
+                   help="keep the settings of the existing --out file that these runs do not "
+                        "redo (runs read before, whose folders are gone)")
     args = p.parse_args(argv)
     from pse_tf.data.catalog import load
     from pse_tf.data.label_groups import LabelGroups
@@ -157,10 +160,23 @@ def main(argv=None) -> int:
                "coverage_implied_by_ten_labels": {
                    d: ten_label_bound(d, datasets.setdefault(d, load(d)), r)
                    for d, r in ten_label.items()}}
+    if args.update and out.with_suffix(".json").exists():
+        payload = merged(json.loads(out.with_suffix(".json").read_text()), payload)
     out.with_suffix(".json").write_text(json.dumps(payload, indent=1))
     out.with_suffix(".md").write_text(markdown(payload))
     print(f"wrote {out}.json and .md")
     return 0
+
+
+def merged(old: dict, new: dict) -> dict:
+    """`new`, with each setting, evaluator reading and bound of `old` that `new` lacks."""
+    if old["draws_per_component"] != new["draws_per_component"]:
+        raise SystemExit(f"error: the existing file drew {old['draws_per_component']} images "
+                         f"per component, this run {new['draws_per_component']}; use the same")
+    out = dict(new)
+    for part in ("settings", "evaluator_on_test_images", "coverage_implied_by_ten_labels"):
+        out[part] = {**old.get(part, {}), **new[part]}
+    return out
 
 
 def _class_names(dataset: str) -> list:

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from experiments.polysemy.components import describe
+from experiments.polysemy.components import describe, merged
 
 
 def test_each_component_is_read_as_the_class_most_of_its_in_set_images_are():
@@ -37,3 +37,16 @@ def test_implied_coverage_weighs_each_meaning_by_how_often_it_is_recognised():
     # Recognised 90 % and 30 %: in-set mix 0.75 / 0.25 against 0.5 / 0.5; one-class labels skipped.
     assert implied_coverage([0.9, 0.3, 0.5], [(0, 1), (2,)], mix) == pytest.approx(0.25)
     assert implied_coverage([0.6, 0.6, 0.1], [(0, 1), (2,)], mix) == pytest.approx(0.0)
+
+
+def test_an_update_keeps_the_settings_these_runs_do_not_redo():
+    old = {"draws_per_component": 10, "settings": {"a": [1], "b": [2]},
+           "evaluator_on_test_images": {"x": 1}, "coverage_implied_by_ten_labels": {"mnist": 3}}
+    new = {"draws_per_component": 10, "settings": {"b": [5], "c": [6]},
+           "evaluator_on_test_images": {}, "coverage_implied_by_ten_labels": {}}
+    out = merged(old, new)
+    assert out["settings"] == {"a": [1], "b": [5], "c": [6]}
+    assert out["evaluator_on_test_images"] == {"x": 1}
+    assert out["coverage_implied_by_ten_labels"] == {"mnist": 3}
+    with pytest.raises(SystemExit, match="drew 10 images per component, this run 20"):
+        merged(old, {**new, "draws_per_component": 20})
