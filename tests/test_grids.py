@@ -5,9 +5,7 @@ import pytest
 
 from pse_tf import grids
 from pse_tf.config import ConfigError, ModelConfig, TrainConfig
-from tests.helpers.alone import train_alone
-
-METRICS = ("reconstruction_error", "annotation_accuracy", "generation_accuracy")
+from tests.helpers.alone import METRICS, train_alone
 
 
 def _base(**changes) -> TrainConfig:

@@ -11,10 +11,9 @@ from pathlib import Path
 import pytest
 
 from pse_tf.config import TrainConfig
-from tests.helpers.alone import train_alone
+from tests.helpers.alone import METRICS, train_alone
 
 ROOT = Path(__file__).resolve().parents[1]
-METRICS = ("reconstruction_error", "annotation_accuracy", "generation_accuracy")
 
 
 @pytest.mark.slow

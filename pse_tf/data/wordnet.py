@@ -144,6 +144,11 @@ def fetch(data_dir: str | os.PathLike | None = None, verbose: bool = True, *,
     its files (a source may provide only some); returns `<cache root>/wordnet`, the folder to
     give nltk's `WordNetCorpusReader`.
 
+    Args:
+        data_dir: cache root; default `$PSE_DATA_DIR`, else `~/.cache/pse_tf/data`.
+        verbose: bool. One line per source tried and per file verified (to stderr).
+        sources: sources to try after the cache instead of `default_sources()` (for tests).
+
     Raises:
         DataError: some file has no verified copy from any source; one line naming each
             source's failure.

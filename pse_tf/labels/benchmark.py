@@ -31,7 +31,8 @@ def _table(version: str = "v1") -> dict:
 
 def benchmark_words(key: str, half: str | None = None, version: str = "v1") -> list[dict]:
     """Words of benchmark `version` ("v1" or "v2") for `key` ("fashion_mnist", "mnist" or
-    "negative"), of `half` (None: both): [{"word", "half"} (+ "class", "classes")]."""
+    "negative"), of `half` ("development", "test" or None: both; v2 is all test):
+    [{"word", "half"} (+ "class", "classes")]."""
     if key not in KEYS:
         raise ValueError(f"key must be one of {KEYS}, got {key!r}")
     if half is not None and half not in HALVES:

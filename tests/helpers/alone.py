@@ -14,6 +14,9 @@ import sys
 
 from pse_tf.config import TrainConfig
 
+# The paper's three metrics: what a trial and the same run trained alone are compared on.
+METRICS = ("reconstruction_error", "annotation_accuracy", "generation_accuracy")
+
 _SCRIPT = """
 import json, sys
 import tensorflow as tf
