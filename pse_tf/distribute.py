@@ -1,5 +1,6 @@
-"""Training on several devices or hosts: the `tf.distribute` strategy a config names, and what a
-replica needs inside it (its rows of the global batch, its own noise, the loss scale).
+"""Training on several devices or hosts: the `tf.distribute` strategy a config names, checked
+against the machine, and the run's `RunContext`. What each replica does inside the strategy is
+`pse_tf.replicas`'; its noise and loss scale are `pse_tf.models.base`'s.
 
     none          one device; the training loop is one XLA program (the default).
     mirrored      `tf.distribute.MirroredStrategy`: one replica per local GPU (without GPUs, one
@@ -14,7 +15,7 @@ gradients, so one step applies the gradient of the global batch mean.
 A run makes its `RunContext` once (`pse_tf.runs.train`), with every check of the config against
 the machine, and passes it down: the one source of the strategy. An XLA program cannot span
 devices, so under a strategy only each replica's forward and backward pass is compiled
-(`xla_mode`).
+(`pse_tf.replicas.xla_mode`).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import keras
 import tensorflow as tf
 
 from pse_tf.config import STRATEGIES, ConfigError
+from pse_tf.replicas import xla_mode
 
 # bfloat16 keeps float32's exponent range, so no loss scaling is needed and a NaN or Inf in a
 # gradient is a real one (NonFiniteError), not a loss-scale overflow that float16 would skip.
@@ -97,30 +99,6 @@ def dtype_policy(mixed_precision: bool):
         keras.config.set_dtype_policy(previous)
 
 
-def xla_mode(strategy: tf.distribute.Strategy | None, jit_compile: bool) -> str:
-    """What XLA compiles in the training loop: `off`, `loop` (the whole multi-step call, one
-    device) or `replica` (each replica's forward and backward pass; under a strategy)."""
-    if not jit_compile:
-        return "off"
-    return "loop" if strategy is None else "replica"
-
-
-def replica_rows(batch):
-    """This replica's slice of a global batch of row indices [B]: [B / replicas]."""
-    context = tf.distribute.get_replica_context()
-    n = tf.shape(batch)[0] // context.num_replicas_in_sync
-    start = context.replica_id_in_sync_group * n
-    return batch[start:start + n]
-
-
-def on_every_replica(strategy: tf.distribute.Strategy, value):
-    """A copy of `value` on each of this worker's replica devices, for `strategy.run` args; not
-    a mirrored variable, whose initial value the collectives would broadcast, and they do not
-    carry uint8, the training set's type."""
-    host = tf.constant(value)
-    return strategy.experimental_distribute_values_from_function(lambda _: tf.identity(host))
-
-
 def is_chief(strategy: tf.distribute.Strategy | None) -> bool:
     """Whether this process writes the run's files: always, except a multi_worker worker that
     is not the chief (task `chief`, or `worker` 0 when the cluster has no chief)."""
@@ -183,18 +161,6 @@ class RunContext:
             yield folder
         finally:
             shutil.rmtree(folder, ignore_errors=True)
-
-    def same_on_every_worker(self, value: int, what: str):
-        """Raises RuntimeError unless every replica passes the same `value` (all must call it),
-        rather than a worker from another step than the chief waiting forever in a collective."""
-        strategy = self.strategy
-        if strategy is None or strategy.num_replicas_in_sync == 1:
-            return
-        values = strategy.gather(strategy.run(lambda: tf.constant([value], tf.int64)), axis=0)
-        values = [int(v) for v in values.numpy()]
-        if len(set(values)) > 1:
-            raise RuntimeError(f"the replicas disagree on {what}: {values}; every worker must "
-                               "see the run directory at the same path (a shared file system)")
 
     def describe(self, batch_size: int, jit_compile: bool) -> str:
         """One line: the replicas, each one's share of the global batch, and what XLA

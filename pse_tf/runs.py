@@ -13,7 +13,7 @@ from pathlib import Path
 import keras
 import tensorflow as tf
 
-from pse_tf import checkpoints, distribute
+from pse_tf import checkpoints, distribute, replicas
 from pse_tf.config import TrainConfig
 from pse_tf.data.catalog import slug
 from pse_tf.evaluation.run_metrics import evaluate
@@ -89,12 +89,15 @@ def train(config: TrainConfig, run_dir: str | Path | None = None, verbose: int =
     # Everything a bad input can fail (data, a class name without a word vector) comes before the
     # run directory exists, so a run that never started leaves no directory that looks like a run.
     dataset, encoding = load_data(config)
+    # Test metrics this protocol already made (a finished run trained again): fit leaves them.
+    # Read before the folder is prepared, which under `overwrite` deletes them.
+    previous = (reusable_evaluation(run_dir, config)
+                if chief and run_evaluation and not overwrite else None)
+    config_hash = fingerprint(config)
     if chief:
         prepare_run_dir(config, run_dir, overwrite, dataset)
     # Also a barrier: no worker looks for a checkpoint before the chief has prepared the folder.
-    context.same_on_every_worker(fingerprint(config), "the config (its hash)")
-    # Test metrics this protocol already made (a finished run trained again): fit leaves them.
-    previous = reusable_evaluation(run_dir, config) if chief and run_evaluation else None
+    replicas.same_on_every_worker(context.strategy, config_hash, "the config (its hash)")
     model = build_model(config, encoding, context)
 
     t0 = time.time()

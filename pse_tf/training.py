@@ -10,7 +10,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from pse_tf import atomic, checkpoints, distribute
+from pse_tf import atomic, checkpoints, distribute, replicas
 from pse_tf.config import TrainConfig
 from pse_tf.data import bernoulli_draw, flat_float
 from pse_tf.evaluation.metrics import annotation_accuracy
@@ -73,7 +73,8 @@ class EpochBatches:
 
     def __init__(self, num_examples: int, batch_size: int, seed: int):
         if batch_size > num_examples:
-            raise ValueError(f"batch_size {batch_size} exceeds the {num_examples} training examples")
+            raise ValueError(f"batch_size {batch_size} exceeds the {num_examples} training "
+                             "examples")
         self.n, self.batch_size, self.seed = num_examples, batch_size, seed
         self.steps_per_epoch = num_examples // batch_size
         self._epoch, self._perm = None, None
@@ -102,15 +103,15 @@ class InGraphLoop:
         self.binarize = binarize
         self.batches = EpochBatches(len(images), batch_size, seed)
         self.strategy = context.strategy
-        self.xla = distribute.xla_mode(self.strategy, jit_compile)
+        self.xla = replicas.xla_mode(self.strategy, jit_compile)
         images, labels = images.reshape(len(images), -1), labels.astype(np.int32)
         if self.strategy is None:
             self.images = tf.Variable(images, trainable=False, name="images")
             self.labels = tf.Variable(labels, trainable=False, name="labels")
             self._step = self._train_step
         else:  # batch_size splits over the replicas: checked by the run's RunContext
-            self.images = distribute.on_every_replica(self.strategy, images)
-            self.labels = distribute.on_every_replica(self.strategy, labels)
+            self.images = replicas.on_every_replica(self.strategy, images)
+            self.labels = replicas.on_every_replica(self.strategy, labels)
             self._gradients = (tf.function(model.checked_gradients, jit_compile=True)
                                if self.xla == "replica" else model.checked_gradients)
             self._step = self._replicated_step
@@ -128,7 +129,7 @@ class InGraphLoop:
         return self.model.checked_train_step((images, tf.gather(self.labels, batch)))[1]
 
     def _replica_step(self, batch, images, labels):
-        rows = distribute.replica_rows(batch)
+        rows = replicas.replica_rows(batch)
         loss, terms, grads, finite = self._gradients(self._batch_images(images, rows),
                                                      tf.gather(labels, rows))
         self.model.apply_gradients(loss, terms, grads)
@@ -203,12 +204,12 @@ def fit(model, config: TrainConfig, dataset, context: distribute.RunContext,
     if context.run_dir is None:
         raise ValueError("fit needs a RunContext with a run_dir: RunContext.create(config, "
                          "run_dir)")
-    run_dir = context.run_dir
-    checkpoint = checkpoints.latest(run_dir)
-    context.same_on_every_worker(checkpoint.step if checkpoint else 0, "the step to resume from")
-    if verbose and context.strategy is not None:
-        print(context.describe(config.batch_size, config.jit_compile))
     with context.writable_dir() as out_dir:
+        if verbose and context.strategy is not None:
+            print(context.describe(config.batch_size, config.jit_compile))
+        checkpoint = checkpoints.latest(context.run_dir)
+        replicas.same_on_every_worker(context.strategy, checkpoint.step if checkpoint else 0,
+                                      "the step to resume from")
         history = _fit_stages(model, config, dataset, context, checkpoint, out_dir, verbose)
         model.save_weights(out_dir / FINAL_WEIGHTS)  # what marks the run trained
         return history

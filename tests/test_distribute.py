@@ -56,7 +56,6 @@ def test_without_a_strategy_seeds_and_the_loss_are_left_alone():
     np.testing.assert_array_equal(base.replica_seed(seed), seed)
     assert base.global_batch_loss(tf.constant(2.5)).numpy() == 2.5
     assert distribute.is_chief(None) and distribute.create_strategy("none") is None
-    assert distribute.xla_mode(None, True) == "loop" and distribute.xla_mode(None, False) == "off"
 
 
 def test_models_take_nothing_from_the_distribute_module():

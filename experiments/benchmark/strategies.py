@@ -17,7 +17,7 @@ from typing import Callable, Sequence
 
 import tensorflow as tf
 
-from pse_tf import distribute
+from pse_tf import distribute, replicas
 from experiments.benchmark.machine import machine_info
 from experiments.benchmark.paths import FastPath, benchmark_config, ms_per_step
 
@@ -87,7 +87,7 @@ def measure_strategies(models: Sequence[str] = ("pse_star",), steps: int = 200,
             for i, (name, n, path) in enumerate(paths):
                 ms = statistics.median(times[i])
                 rows.append({"model": model, "strategy": name, "devices": n,
-                             "xla": distribute.xla_mode(path.loop.strategy, jit_compile),
+                             "xla": replicas.xla_mode(path.loop.strategy, jit_compile),
                              "ms": ms, "ms_all": times[i], "x_none": ms / none_ms})
     return {"devices": f"{len(devices)} {'GPUs' if gpus else 'logical CPU devices'}",
             "steps_per_timing": steps, "repeats": repeats, "machine": machine_info(),
