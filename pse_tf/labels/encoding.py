@@ -70,7 +70,7 @@ def label_matrix(
     if _check_encoding(encoding) == "onehot":
         return np.eye(len(names), dtype=np.float32)
     if _is_keyed_vectors(word_vectors):
-        from pse_tf.labels.lexicon import lexicon_vectors
+        from pse_tf.labels.vectors import lexicon_vectors
 
         kv = lexicon_vectors(word_vectors, lexicon)
     else:

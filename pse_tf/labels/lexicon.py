@@ -133,26 +133,6 @@ def retrofitted_matrix(kv: KeyedVectors, data_dir: str | os.PathLike | None = No
     return cached_table(table_path(root, "retrofitted", parts), kv.vectors.shape, compute)
 
 
-def lexicon_vectors(kv: KeyedVectors, lexicon: str) -> KeyedVectors:
-    """`kv` itself for lexicon "none"; for "wordnet", its retrofitted copy (cached per process).
-
-    The words and their order are `kv`'s; only the vectors differ.
-    """
-    if check_lexicon(lexicon) == "none":
-        return kv
-    from pse_tf.data import cache_dir
-
-    return _lexicon_vectors(kv, lexicon, str(cache_dir()))
-
-
-@functools.lru_cache(maxsize=2)
-def _lexicon_vectors(kv: KeyedVectors, lexicon: str, data_dir: str) -> KeyedVectors:
-    from pse_tf.labels.vectors import keyed_vectors
-
-    return keyed_vectors(kv.index_to_key, retrofitted_matrix(kv, data_dir),
-                         key_to_index=kv.key_to_index)
-
-
 def lexicon_words(kv: KeyedVectors) -> list[str]:
     """The words of `kv` that WordNet knows, in `kv`'s order: single-word lemmas, and nouns
     whose base form (nltk's morphy: "jeans" -> "jean") is one. An export keeps them, so a rare

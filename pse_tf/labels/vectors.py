@@ -101,8 +101,6 @@ def load_word_vectors(path: str | os.PathLike | None = None,
         pse_tf.data.DataError: lexicon "wordnet" and WordNet could not be fetched.
     """
     if lexicon != "none":
-        from pse_tf.labels.lexicon import lexicon_vectors
-
         return lexicon_vectors(load_word_vectors(path), lexicon)
     if path is None:
         return _load_default()
@@ -322,3 +320,24 @@ def _close_words(kv: KeyedVectors, word: str, n: int = _SUGGESTIONS) -> list[str
             candidates.setdefault(key.lower(), key)
     matches = difflib.get_close_matches(word.lower(), list(candidates), n=n, cutoff=0.6)
     return [candidates[m] for m in matches]
+
+
+def lexicon_vectors(kv: KeyedVectors, lexicon: str) -> KeyedVectors:
+    """`kv` itself for lexicon "none"; for "wordnet", its retrofitted copy (cached per process).
+
+    The words and their order are `kv`'s; only the vectors differ.
+    """
+    from pse_tf.data import cache_dir
+    from pse_tf.labels.lexicon import check_lexicon
+
+    if check_lexicon(lexicon) == "none":
+        return kv
+    return _lexicon_vectors(kv, lexicon, str(cache_dir()))
+
+
+@functools.lru_cache(maxsize=2)
+def _lexicon_vectors(kv: KeyedVectors, lexicon: str, data_dir: str) -> KeyedVectors:
+    from pse_tf.labels.lexicon import retrofitted_matrix
+
+    return keyed_vectors(kv.index_to_key, retrofitted_matrix(kv, data_dir),
+                         key_to_index=kv.key_to_index)

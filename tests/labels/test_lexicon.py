@@ -5,7 +5,8 @@ import pytest
 
 from pse_tf import config
 from pse_tf.labels import LEXICONS, LabelEncoding, label_matrix
-from pse_tf.labels.lexicon import lexicon_vectors, relation_graph
+from pse_tf.labels.lexicon import relation_graph
+from pse_tf.labels.vectors import lexicon_vectors
 from pse_tf.labels.vectors import keyed_vectors
 
 
