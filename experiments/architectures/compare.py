@@ -1,11 +1,13 @@
 """conv against mlp from the grid's finished runs: the paper's three metrics per architecture,
 paired differences (conv - mlp on the same seed), parameters and ms/step from the same runs.
 
-    python -m experiments.architectures.compare --runs runs/architectures
+    python -m experiments.architectures.compare --runs runs/architectures \
+        --runs results/architectures/finished
 
 The grid (docs/model.md) is four `scripts/sweep.py` commands, PSE* 10-d on MNIST and
 Fashion-MNIST with one-hot and word-vector labels, `--grid architecture=mlp,conv`; this reads
-every run folder under --runs that has a metrics.json, so it tabulates a grid still running.
+every run folder under each --runs that has a metrics.json (its config.json and metrics.json
+alone), so it tabulates a grid still running.
 Writes results/architectures/comparison.json and .md.
 """
 
@@ -26,15 +28,19 @@ METRICS = (("reconstruction_error", "reconstruction nats ↓", 1), ("annotation_
 
 
 def read_runs(root: Path) -> list[dict]:
-    """One dict per finished run: its setting, seed, metrics, ms/step and trainable weights."""
-    from pse_tf.runs import load_run
+    """One dict per finished run folder under `root` (its config.json and metrics.json; the
+    weights are not needed): setting, seed, metrics, ms/step and trainable weights."""
+    from pse_tf.config import TrainConfig
+    from pse_tf.models import create_model
+    from pse_tf.runs import label_encoding
 
     runs = []
     for metrics_path in sorted(root.glob("*/metrics.json")):
         metrics = json.loads(metrics_path.read_text())
         if "generation_accuracy" not in metrics:
             continue
-        model, config, _ = load_run(metrics_path.parent)
+        config = TrainConfig.from_json(metrics_path.parent / "config.json")
+        model = create_model(config, label_encoding(config))
         runs.append({"dataset": config.dataset, "label_encoding": config.label_encoding,
                      "architecture": config.model.architecture, "seed": config.seed,
                      "steps": config.steps, "run": metrics_path.parent.name,
@@ -105,15 +111,23 @@ def markdown(table: list[dict]) -> str:
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--runs", default="runs/architectures")
+    p.add_argument("--runs", action="append", metavar="FOLDER",
+                   help="a folder of run folders, repeatable (default runs/architectures; "
+                        "results/architectures/finished keeps the configs and metrics of "
+                        "runs whose weights are gone)")
     p.add_argument("--results", default="results/architectures")
     args = p.parse_args(argv)
     from pse_tf.atomic import write_json, write_text
 
-    table = compare(read_runs(Path(args.runs)))
+    folders = args.runs or ["runs/architectures"]
+    runs = [run for folder in folders for run in read_runs(Path(folder))]
+    seen = [(r["dataset"], r["label_encoding"], r["architecture"], r["seed"]) for r in runs]
+    if len(seen) != len(set(seen)):
+        p.error("the --runs folders hold the same run twice: name each folder once")
+    table = compare(runs)
     out = Path(args.results)
     out.mkdir(parents=True, exist_ok=True)
-    write_json(out / "comparison.json", {"runs": args.runs, "rows": table,
+    write_json(out / "comparison.json", {"runs": folders, "rows": table,
                                          "written": time.strftime("%Y-%m-%d %H:%M")})
     write_text(out / "comparison.md", markdown(table))
     print(markdown(table))

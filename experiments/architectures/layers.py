@@ -78,8 +78,14 @@ def main(argv=None) -> int:
 
     import tensorflow as tf
 
-    tf.config.threading.set_intra_op_parallelism_threads(1)
-    tf.config.threading.set_inter_op_parallelism_threads(1)
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(1)
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+        one_thread = True
+    except RuntimeError:  # TensorFlow already ran in this process: its threads stay as they are
+        one_thread = False
+        print("TensorFlow had started before: timed with its own thread settings",
+              file=sys.stderr)
     from experiments.benchmark.machine import MatmulRate, machine_info
     from pse_tf.atomic import write_json
 
@@ -96,7 +102,7 @@ def main(argv=None) -> int:
     write_json(args.out, {
         "setting": f"conv layers alone, batch {BATCH}, 28x28x1, forward + "
                    "backward (input and weight gradients), tf.function without XLA, one thread",
-        "calls": args.calls, "peak_gflops": peak, "machine": machine_info(),
+        "one_thread": one_thread, "calls": args.calls, "peak_gflops": peak, "machine": machine_info(),
         "written": time.strftime("%Y-%m-%d %H:%M"), "rows": rows})
     return 0
 

@@ -22,3 +22,24 @@ def test_differences_pair_runs_of_the_same_seed_only():
     assert row["architectures"]["mlp"]["reconstruction_error"]["sd"] == pytest.approx(2 ** 0.5)
     assert row["architectures"]["conv"]["parameters"] == 20
     assert "| paired | | | -10.00 (n=1) |" in markdown([row])
+
+
+def test_runs_read_from_their_config_and_metrics_alone_and_named_once(tmp_path, capsys):
+    """A folder of finished configs and metrics (no weights) is read; the same run in two
+    --runs folders is refused rather than counted twice."""
+    import shutil
+    from pathlib import Path
+
+    from experiments.architectures.compare import main, read_runs
+
+    finished = Path(__file__).parents[3] / "results" / "architectures" / "finished"
+    run = finished / "fashion_mnist-pse_star-onehot-z10-conv-seed0"
+    for copy in ("a", "b"):
+        shutil.copytree(run, tmp_path / copy / run.name)
+    (only,) = read_runs(tmp_path / "a")
+    assert (only["architecture"], only["seed"], only["parameters"]) == ("conv", 0, 531_515)
+    with pytest.raises(SystemExit) as e:
+        main(["--runs", str(tmp_path / "a"), "--runs", str(tmp_path / "b"),
+              "--results", str(tmp_path / "out")])
+    assert e.value.code == 2 and "the same run twice" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
