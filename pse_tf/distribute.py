@@ -1,6 +1,6 @@
 """Training on several devices or hosts: the `tf.distribute` strategy a config names, checked
-against the machine, and the run's `RunContext`. What each replica does inside the strategy is
-`pse_tf.replicas`'; its noise and loss scale are `pse_tf.models.base`'s.
+against the machine, and the run's `RunContext`. What each replica does inside the strategy is in
+`pse_tf.replicas`; its noise and loss scale are in `pse_tf.models.base`.
 
     none          one device; the training loop is one XLA program (the default).
     mirrored      `tf.distribute.MirroredStrategy`: one replica per local GPU (without GPUs, one
