@@ -120,11 +120,13 @@ def main(argv=None) -> int:
     from pse_tf.atomic import write_json, write_text
 
     folders = args.runs or ["runs/architectures"]
-    runs = [run for folder in folders for run in read_runs(Path(folder))]
-    seen = [(r["dataset"], r["label_encoding"], r["architecture"], r["seed"]) for r in runs]
-    if len(seen) != len(set(seen)):
-        p.error("the --runs folders hold the same run twice: name each folder once")
-    table = compare(runs)
+    runs = {}
+    for run in (run for folder in folders for run in read_runs(Path(folder))):
+        key = (run["dataset"], run["label_encoding"], run["architecture"], run["seed"])
+        if key in runs and any(runs[key][m] != run[m] for m, _, _ in METRICS):
+            p.error(f"two different runs of {run['run']} in the --runs folders: keep one")
+        runs.setdefault(key, run)  # a copy of the same finished run counts once
+    table = compare(list(runs.values()))
     out = Path(args.results)
     out.mkdir(parents=True, exist_ok=True)
     write_json(out / "comparison.json", {"runs": folders, "rows": table,

@@ -24,9 +24,10 @@ def test_differences_pair_runs_of_the_same_seed_only():
     assert "| paired | | | -10.00 (n=1) |" in markdown([row])
 
 
-def test_runs_read_from_their_config_and_metrics_alone_and_named_once(tmp_path, capsys):
-    """A folder of finished configs and metrics (no weights) is read; the same run in two
-    --runs folders is refused rather than counted twice."""
+def test_runs_read_from_their_config_and_metrics_alone_a_copy_counted_once(tmp_path, capsys):
+    """A folder of finished configs and metrics (no weights) is read; a copy of the same run in
+    a second --runs folder counts once, and two different runs of one setting are refused."""
+    import json
     import shutil
     from pathlib import Path
 
@@ -38,8 +39,15 @@ def test_runs_read_from_their_config_and_metrics_alone_and_named_once(tmp_path, 
         shutil.copytree(run, tmp_path / copy / run.name)
     (only,) = read_runs(tmp_path / "a")
     assert (only["architecture"], only["seed"], only["parameters"]) == ("conv", 0, 531_515)
+    folders = ["--runs", str(tmp_path / "a"), "--runs", str(tmp_path / "b")]
+    assert main([*folders, "--results", str(tmp_path / "out")]) == 0
+    (row,) = json.loads((tmp_path / "out" / "comparison.json").read_text())["rows"]
+    assert row["architectures"]["conv"]["reconstruction_error"]["n"] == 1
+
+    metrics = tmp_path / "b" / run.name / "metrics.json"
+    metrics.write_text(json.dumps({**json.loads(metrics.read_text()),
+                                   "reconstruction_error": 1.0}))
     with pytest.raises(SystemExit) as e:
-        main(["--runs", str(tmp_path / "a"), "--runs", str(tmp_path / "b"),
-              "--results", str(tmp_path / "out")])
-    assert e.value.code == 2 and "the same run twice" in capsys.readouterr().err
-    assert not (tmp_path / "out").exists()
+        main([*folders, "--results", str(tmp_path / "out2")])
+    assert e.value.code == 2 and "two different runs" in capsys.readouterr().err
+    assert not (tmp_path / "out2").exists()
