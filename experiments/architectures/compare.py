@@ -4,7 +4,7 @@ paired differences (conv - mlp on the same seed), parameters and ms/step from th
     python -m experiments.architectures.compare --runs runs/architectures \
         --runs results/architectures/finished
 
-The grid (docs/model.md) is four `scripts/sweep.py` commands, PSE* 10-d on MNIST and
+The grid (docs/model.md) is three `scripts/sweep.py` commands, PSE* 10-d on MNIST and
 Fashion-MNIST with one-hot and word-vector labels, `--grid architecture=mlp,conv`; this reads
 every run folder under each --runs that has a metrics.json (its config.json and metrics.json
 alone), so it tabulates a grid still running.

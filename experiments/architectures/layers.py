@@ -46,6 +46,7 @@ def time_layer(layer, shape, calls: int) -> tuple[float, int]:
     import tensorflow as tf
 
     from experiments.benchmark.flops import matmul_flops
+    from experiments.benchmark.machine import wall_seconds
 
     x = tf.random.uniform((BATCH, *shape))
     forward = tf.function(layer.__call__)
@@ -59,12 +60,8 @@ def time_layer(layer, shape, calls: int) -> tuple[float, int]:
             loss = tf.reduce_sum(y * y)
         return tape.gradient(loss, [x, *layer.trainable_variables])
 
-    step(x)  # traces: not timed
-    seconds = []
-    for _ in range(calls):
-        t0 = time.perf_counter()
-        step(x)
-        seconds.append(time.perf_counter() - t0)
+    # The first call traces: not timed. On CPU a tf.function call returns once it has run.
+    seconds = wall_seconds(lambda: step(x), calls, warmup=1)
     return 1000 * statistics.median(seconds), flops
 
 
